@@ -1,0 +1,82 @@
+/** The inner loop of a send batch: render, hand to the provider chunk by chunk, record every outcome. */
+import { ApplicationFailure, type Context } from '@temporalio/activity';
+import type { Campaign } from '../domain/types';
+import type { Channel } from '../domain/vocabulary';
+import type { OutboundMessage, Provider } from '../providers/provider';
+import type { ClaimedDelivery, DeliveryResult, Store } from '../store/store';
+import { compileContent } from '../templates';
+
+/** Worker-side send tuning. */
+export interface SendSettings {
+  /** Messages handed to the provider per call; outcomes are recorded and a heartbeat sent after each. */
+  chunkSize: number;
+  /** After this many attempts of a batch, messages the provider keeps refusing as retryable are marked failed. */
+  maxAttempts: number;
+}
+
+/** Sends claimed deliveries; throws a retryable error if the provider asked to retry some, after recording the rest. */
+export async function sendClaimed(args: {
+  ctx: Context;
+  store: Store;
+  provider: Provider;
+  campaign: Campaign;
+  channel: Channel;
+  claimed: ClaimedDelivery[];
+  settings: SendSettings;
+}): Promise<{ sent: number; failed: number }> {
+  const { ctx, store, provider, campaign, channel, claimed, settings } = args;
+  const content = campaign.channels.find((c) => c.channel === channel);
+  if (!content) throw ApplicationFailure.nonRetryable(`campaign ${campaign.id} has no ${channel} content`, 'NoContent');
+  const compiled = compileContent(content);
+  const lastAttempt = ctx.info.attempt >= settings.maxAttempts;
+  let sent = 0;
+  let failed = 0;
+  let retry: { error: string; afterMs?: number } | undefined;
+
+  for (let i = 0; i < claimed.length; i += settings.chunkSize) {
+    ctx.cancellationSignal.throwIfAborted();
+    const chunk = claimed.slice(i, i + settings.chunkSize);
+    const results: DeliveryResult[] = [];
+    const messages: OutboundMessage[] = [];
+    for (const d of chunk) {
+      try {
+        messages.push({ deliveryId: d.id, campaignId: campaign.id, contactId: d.contact.id, channel, to: addressOf(d), ...compiled.render(d.contact) });
+      } catch (err) {
+        results.push({ id: d.id, state: 'failed', error: `template: ${(err as Error).message}` });
+      }
+    }
+    const outcomes = messages.length > 0 ? await provider.send(messages, ctx.cancellationSignal) : [];
+    outcomes.forEach((outcome, k) => {
+      const id = messages[k]!.deliveryId;
+      if (outcome.status === 'accepted') results.push({ id, state: 'sent', providerMessageId: outcome.providerMessageId });
+      else if (outcome.status === 'permanent' || lastAttempt) results.push({ id, state: 'failed', error: outcome.error });
+      else retry = { error: outcome.error, afterMs: Math.max(retry?.afterMs ?? 0, outcome.retryAfterMs ?? 0) };
+    });
+    await store.recordResults(campaign, results);
+    for (const r of results) r.state === 'sent' ? sent++ : failed++;
+    ctx.heartbeat({ done: i + chunk.length });
+  }
+  if (retry) {
+    throw ApplicationFailure.create({
+      message: `${provider.name}: ${retry.error}`,
+      type: 'ProviderRetryable',
+      ...(retry.afterMs ? { nextRetryDelay: retry.afterMs } : {}),
+    });
+  }
+  return { sent, failed };
+}
+
+/** The provider address of a delivery's contact on its channel (the latest push token or subscription). */
+function addressOf(d: ClaimedDelivery): string {
+  const c = d.contact;
+  switch (d.channel) {
+    case 'email':
+      return c.email ?? '';
+    case 'sms':
+      return c.phone ?? '';
+    case 'push':
+      return c.pushTokens[c.pushTokens.length - 1] ?? '';
+    case 'webpush':
+      return JSON.stringify(c.webPushSubscriptions[c.webPushSubscriptions.length - 1] ?? null);
+  }
+}

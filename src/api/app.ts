@@ -1,0 +1,53 @@
+/** Builds the Express app from its dependencies; `listen` is the caller's business (tests use supertest). */
+import type { Client } from '@temporalio/client';
+import express from 'express';
+import type { SendOptions } from '../workflows/definitions';
+import type { Store } from '../store/store';
+import { audienceRoutes } from './audiences/audiences.routes';
+import { campaignRoutes } from './campaigns/campaigns.routes';
+import { CampaignService } from './campaigns/campaigns.service';
+import { contactRoutes } from './contacts/contacts.routes';
+import { eventRoutes } from './events/events.routes';
+import { authenticate } from './middleware/auth';
+import { errorHandler } from './middleware/errors';
+import { RouteTable } from './route';
+
+/** What the API is built from. */
+export interface AppDeps {
+  store: Store;
+  temporal: Client;
+  taskQueue: string;
+  namespace: string;
+  temporalUiUrl: string;
+  sendOptions: SendOptions;
+  log?: (err: unknown) => void;
+}
+
+/** Creates the Herald REST API. */
+export function createApp(deps: AppDeps): express.Express {
+  const routes = new RouteTable();
+  contactRoutes(routes, deps.store);
+  audienceRoutes(routes, deps.store);
+  campaignRoutes(routes, new CampaignService(deps));
+  eventRoutes(routes, deps.store);
+  const openapi = routes.openapi({ title: 'Herald API', version: '1' });
+
+  const app = express();
+  app.disable('x-powered-by');
+  app.get('/health', (_req, res) => {
+    res.json({ ok: true });
+  });
+  app.get('/openapi.json', (_req, res) => {
+    res.json(openapi);
+  });
+  const v1 = express.Router();
+  v1.use(express.json({ limit: '20mb' }));
+  v1.use(authenticate(deps.store));
+  routes.mount(v1);
+  app.use(v1);
+  app.use((req, res) => {
+    res.status(404).json({ error: { code: 'not_found', message: `no route ${req.method} ${req.path}` } });
+  });
+  app.use(errorHandler(deps.log));
+  return app;
+}

@@ -1,0 +1,20 @@
+/** Audience schemas: a static list of contact ids, or a filter over contact attributes. */
+import { z } from 'zod';
+
+const Condition = z
+  .object({
+    attribute: z.string().min(1).max(200),
+    op: z.enum(['eq', 'neq', 'in', 'exists', 'gt', 'gte', 'lt', 'lte']),
+    value: z.unknown().optional(),
+  })
+  .strict()
+  .refine((c) => c.op === 'exists' || c.value !== undefined, { message: 'required unless op is exists', path: ['value'] })
+  .refine((c) => c.op !== 'in' || Array.isArray(c.value), { message: 'must be an array when op is in', path: ['value'] });
+
+const Name = z.string().min(1).max(200);
+
+/** Body of audience creation. */
+export const CreateAudienceBody = z.discriminatedUnion('type', [
+  z.object({ name: Name, type: z.literal('list'), contactIds: z.array(z.string().min(1)).min(1).max(100_000) }).strict(),
+  z.object({ name: Name, type: z.literal('filter'), all: z.array(Condition).max(20) }).strict(),
+]);

@@ -1,0 +1,11 @@
+/** Schemas shared by several API features. */
+import { z } from 'zod';
+
+/** `:id` path parameter. */
+export const IdParams = z.object({ id: z.string().min(1).max(100) });
+
+/** Page size: 1..1000, default 100. */
+export const Limit = z.coerce.number().int().min(1).max(1000).default(100);
+
+/** A numeric cursor returned by a previous page. */
+export const NumericCursor = z.string().regex(/^\d+$/, 'must be the `next` value of a previous page');

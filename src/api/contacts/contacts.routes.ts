@@ -1,0 +1,38 @@
+/** Contact routes: bulk import, list, get. */
+import { NotFoundError } from '../../domain/errors';
+import type { Contact } from '../../domain/types';
+import type { Store } from '../../store/store';
+import { IdParams } from '../common/schemas';
+import type { RouteTable } from '../route';
+import { ImportContactsBody, ListContactsQuery } from './contacts.schemas';
+
+/** Adds the contact routes. */
+export function contactRoutes(routes: RouteTable, store: Store): void {
+  routes.add({
+    method: 'post',
+    path: '/v1/contacts',
+    tag: 'contacts',
+    summary: 'Import up to 10,000 contacts (insert or replace by id)',
+    body: ImportContactsBody,
+    handler: async ({ body, principal }) => ({
+      imported: await store.upsertContacts(principal.accountId, body.contacts as Contact[]),
+    }),
+  });
+  routes.add({
+    method: 'get',
+    path: '/v1/contacts',
+    tag: 'contacts',
+    summary: 'List contacts by cursor',
+    query: ListContactsQuery,
+    handler: ({ query, principal }) => store.listContacts(principal.accountId, query),
+  });
+  routes.add({
+    method: 'get',
+    path: '/v1/contacts/:id',
+    tag: 'contacts',
+    summary: 'Get one contact',
+    params: IdParams,
+    handler: async ({ params, principal }) =>
+      (await store.getContact(principal.accountId, params.id)) ?? Promise.reject(new NotFoundError('contact', params.id)),
+  });
+}

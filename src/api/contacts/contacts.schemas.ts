@@ -1,0 +1,41 @@
+/** Contact import and listing schemas. */
+import { z } from 'zod';
+import { CHANNELS } from '../../domain/vocabulary';
+import { Limit, NumericCursor } from '../common/schemas';
+
+const isTimeZone = (tz: string): boolean => {
+  try {
+    new Intl.DateTimeFormat('en', { timeZone: tz });
+    return true;
+  } catch {
+    return false;
+  }
+};
+
+/** A contact as imported. Import replaces every field of an existing contact with the same id. */
+export const ContactInput = z
+  .object({
+    id: z.string().min(1).max(200),
+    email: z.email().nullish(),
+    phone: z.string().regex(/^\+[1-9]\d{6,14}$/, 'must be an E.164 number like +14155550100').nullish(),
+    pushTokens: z.array(z.string().min(1).max(4096)).max(20).default([]),
+    webPushSubscriptions: z
+      .array(
+        z.object({
+          endpoint: z.url(),
+          keys: z.object({ p256dh: z.string().min(1), auth: z.string().min(1) }),
+        }),
+      )
+      .max(20)
+      .default([]),
+    timezone: z.string().refine(isTimeZone, 'must be an IANA time zone like Europe/Warsaw').nullish(),
+    attributes: z.record(z.string(), z.unknown()).default({}),
+    suppressed: z.array(z.enum(CHANNELS)).default([]),
+  })
+  .strict();
+
+/** Body of a bulk import. */
+export const ImportContactsBody = z.object({ contacts: z.array(ContactInput).min(1).max(10_000) }).strict();
+
+/** Query of the contact list. */
+export const ListContactsQuery = z.object({ after: NumericCursor.optional(), limit: Limit }).strict();

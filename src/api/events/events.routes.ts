@@ -1,0 +1,37 @@
+/** The event stream, read by cursor; and the audit log. */
+import { z } from 'zod';
+import { EVENT_TYPES } from '../../domain/vocabulary';
+import type { Store } from '../../store/store';
+import { Limit, NumericCursor } from '../common/schemas';
+import type { RouteTable } from '../route';
+
+const EventsQuery = z
+  .object({
+    after: NumericCursor.optional(),
+    limit: Limit,
+    campaignId: z.string().min(1).optional(),
+    type: z.enum(EVENT_TYPES as [string, ...string[]]).optional(),
+  })
+  .strict();
+
+const AuditQuery = z.object({ after: NumericCursor.optional(), limit: Limit }).strict();
+
+/** Adds the event and audit routes. */
+export function eventRoutes(routes: RouteTable, store: Store): void {
+  routes.add({
+    method: 'get',
+    path: '/v1/events',
+    tag: 'events',
+    summary: 'Events (message.sent, sms.notSent, ...) after a cursor, oldest first',
+    query: EventsQuery,
+    handler: ({ query, principal }) => store.listEvents(principal.accountId, query),
+  });
+  routes.add({
+    method: 'get',
+    path: '/v1/audit',
+    tag: 'events',
+    summary: 'Audit log: who did what, when, and the result',
+    query: AuditQuery,
+    handler: ({ query, principal }) => store.listAudit(principal.accountId, query),
+  });
+}

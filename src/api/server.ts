@@ -1,0 +1,35 @@
+/** `npm run api`: the REST API alone, against TEMPORAL_ADDRESS and DATABASE_URL (workers run elsewhere). */
+import { Client, Connection } from '@temporalio/client';
+import { loadConfig, sendOptions } from '../config';
+import { openStore } from '../store';
+import { createApp } from './app';
+
+async function main(): Promise<void> {
+  const config = loadConfig();
+  if (!config.DATABASE_URL) throw new Error('npm run api needs DATABASE_URL (the embedded store runs in `npm start`)');
+  const store = await openStore({ databaseUrl: config.DATABASE_URL });
+  const connection = await Connection.connect({ address: config.TEMPORAL_ADDRESS });
+  const app = createApp({
+    store,
+    temporal: new Client({ connection, namespace: config.TEMPORAL_NAMESPACE }),
+    taskQueue: config.TASK_QUEUE,
+    namespace: config.TEMPORAL_NAMESPACE,
+    temporalUiUrl: config.TEMPORAL_UI_URL,
+    sendOptions: sendOptions(config),
+  });
+  const server = app.listen(config.PORT, config.HOST, () => {
+    console.log(`herald api on http://${config.HOST}:${config.PORT}`);
+  });
+  const stop = () => {
+    server.close(() => {
+      void connection.close().finally(() => store.close());
+    });
+  };
+  process.once('SIGINT', stop);
+  process.once('SIGTERM', stop);
+}
+
+main().catch((err: unknown) => {
+  console.error(err);
+  process.exit(1);
+});

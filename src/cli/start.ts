@@ -1,0 +1,96 @@
+/**
+ * `npm start`: everything on one machine. Provisions and starts the Temporal dev server (state kept in
+ * .herald/), then runs the worker and the API in this process on the embedded store, and prints the URLs.
+ */
+import { mkdirSync } from 'node:fs';
+import path from 'node:path';
+import { Client, Connection } from '@temporalio/client';
+import { NativeConnection } from '@temporalio/worker';
+import { createApp } from '../api/app';
+import { loadConfig, sendOptions } from '../config';
+import { defaultProviders } from '../providers/registry';
+import { openStore } from '../store';
+import { createWorker } from '../worker';
+import { ensureDevApiKey } from './dev-account';
+import { findTemporalCli, isListening, registerSearchAttributes, startDevServer, type DevServer } from './temporal';
+
+async function main(): Promise<void> {
+  const config = loadConfig();
+  const dataDir = config.HERALD_DATA_DIR;
+  mkdirSync(dataDir, { recursive: true });
+  const cleanup: (() => Promise<unknown>)[] = [];
+  try {
+    let devServer: DevServer | undefined;
+    if (await isListening(config.TEMPORAL_ADDRESS)) {
+      console.log(`Using the Temporal server already at ${config.TEMPORAL_ADDRESS}`);
+    } else {
+      const cli = findTemporalCli(path.join(dataDir, 'tools'));
+      console.log(`Starting Temporal (${cli}); its data is in ${dataDir}/temporal.sqlite`);
+      devServer = await startDevServer({
+        cli,
+        port: Number(config.TEMPORAL_ADDRESS.split(':').pop()),
+        uiPort: Number(new URL(config.TEMPORAL_UI_URL).port || 80),
+        dbFile: path.join(dataDir, 'temporal.sqlite'),
+        logFile: path.join(dataDir, 'temporal.log'),
+      });
+      cleanup.unshift(() => devServer!.stop());
+    }
+
+    const connection = await Connection.connect({ address: config.TEMPORAL_ADDRESS });
+    cleanup.unshift(() => connection.close());
+    await registerSearchAttributes(connection, config.TEMPORAL_NAMESPACE);
+
+    const store = await openStore(
+      config.DATABASE_URL ? { databaseUrl: config.DATABASE_URL } : { dataDir: path.join(dataDir, 'pglite') },
+    );
+    cleanup.unshift(() => store.close());
+    const apiKey = await ensureDevApiKey(store, dataDir);
+
+    const providers = defaultProviders({ latencyMs: config.SANDBOX_LATENCY_MS, failureRate: config.SANDBOX_FAILURE_RATE });
+    const workerConnection = await NativeConnection.connect({ address: config.TEMPORAL_ADDRESS });
+    cleanup.unshift(() => workerConnection.close());
+    const worker = await createWorker({ connection: workerConnection, store, providers, config });
+
+    const app = createApp({
+      store,
+      temporal: new Client({ connection, namespace: config.TEMPORAL_NAMESPACE }),
+      taskQueue: config.TASK_QUEUE,
+      namespace: config.TEMPORAL_NAMESPACE,
+      temporalUiUrl: config.TEMPORAL_UI_URL,
+      sendOptions: sendOptions(config),
+    });
+    const server = app.listen(config.PORT, config.HOST);
+    await new Promise<void>((resolve, reject) => server.once('listening', resolve).once('error', reject));
+    cleanup.unshift(() => new Promise((resolve) => server.close(resolve)));
+
+    const api = `http://${config.HOST}:${config.PORT}`;
+    console.log(`
+Herald is running.
+  API          ${api}/v1
+  OpenAPI      ${api}/openapi.json
+  Temporal UI  ${devServer?.uiUrl ?? config.TEMPORAL_UI_URL}/namespaces/${config.TEMPORAL_NAMESPACE}/workflows
+  Store        ${config.DATABASE_URL ? 'PostgreSQL (DATABASE_URL)' : `embedded, ${dataDir}/pglite`}
+  API key      ${apiKey}
+
+  export HERALD=${api} HERALD_KEY=${apiKey}
+Ctrl-C stops everything.`);
+
+    for (const signal of ['SIGINT', 'SIGTERM'] as const) {
+      process.once(signal, () => {
+        console.log(`\n${signal}: shutting down...`);
+        worker.shutdown();
+      });
+    }
+    await worker.run();
+  } finally {
+    for (const step of cleanup) await step().catch((err: unknown) => console.error(err));
+  }
+}
+
+main().then(
+  () => process.exit(0),
+  (err: unknown) => {
+    console.error(err instanceof Error ? err.message : err);
+    process.exit(1);
+  },
+);

@@ -1,0 +1,43 @@
+/** Herald's configuration, parsed once from the environment. */
+import path from 'node:path';
+import { z } from 'zod';
+import { DEFAULT_SEND_OPTIONS, TASK_QUEUE, type SendOptions } from './workflows/definitions';
+
+const int = (fallback: number) => z.coerce.number().int().positive().default(fallback);
+
+const ConfigSchema = z.object({
+  DATABASE_URL: z.string().url().optional(),
+  HERALD_DATA_DIR: z.string().default(path.resolve('.herald')),
+  TEMPORAL_ADDRESS: z.string().default('127.0.0.1:7233'),
+  TEMPORAL_NAMESPACE: z.string().default('default'),
+  TEMPORAL_UI_URL: z.string().url().default('http://127.0.0.1:8233'),
+  TASK_QUEUE: z.string().default(TASK_QUEUE),
+  HOST: z.string().default('127.0.0.1'),
+  PORT: z.coerce.number().int().min(0).max(65535).default(3000),
+  BATCH_SIZE: int(DEFAULT_SEND_OPTIONS.batchSize),
+  SEND_CONCURRENCY: int(DEFAULT_SEND_OPTIONS.concurrency),
+  PLAN_PAGE_SIZE: int(DEFAULT_SEND_OPTIONS.pageSize),
+  CHUNK_SIZE: int(50),
+  MAX_SEND_ATTEMPTS: int(10),
+  WORKER_MAX_ACTIVITIES: int(32),
+  SANDBOX_LATENCY_MS: z.coerce.number().int().min(0).default(0),
+  SANDBOX_FAILURE_RATE: z.coerce.number().min(0).max(1).default(0),
+});
+
+/** Parsed configuration. */
+export type Config = z.infer<typeof ConfigSchema>;
+
+/** Parses `env`; throws one error naming every bad variable. */
+export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
+  const parsed = ConfigSchema.safeParse(env);
+  if (!parsed.success) {
+    const problems = parsed.error.issues.map((i) => `${i.path.join('.')}: ${i.message}`).join('; ');
+    throw new Error(`invalid configuration: ${problems}`);
+  }
+  return parsed.data;
+}
+
+/** The per-campaign send options the API starts workflows with. */
+export function sendOptions(config: Config): SendOptions {
+  return { batchSize: config.BATCH_SIZE, concurrency: config.SEND_CONCURRENCY, pageSize: config.PLAN_PAGE_SIZE };
+}

@@ -1,0 +1,52 @@
+/** Typed errors the core raises; the API's error middleware maps each to one HTTP status. */
+
+/** Base class: a message meant for the caller, safe to show. */
+export abstract class HeraldError extends Error {
+  abstract readonly status: number;
+  abstract readonly code: string;
+}
+
+/** A request field is wrong (HTTP 400). */
+export class InvalidInputError extends HeraldError {
+  readonly status = 400;
+  readonly code = 'invalid_request';
+  constructor(
+    message: string,
+    readonly issues: { path: string; message: string }[] = [],
+  ) {
+    super(message);
+  }
+}
+
+/** Unknown id, or an id of another account (HTTP 404, never 403). */
+export class NotFoundError extends HeraldError {
+  readonly status = 404;
+  readonly code = 'not_found';
+  constructor(what: string, id: string) {
+    super(`${what} ${id} not found`);
+  }
+}
+
+/** The action is not allowed in the current status (HTTP 409). */
+export class InvalidTransitionError extends HeraldError {
+  readonly status = 409;
+  readonly code = 'invalid_transition';
+  constructor(
+    action: string,
+    readonly currentStatus: string,
+  ) {
+    super(`cannot ${action} a campaign that is ${currentStatus}`);
+  }
+}
+
+/** A confirmation did not match (HTTP 422). */
+export class ConfirmationError extends HeraldError {
+  readonly status = 422;
+  readonly code = 'confirmation_mismatch';
+}
+
+/** Missing or unknown API key (HTTP 401). */
+export class UnauthorizedError extends HeraldError {
+  readonly status = 401;
+  readonly code = 'unauthorized';
+}

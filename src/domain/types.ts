@@ -1,0 +1,104 @@
+/** Plain data shapes shared by the store, activities and API. No I/O here. */
+import type { CampaignStatus, Channel, DeliveryState, NotSentReason } from './vocabulary';
+
+/** A recipient. `id` is the caller's own identifier, unique per account. */
+export interface Contact {
+  id: string;
+  email?: string | null;
+  phone?: string | null;
+  pushTokens: string[];
+  webPushSubscriptions: WebPushSubscription[];
+  timezone?: string | null;
+  attributes: Record<string, unknown>;
+  /** Channels this contact must not receive (unsubscribed, bounced, no consent). */
+  suppressed: Channel[];
+}
+
+/** A Web Push subscription as a browser's PushManager returns it. */
+export interface WebPushSubscription {
+  endpoint: string;
+  keys: { p256dh: string; auth: string };
+}
+
+/** One condition of an audience filter over contact attributes. */
+export interface FilterCondition {
+  attribute: string;
+  op: 'eq' | 'neq' | 'in' | 'exists' | 'gt' | 'gte' | 'lt' | 'lte';
+  value?: unknown;
+}
+
+/** Who a campaign goes to: a fixed list of contacts, or every contact matching all conditions. */
+export type AudienceDefinition =
+  | { type: 'list'; contactIds: string[] }
+  | { type: 'filter'; all: FilterCondition[] };
+
+/** A stored audience. */
+export interface Audience {
+  id: string;
+  name: string;
+  type: 'list' | 'filter';
+  conditions: FilterCondition[];
+  createdAt: Date;
+}
+
+/** What one channel of a campaign sends. Subject is for email and push titles. */
+export interface ChannelContent {
+  channel: Channel;
+  subject?: string;
+  body: string;
+}
+
+/** A campaign as stored. Counts are never stored: they are derived from deliveries. */
+export interface Campaign {
+  id: string;
+  accountId: string;
+  name: string;
+  status: CampaignStatus;
+  audienceId: string;
+  channels: ChannelContent[];
+  scheduledAt: Date | null;
+  startedAt: Date | null;
+  finishedAt: Date | null;
+  error: string | null;
+  createdAt: Date;
+  updatedAt: Date;
+}
+
+/** Delivery counts; `sent + notSent + failed + pending + sending = planned`. */
+export interface DeliveryCounts {
+  planned: number;
+  pending: number;
+  sending: number;
+  sent: number;
+  notSent: number;
+  failed: number;
+}
+
+/** A delivery as the API shows it. */
+export interface Delivery {
+  id: number;
+  contactId: string;
+  channel: Channel;
+  state: DeliveryState;
+  reason: NotSentReason | null;
+  error: string | null;
+  providerMessageId: string | null;
+  updatedAt: Date;
+}
+
+/** An appended event. */
+export interface HeraldEvent {
+  id: number;
+  type: string;
+  campaignId: string;
+  contactId: string;
+  channel: Channel;
+  reason: string | null;
+  error: string | null;
+  at: Date;
+}
+
+/** Zero counts, the start of every sum. */
+export function emptyCounts(): DeliveryCounts {
+  return { planned: 0, pending: 0, sending: 0, sent: 0, notSent: 0, failed: 0 };
+}

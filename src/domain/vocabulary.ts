@@ -1,0 +1,59 @@
+/** Every word of Herald's domain that code compares against, defined once. */
+
+/** Delivery channels Herald sends over. */
+export const CHANNELS = ['email', 'sms', 'push', 'webpush'] as const;
+/** One delivery channel. */
+export type Channel = (typeof CHANNELS)[number];
+
+/** Campaign statuses; the workflow is their source of truth, the store mirrors them. */
+export const CAMPAIGN_STATUSES = [
+  'Draft',
+  'Scheduled',
+  'Sending',
+  'Paused',
+  'Finished',
+  'Stopped',
+  'Cancelled',
+  'Error',
+] as const;
+/** One campaign status. */
+export type CampaignStatus = (typeof CAMPAIGN_STATUSES)[number];
+
+/** Delivery states: pending -> sending -> sent | notSent | failed. */
+export const DELIVERY_STATES = ['pending', 'sending', 'sent', 'notSent', 'failed'] as const;
+/** One delivery state. */
+export type DeliveryState = (typeof DELIVERY_STATES)[number];
+
+/** Why a delivery was not sent. */
+export const NOT_SENT_REASONS = [
+  'stopped',
+  'cancelled',
+  'brake_expired',
+  'suppressed',
+  'deleted',
+  'end_date_passed',
+  'provider_cancelled',
+] as const;
+/** One notSent reason. */
+export type NotSentReason = (typeof NOT_SENT_REASONS)[number];
+
+/** The prefix of each channel's event names (`message.sent`, `sms.notSent`, ...). */
+export const EVENT_PREFIX: Record<Channel, string> = {
+  email: 'message',
+  sms: 'sms',
+  push: 'push',
+  webpush: 'webpush',
+};
+
+/** What happened to a delivery, as an event suffix. */
+export type EventOutcome = 'sent' | 'notSent' | 'failed';
+
+/** The event name for an outcome on a channel, e.g. `eventType('sms', 'notSent')` is `sms.notSent`. */
+export function eventType(channel: Channel, outcome: EventOutcome): string {
+  return `${EVENT_PREFIX[channel]}.${outcome}`;
+}
+
+/** All event names, for validation of filters. */
+export const EVENT_TYPES: readonly string[] = CHANNELS.flatMap((c) =>
+  (['sent', 'notSent', 'failed'] as const).map((o) => eventType(c, o)),
+);

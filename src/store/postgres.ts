@@ -1,0 +1,34 @@
+/** The production store connection: a node-postgres pool on DATABASE_URL. */
+import pg from 'pg';
+import { INT8_OID, type SqlClient } from './sql-client';
+
+const types = { getTypeParser: (oid: number, format?: 'text' | 'binary') =>
+  oid === INT8_OID ? (v: string) => Number(v) : pg.types.getTypeParser(oid, format as 'text') };
+
+/** Opens a pool on `url`. */
+export function openPostgresClient(url: string, max = 10): SqlClient {
+  const pool = new pg.Pool({ connectionString: url, max, types: types as pg.CustomTypesConfig });
+  return {
+    query: async (sql, params) => {
+      const r = await pool.query(sql, params);
+      return { rows: r.rows as never[] };
+    },
+    transaction: async (fn) => {
+      const conn = await pool.connect();
+      try {
+        await conn.query('BEGIN');
+        const result = await fn({
+          query: async (sql, params) => ({ rows: (await conn.query(sql, params)).rows as never[] }),
+        });
+        await conn.query('COMMIT');
+        return result;
+      } catch (err) {
+        await conn.query('ROLLBACK').catch(() => undefined);
+        throw err;
+      } finally {
+        conn.release();
+      }
+    },
+    close: () => pool.end(),
+  };
+}

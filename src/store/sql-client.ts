@@ -1,0 +1,15 @@
+/** The few things Herald's store needs from a PostgreSQL connection; PGlite and node-postgres both provide them. */
+
+/** A connection that runs parameterised SQL ($1, $2, ...). */
+export interface SqlClient {
+  query<R = Record<string, unknown>>(sql: string, params?: unknown[]): Promise<{ rows: R[] }>;
+  /** Runs `fn` in one transaction on one connection; rolls back if it throws. */
+  transaction<T>(fn: (tx: SqlExecutor) => Promise<T>): Promise<T>;
+  close(): Promise<void>;
+}
+
+/** What runs inside a transaction. */
+export type SqlExecutor = Pick<SqlClient, 'query'>;
+
+/** Type ids whose text form we parse ourselves: int8 as a JS number (ids and counts stay below 2^53). */
+export const INT8_OID = 20;

@@ -1,0 +1,535 @@
+/** The one implementation of Store, in PostgreSQL's SQL, shared by the embedded and PostgreSQL connections. */
+import { InvalidInputError } from '../domain/errors';
+import { CHANNELS, EVENT_PREFIX, type CampaignStatus, type Channel } from '../domain/vocabulary';
+import {
+  emptyCounts,
+  type Audience,
+  type AudienceDefinition,
+  type Campaign,
+  type Contact,
+  type Delivery,
+  type FilterCondition,
+  type HeraldEvent,
+} from '../domain/types';
+import { hashApiKey, newId } from './ids';
+import type { SqlClient } from './sql-client';
+import type {
+  AuditEntry,
+  CampaignCounts,
+  ClaimedDelivery,
+  DeliveryResult,
+  NewCampaign,
+  Page,
+  PlanPageResult,
+  Principal,
+  Store,
+} from './store';
+
+type Row = Record<string, unknown>;
+
+/** SQL for the event-name prefix of a channel column: `CASE ch WHEN 'email' THEN 'message' ... END`. */
+const prefixSql = (column: string): string =>
+  `(CASE ${column} ${CHANNELS.map((c) => `WHEN '${c}' THEN '${EVENT_PREFIX[c]}'`).join(' ')} END)`;
+
+/** SQL that is true when the contact row `p` has an address for channel column `ch`. */
+const reachableSql = (ch: string, p: string): string => `(CASE ${ch}
+  WHEN 'email' THEN ${p}.email IS NOT NULL
+  WHEN 'sms' THEN ${p}.phone IS NOT NULL
+  WHEN 'push' THEN jsonb_array_length(${p}.push_tokens) > 0
+  ELSE jsonb_array_length(${p}.webpush) > 0 END)`;
+
+const CONTACT_COLUMNS = 'c.id, c.email, c.phone, c.push_tokens, c.webpush, c.timezone, c.attributes, c.suppressed';
+
+/** A Store over any SqlClient. */
+export class SqlStore implements Store {
+  constructor(private readonly db: SqlClient) {}
+
+  async createAccount(name: string, rawKey = `hk_${newId('live', 32).slice(5)}`) {
+    const accountId = newId('acc');
+    const keyId = newId('key');
+    await this.db.transaction(async (tx) => {
+      await tx.query('INSERT INTO accounts (id, name) VALUES ($1, $2)', [accountId, name]);
+      await tx.query('INSERT INTO api_keys (id, account_id, key_hash, name) VALUES ($1, $2, $3, $4)', [
+        keyId,
+        accountId,
+        hashApiKey(rawKey),
+        'default',
+      ]);
+    });
+    return { accountId, apiKey: rawKey, keyId };
+  }
+
+  async authenticate(rawKey: string): Promise<Principal | null> {
+    const { rows } = await this.db.query<{ id: string; account_id: string }>(
+      'SELECT id, account_id FROM api_keys WHERE key_hash = $1 AND revoked_at IS NULL',
+      [hashApiKey(rawKey)],
+    );
+    const row = rows[0];
+    return row ? { accountId: row.account_id, keyId: row.id } : null;
+  }
+
+  async upsertContacts(accountId: string, contacts: Contact[]): Promise<number> {
+    const byId = new Map(contacts.map((c) => [c.id, c]));
+    const payload = [...byId.values()].map((c) => ({
+      id: c.id,
+      email: c.email ?? null,
+      phone: c.phone ?? null,
+      push_tokens: c.pushTokens,
+      webpush: c.webPushSubscriptions,
+      timezone: c.timezone ?? null,
+      attributes: c.attributes,
+      suppressed: c.suppressed,
+    }));
+    const { rows } = await this.db.query<{ n: number }>(
+      `WITH up AS (
+        INSERT INTO contacts (account_id, id, email, phone, push_tokens, webpush, timezone, attributes, suppressed)
+        SELECT $1, x.id, x.email, x.phone, x.push_tokens, x.webpush, x.timezone, x.attributes,
+               ARRAY(SELECT jsonb_array_elements_text(x.suppressed))
+        FROM jsonb_to_recordset($2::jsonb) AS x(id text, email text, phone text, push_tokens jsonb,
+             webpush jsonb, timezone text, attributes jsonb, suppressed jsonb)
+        ON CONFLICT (account_id, id) DO UPDATE SET
+          email = EXCLUDED.email, phone = EXCLUDED.phone, push_tokens = EXCLUDED.push_tokens,
+          webpush = EXCLUDED.webpush, timezone = EXCLUDED.timezone, attributes = EXCLUDED.attributes,
+          suppressed = EXCLUDED.suppressed, updated_at = now()
+        RETURNING 1)
+      SELECT count(*)::int AS n FROM up`,
+      [accountId, JSON.stringify(payload)],
+    );
+    return rows[0]?.n ?? 0;
+  }
+
+  async getContact(accountId: string, id: string): Promise<Contact | null> {
+    const { rows } = await this.db.query(`SELECT ${CONTACT_COLUMNS} FROM contacts c WHERE account_id = $1 AND id = $2`, [
+      accountId,
+      id,
+    ]);
+    return rows[0] ? toContact(rows[0]) : null;
+  }
+
+  async listContacts(accountId: string, opts: { after?: string; limit: number }): Promise<Page<Contact>> {
+    const { rows } = await this.db.query(
+      `SELECT c.pk, ${CONTACT_COLUMNS} FROM contacts c WHERE account_id = $1 AND pk > $2 ORDER BY pk LIMIT $3`,
+      [accountId, Number(opts.after ?? 0), opts.limit],
+    );
+    return page(rows, opts.limit, toContact, (r) => String(r.pk));
+  }
+
+  async createAudience(accountId: string, name: string, def: AudienceDefinition) {
+    const id = newId('aud');
+    await this.db.transaction(async (tx) => {
+      await tx.query('INSERT INTO audiences (id, account_id, name, type, conditions) VALUES ($1, $2, $3, $4, $5)', [
+        id,
+        accountId,
+        name,
+        def.type,
+        JSON.stringify(def.type === 'filter' ? def.all : []),
+      ]);
+      if (def.type === 'list') {
+        const missing = await tx.query<{ id: string }>(
+          `SELECT x.id FROM unnest($2::text[]) AS x(id)
+           WHERE NOT EXISTS (SELECT 1 FROM contacts c WHERE c.account_id = $1 AND c.id = x.id) LIMIT 10`,
+          [accountId, def.contactIds],
+        );
+        if (missing.rows.length > 0) {
+          const ids = missing.rows.map((r) => r.id).join(', ');
+          throw new InvalidInputError(`contactIds: unknown contacts: ${ids}`, [
+            { path: 'contactIds', message: `unknown contacts: ${ids}` },
+          ]);
+        }
+        await tx.query(
+          `INSERT INTO audience_members (audience_id, contact_pk)
+           SELECT $2, pk FROM contacts WHERE account_id = $1 AND id = ANY($3::text[]) ON CONFLICT DO NOTHING`,
+          [accountId, id, def.contactIds],
+        );
+      }
+    });
+    const created = await this.getAudience(accountId, id);
+    if (!created) throw new Error(`audience ${id} vanished after insert`);
+    return created;
+  }
+
+  async getAudience(accountId: string, id: string) {
+    const { rows } = await this.db.query('SELECT * FROM audiences WHERE account_id = $1 AND id = $2', [accountId, id]);
+    if (!rows[0]) return null;
+    const audience = toAudience(rows[0]);
+    const params: unknown[] = [accountId, 0];
+    const sql = audienceSql(audience, params);
+    const count = await this.db.query<{ n: number }>(`SELECT count(*)::int AS n FROM ${sql.from} WHERE ${sql.where}`, params);
+    return { ...audience, size: count.rows[0]?.n ?? 0 };
+  }
+
+  async listAudiences(accountId: string): Promise<Audience[]> {
+    const { rows } = await this.db.query('SELECT * FROM audiences WHERE account_id = $1 ORDER BY created_at, id', [accountId]);
+    return rows.map(toAudience);
+  }
+
+  async createCampaign(accountId: string, input: NewCampaign): Promise<Campaign> {
+    const { rows } = await this.db.query(
+      `INSERT INTO campaigns (id, account_id, name, status, audience_id, channels)
+       VALUES ($1, $2, $3, 'Draft', $4, $5) RETURNING *`,
+      [newId('cmp'), accountId, input.name, input.audienceId, JSON.stringify(input.channels)],
+    );
+    return toCampaign(one(rows));
+  }
+
+  async getCampaign(accountId: string, id: string): Promise<Campaign | null> {
+    const { rows } = await this.db.query('SELECT * FROM campaigns WHERE account_id = $1 AND id = $2', [accountId, id]);
+    return rows[0] ? toCampaign(rows[0]) : null;
+  }
+
+  async loadCampaign(id: string): Promise<Campaign | null> {
+    const { rows } = await this.db.query('SELECT * FROM campaigns WHERE id = $1', [id]);
+    return rows[0] ? toCampaign(rows[0]) : null;
+  }
+
+  async listCampaigns(accountId: string, opts: { status?: CampaignStatus; after?: string; limit: number }) {
+    const params: unknown[] = [accountId, opts.status ?? null, opts.limit];
+    let cursorSql = '';
+    if (opts.after) {
+      const [at, id] = decodeCursor(opts.after);
+      params.push(at, id);
+      cursorSql = 'AND (created_at, id) < ($4::timestamptz, $5)';
+    }
+    const { rows } = await this.db.query(
+      `SELECT * FROM campaigns WHERE account_id = $1 AND ($2::text IS NULL OR status = $2) ${cursorSql}
+       ORDER BY created_at DESC, id DESC LIMIT $3`,
+      params,
+    );
+    return page(rows, opts.limit, toCampaign, (r) => encodeCursor([(r.created_at as Date).toISOString(), String(r.id)]));
+  }
+
+  async updateCampaign(
+    accountId: string,
+    id: string,
+    from: readonly CampaignStatus[],
+    patch: Partial<Pick<Campaign, 'name' | 'audienceId' | 'channels' | 'status' | 'scheduledAt'>>,
+  ): Promise<Campaign | null> {
+    const columns: Record<string, unknown> = {
+      name: patch.name,
+      audience_id: patch.audienceId,
+      channels: patch.channels && JSON.stringify(patch.channels),
+      status: patch.status,
+      scheduled_at: patch.scheduledAt,
+    };
+    const params: unknown[] = [accountId, id, from];
+    const sets = ['updated_at = now()'];
+    for (const [column, value] of Object.entries(columns)) {
+      if (value === undefined) continue;
+      params.push(value);
+      sets.push(`${column} = $${params.length}`);
+    }
+    const { rows } = await this.db.query(
+      `UPDATE campaigns SET ${sets.join(', ')} WHERE account_id = $1 AND id = $2 AND status = ANY($3::text[]) RETURNING *`,
+      params,
+    );
+    return rows[0] ? toCampaign(rows[0]) : null;
+  }
+
+  async recordStatus(id: string, status: CampaignStatus, at: Date, error?: string): Promise<void> {
+    await this.db.query(
+      `UPDATE campaigns SET status = $2, updated_at = now(),
+         started_at = CASE WHEN $2 = 'Sending' THEN coalesce(started_at, $3) ELSE started_at END,
+         finished_at = CASE WHEN $2 IN ('Finished', 'Stopped', 'Cancelled', 'Error') THEN $3 ELSE finished_at END,
+         error = coalesce($4, error)
+       WHERE id = $1`,
+      [id, status, at, error ?? null],
+    );
+  }
+
+  async countDeliveries(campaignId: string): Promise<CampaignCounts> {
+    const { rows } = await this.db.query<{ channel: Channel; state: keyof ReturnType<typeof emptyCounts>; n: number }>(
+      'SELECT channel, state, count(*)::int AS n FROM deliveries WHERE campaign_id = $1 GROUP BY channel, state',
+      [campaignId],
+    );
+    const result: CampaignCounts = { total: emptyCounts(), byChannel: {} };
+    for (const { channel, state, n } of rows) {
+      const c = (result.byChannel[channel] ??= emptyCounts());
+      c[state] += n;
+      c.planned += n;
+      result.total[state] += n;
+      result.total.planned += n;
+    }
+    return result;
+  }
+
+  async planPage(campaign: Campaign, cursor: number, limit: number): Promise<PlanPageResult> {
+    const audience = await this.getAudienceRow(campaign.audienceId);
+    const params: unknown[] = [campaign.accountId, cursor, limit, campaign.id, campaign.channels.map((c) => c.channel)];
+    const sql = audienceSql(audience, params);
+    const { rows } = await this.db.query<{ contacts: number; last_pk: number | null; planned: number; suppressed: number }>(
+      `WITH page AS (
+         SELECT c.pk, c.id, c.email, c.phone, c.push_tokens, c.webpush, c.suppressed
+         FROM ${sql.from} WHERE ${sql.where} ORDER BY c.pk LIMIT $3),
+       ins AS (
+         INSERT INTO deliveries (campaign_id, channel, contact_pk, state, reason)
+         SELECT $4, ch.channel, p.pk,
+                CASE WHEN ch.channel = ANY(p.suppressed) THEN 'notSent' ELSE 'pending' END,
+                CASE WHEN ch.channel = ANY(p.suppressed) THEN 'suppressed' END
+         FROM page p CROSS JOIN unnest($5::text[]) AS ch(channel)
+         WHERE ${reachableSql('ch.channel', 'p')}
+         ON CONFLICT (campaign_id, channel, contact_pk) DO NOTHING
+         RETURNING channel, contact_pk, state),
+       ev AS (
+         INSERT INTO events (account_id, type, campaign_id, contact_id, channel, reason)
+         SELECT $1, ${prefixSql('i.channel')} || '.notSent', $4, p.id, i.channel, 'suppressed'
+         FROM ins i JOIN page p ON p.pk = i.contact_pk WHERE i.state = 'notSent')
+       SELECT (SELECT count(*)::int FROM page) AS contacts, (SELECT max(pk) FROM page) AS last_pk,
+              (SELECT count(*)::int FROM ins) AS planned,
+              (SELECT count(*)::int FROM ins WHERE state = 'notSent') AS suppressed`,
+      params,
+    );
+    const r = one(rows);
+    return {
+      nextCursor: r.contacts < limit ? null : r.last_pk,
+      contacts: r.contacts,
+      planned: r.planned,
+      suppressed: r.suppressed,
+    };
+  }
+
+  async claimBatch(campaignId: string, channel: Channel, batchKey: string, limit: number): Promise<ClaimedDelivery[]> {
+    // A retried attempt takes back what its earlier attempt claimed and did not finish.
+    const resumed = await this.db.query(
+      `SELECT d.id AS delivery_id, d.channel, ${CONTACT_COLUMNS} FROM deliveries d JOIN contacts c ON c.pk = d.contact_pk
+       WHERE d.campaign_id = $1 AND d.channel = $2 AND d.state = 'sending' AND d.batch_key = $3 ORDER BY d.id`,
+      [campaignId, channel, batchKey],
+    );
+    if (resumed.rows.length > 0) return resumed.rows.map(toClaimed);
+    const { rows } = await this.db.query(
+      `WITH picked AS (
+         SELECT id FROM deliveries WHERE campaign_id = $1 AND channel = $2 AND state = 'pending'
+         ORDER BY id LIMIT $4 FOR UPDATE SKIP LOCKED),
+       upd AS (
+         UPDATE deliveries d SET state = 'sending', batch_key = $3, updated_at = now()
+         FROM picked WHERE d.id = picked.id RETURNING d.id, d.channel, d.contact_pk)
+       SELECT upd.id AS delivery_id, upd.channel, ${CONTACT_COLUMNS} FROM upd JOIN contacts c ON c.pk = upd.contact_pk ORDER BY upd.id`,
+      [campaignId, channel, batchKey, limit],
+    );
+    return rows.map(toClaimed);
+  }
+
+  async recordResults(campaign: Campaign, results: DeliveryResult[]): Promise<void> {
+    if (results.length === 0) return;
+    await this.db.query(
+      `WITH r AS (
+         SELECT * FROM unnest($2::bigint[], $3::text[], $4::text[], $5::text[], $6::text[])
+           AS r(id, state, reason, error, provider_message_id)),
+       upd AS (
+         UPDATE deliveries d SET state = r.state, reason = r.reason, error = r.error,
+                provider_message_id = r.provider_message_id, updated_at = now()
+         FROM r WHERE d.id = r.id AND d.campaign_id = $1 AND d.state IN ('pending', 'sending')
+         RETURNING d.channel, d.contact_pk, d.state, d.reason, d.error)
+       INSERT INTO events (account_id, type, campaign_id, contact_id, channel, reason, error)
+       SELECT $7, ${prefixSql('upd.channel')} || '.' || upd.state, $1, c.id, upd.channel, upd.reason, upd.error
+       FROM upd JOIN contacts c ON c.pk = upd.contact_pk`,
+      [
+        campaign.id,
+        results.map((r) => r.id),
+        results.map((r) => r.state),
+        results.map((r) => (r.state === 'notSent' ? r.reason : null)),
+        results.map((r) => (r.state === 'failed' ? r.error : null)),
+        results.map((r) => (r.state === 'sent' ? r.providerMessageId : null)),
+        campaign.accountId,
+      ],
+    );
+  }
+
+  async releaseOrphans(campaignId: string): Promise<number> {
+    const { rows } = await this.db.query<{ n: number }>(
+      `WITH u AS (UPDATE deliveries SET state = 'pending', batch_key = NULL, updated_at = now()
+                  WHERE campaign_id = $1 AND state = 'sending' RETURNING 1)
+       SELECT count(*)::int AS n FROM u`,
+      [campaignId],
+    );
+    return rows[0]?.n ?? 0;
+  }
+
+  async listDeliveries(
+    campaignId: string,
+    opts: { state?: string; channel?: Channel; after?: string; limit: number },
+  ): Promise<Page<Delivery>> {
+    const { rows } = await this.db.query(
+      `SELECT d.*, c.id AS contact_id FROM deliveries d JOIN contacts c ON c.pk = d.contact_pk
+       WHERE d.campaign_id = $1 AND d.id > $2 AND ($3::text IS NULL OR d.state = $3) AND ($4::text IS NULL OR d.channel = $4)
+       ORDER BY d.id LIMIT $5`,
+      [campaignId, Number(opts.after ?? 0), opts.state ?? null, opts.channel ?? null, opts.limit],
+    );
+    return page(rows, opts.limit, toDelivery, (r) => String(r.id));
+  }
+
+  async listEvents(accountId: string, opts: { after?: string; limit: number; campaignId?: string; type?: string }) {
+    const { rows } = await this.db.query(
+      `SELECT * FROM events WHERE account_id = $1 AND id > $2
+         AND ($3::text IS NULL OR campaign_id = $3) AND ($4::text IS NULL OR type = $4)
+       ORDER BY id LIMIT $5`,
+      [accountId, Number(opts.after ?? 0), opts.campaignId ?? null, opts.type ?? null, opts.limit],
+    );
+    return page(rows, opts.limit, toEvent, (r) => String(r.id));
+  }
+
+  async audit(accountId: string, entry: AuditEntry): Promise<void> {
+    await this.db.query(
+      'INSERT INTO audit_log (account_id, actor, action, target, result, detail) VALUES ($1, $2, $3, $4, $5, $6)',
+      [accountId, entry.actor, entry.action, entry.target, entry.result, entry.detail ? JSON.stringify(entry.detail) : null],
+    );
+  }
+
+  async listAudit(accountId: string, opts: { after?: string; limit: number }) {
+    const { rows } = await this.db.query('SELECT * FROM audit_log WHERE account_id = $1 AND id > $2 ORDER BY id LIMIT $3', [
+      accountId,
+      Number(opts.after ?? 0),
+      opts.limit,
+    ]);
+    return page(
+      rows,
+      opts.limit,
+      (r) => ({
+        id: r.id as number,
+        at: r.at as Date,
+        actor: r.actor as string,
+        action: r.action as string,
+        target: (r.target as string | null) ?? null,
+        result: r.result as AuditEntry['result'],
+        ...(r.detail ? { detail: r.detail as Record<string, unknown> } : {}),
+      }),
+      (r) => String(r.id),
+    );
+  }
+
+  close(): Promise<void> {
+    return this.db.close();
+  }
+
+  private async getAudienceRow(id: string): Promise<Audience> {
+    const { rows } = await this.db.query('SELECT * FROM audiences WHERE id = $1', [id]);
+    return toAudience(one(rows));
+  }
+}
+
+/** FROM and WHERE clauses selecting an audience's contacts with pk > $2 of account $1; appends its parameters. */
+function audienceSql(audience: Audience, params: unknown[]): { from: string; where: string } {
+  const where = ['c.account_id = $1', 'c.pk > $2'];
+  if (audience.type === 'list') {
+    params.push(audience.id);
+    return {
+      from: `contacts c JOIN audience_members m ON m.contact_pk = c.pk AND m.audience_id = $${params.length}`,
+      where: where.join(' AND '),
+    };
+  }
+  for (const cond of audience.conditions) where.push(conditionSql(cond, params));
+  return { from: 'contacts c', where: where.join(' AND ') };
+}
+
+const COMPARISONS = { eq: '=', gt: '>', gte: '>=', lt: '<', lte: '<=' } as const;
+
+/** One filter condition as SQL over the contact's attributes (jsonb comparisons: numbers as numbers). */
+function conditionSql(cond: FilterCondition, params: unknown[]): string {
+  params.push(cond.attribute);
+  const key = `$${params.length}`;
+  if (cond.op === 'exists') return `c.attributes ? ${key}`;
+  params.push(JSON.stringify(cond.value ?? null));
+  const value = `$${params.length}::jsonb`;
+  switch (cond.op) {
+    case 'neq':
+      return `(c.attributes -> ${key}) IS DISTINCT FROM ${value}`;
+    case 'in':
+      return `(c.attributes -> ${key}) IN (SELECT jsonb_array_elements(${value}))`;
+    default:
+      return `(c.attributes -> ${key}) ${COMPARISONS[cond.op]} ${value}`;
+  }
+}
+
+function one<T>(rows: T[]): T {
+  const row = rows[0];
+  if (row === undefined) throw new Error('expected one row, got none');
+  return row;
+}
+
+function page<T>(rows: Row[], limit: number, map: (r: Row) => T, cursorOf: (r: Row) => string): Page<T> {
+  const last = rows[rows.length - 1];
+  return { items: rows.map(map), next: rows.length === limit && last ? cursorOf(last) : null };
+}
+
+function encodeCursor(parts: string[]): string {
+  return Buffer.from(JSON.stringify(parts)).toString('base64url');
+}
+
+function decodeCursor(cursor: string): string[] {
+  try {
+    const parts: unknown = JSON.parse(Buffer.from(cursor, 'base64url').toString());
+    if (Array.isArray(parts) && parts.every((p) => typeof p === 'string')) return parts;
+  } catch {
+    // fall through to the error below
+  }
+  throw new InvalidInputError('after: not a cursor this API returned', [{ path: 'after', message: 'invalid cursor' }]);
+}
+
+function toContact(r: Row): Contact {
+  return {
+    id: r.id as string,
+    email: (r.email as string | null) ?? null,
+    phone: (r.phone as string | null) ?? null,
+    pushTokens: r.push_tokens as string[],
+    webPushSubscriptions: r.webpush as Contact['webPushSubscriptions'],
+    timezone: (r.timezone as string | null) ?? null,
+    attributes: r.attributes as Record<string, unknown>,
+    suppressed: r.suppressed as Channel[],
+  };
+}
+
+function toClaimed(r: Row): ClaimedDelivery {
+  return { id: r.delivery_id as number, channel: r.channel as Channel, contact: toContact(r) };
+}
+
+function toAudience(r: Row): Audience {
+  return {
+    id: r.id as string,
+    name: r.name as string,
+    type: r.type as Audience['type'],
+    conditions: r.conditions as FilterCondition[],
+    createdAt: r.created_at as Date,
+  };
+}
+
+function toCampaign(r: Row): Campaign {
+  return {
+    id: r.id as string,
+    accountId: r.account_id as string,
+    name: r.name as string,
+    status: r.status as CampaignStatus,
+    audienceId: r.audience_id as string,
+    channels: r.channels as Campaign['channels'],
+    scheduledAt: (r.scheduled_at as Date | null) ?? null,
+    startedAt: (r.started_at as Date | null) ?? null,
+    finishedAt: (r.finished_at as Date | null) ?? null,
+    error: (r.error as string | null) ?? null,
+    createdAt: r.created_at as Date,
+    updatedAt: r.updated_at as Date,
+  };
+}
+
+function toDelivery(r: Row): Delivery {
+  return {
+    id: r.id as number,
+    contactId: r.contact_id as string,
+    channel: r.channel as Channel,
+    state: r.state as Delivery['state'],
+    reason: (r.reason as Delivery['reason']) ?? null,
+    error: (r.error as string | null) ?? null,
+    providerMessageId: (r.provider_message_id as string | null) ?? null,
+    updatedAt: r.updated_at as Date,
+  };
+}
+
+function toEvent(r: Row): HeraldEvent {
+  return {
+    id: r.id as number,
+    type: r.type as string,
+    campaignId: r.campaign_id as string,
+    contactId: r.contact_id as string,
+    channel: r.channel as Channel,
+    reason: (r.reason as string | null) ?? null,
+    error: (r.error as string | null) ?? null,
+    at: r.at as Date,
+  };
+}

@@ -1,0 +1,60 @@
+/** The Herald worker: runs campaign workflows and their activities. `npm run worker` runs it alone. */
+import { NativeConnection, Worker, type WorkerOptions } from '@temporalio/worker';
+import { createActivities } from './activities';
+import { loadConfig, type Config } from './config';
+import type { ProviderRegistry } from './providers/provider';
+import { defaultProviders } from './providers/registry';
+import { openStore, type Store } from './store';
+
+/** Everything a worker is built from. */
+export interface WorkerDeps {
+  connection: NativeConnection;
+  store: Store;
+  providers: ProviderRegistry;
+  config: Pick<Config, 'TEMPORAL_NAMESPACE' | 'TASK_QUEUE' | 'CHUNK_SIZE' | 'MAX_SEND_ATTEMPTS' | 'WORKER_MAX_ACTIVITIES'>;
+  /** A prebuilt workflow bundle (tests bundle once); otherwise the workflows are bundled from source. */
+  workflowBundle?: WorkerOptions['workflowBundle'];
+}
+
+/** Creates a worker (not yet running). */
+export function createWorker({ connection, store, providers, config, workflowBundle }: WorkerDeps): Promise<Worker> {
+  return Worker.create({
+    connection,
+    namespace: config.TEMPORAL_NAMESPACE,
+    taskQueue: config.TASK_QUEUE,
+    ...(workflowBundle ? { workflowBundle } : { workflowsPath: require.resolve('./workflows') }),
+    activities: createActivities({
+      store,
+      providers,
+      send: { chunkSize: config.CHUNK_SIZE, maxAttempts: config.MAX_SEND_ATTEMPTS },
+    }),
+    maxConcurrentActivityTaskExecutions: config.WORKER_MAX_ACTIVITIES,
+    // Heartbeats reach the server at least every second, so a cancel reaches a sending activity quickly.
+    maxHeartbeatThrottleInterval: '1s',
+    defaultHeartbeatThrottleInterval: '500ms',
+  });
+}
+
+async function main(): Promise<void> {
+  const config = loadConfig();
+  if (!config.DATABASE_URL) throw new Error('npm run worker needs DATABASE_URL (the embedded store runs in `npm start`)');
+  const store = await openStore({ databaseUrl: config.DATABASE_URL });
+  const connection = await NativeConnection.connect({ address: config.TEMPORAL_ADDRESS });
+  const providers = defaultProviders({ latencyMs: config.SANDBOX_LATENCY_MS, failureRate: config.SANDBOX_FAILURE_RATE });
+  try {
+    const worker = await createWorker({ connection, store, providers, config });
+    console.log(`herald worker on task queue ${config.TASK_QUEUE} at ${config.TEMPORAL_ADDRESS}`);
+    await worker.run();
+  } finally {
+    await connection.close();
+    await providers.close();
+    await store.close();
+  }
+}
+
+if (require.main === module) {
+  main().catch((err: unknown) => {
+    console.error(err);
+    process.exit(1);
+  });
+}

@@ -1,0 +1,2 @@
+/** Workflow entry point for the worker's bundler. */
+export { campaignWorkflow } from './campaign';
