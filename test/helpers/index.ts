@@ -1,0 +1,157 @@
+/** The one helpers module for tests: stores on both engines, a running Herald per test, seed data. */
+import { randomBytes } from 'node:crypto';
+import { Client, Connection } from '@temporalio/client';
+import { NativeConnection, Runtime, DefaultLogger, type Worker } from '@temporalio/worker';
+import pg from 'pg';
+import request from 'supertest';
+import type { Express } from 'express';
+import { createApp } from '../../src/api/app';
+import { createProviderRegistry } from '../../src/providers/registry';
+import { SandboxProvider, type SandboxOptions } from '../../src/providers/sandbox';
+import { openStore, type Store } from '../../src/store';
+import { createWorker } from '../../src/worker';
+import { DEFAULT_SEND_OPTIONS, type SendOptions } from '../../src/workflows/definitions';
+
+/** Store engines every store test runs against. */
+export const STORE_KINDS = ['embedded', 'postgres'] as const;
+export type StoreKind = (typeof STORE_KINDS)[number];
+
+const ADMIN_URL = process.env.TEST_DATABASE_URL ?? 'postgres://postgres@127.0.0.1:5432/postgres';
+
+let runtimeInstalled = false;
+function quietRuntime(): void {
+  if (runtimeInstalled) return;
+  runtimeInstalled = true;
+  try {
+    Runtime.install({ logger: new DefaultLogger('WARN') });
+  } catch {
+    // Already installed by an earlier test file in this process.
+  }
+}
+
+/** A migrated store: PGlite in memory, or a throwaway PostgreSQL database dropped on close. */
+export async function openTestStore(kind: StoreKind): Promise<Store> {
+  if (kind === 'embedded') return openStore({ dataDir: undefined });
+  const name = `herald_test_${randomBytes(6).toString('hex')}`;
+  const admin = new pg.Client({ connectionString: ADMIN_URL });
+  await admin.connect();
+  await admin.query(`CREATE DATABASE ${name}`);
+  await admin.end();
+  const url = new URL(ADMIN_URL);
+  url.pathname = `/${name}`;
+  const store = await openStore({ databaseUrl: url.toString() });
+  const close = store.close.bind(store);
+  store.close = async () => {
+    await close();
+    const drop = new pg.Client({ connectionString: ADMIN_URL });
+    await drop.connect();
+    await drop.query(`DROP DATABASE IF EXISTS ${name} WITH (FORCE)`);
+    await drop.end();
+  };
+  return store;
+}
+
+/** A task queue of its own for each test, derived from its title. */
+export function taskQueueFor(title: string): string {
+  return `test-${title.replace(/[^a-z0-9]+/gi, '-').slice(0, 60)}-${randomBytes(3).toString('hex')}`;
+}
+
+/** A running Herald for one test: a worker on its own task queue, the API app, a Temporal client. */
+export interface TestHerald {
+  store: Store;
+  sandbox: SandboxProvider;
+  client: Client;
+  app: Express;
+  taskQueue: string;
+  worker: Worker;
+  stop(): Promise<void>;
+}
+
+/** Starts a worker and builds the API against the run's Temporal server. */
+export async function startHerald(opts: {
+  title: string;
+  store: Store;
+  sandbox?: SandboxOptions;
+  sendOptions?: Partial<SendOptions>;
+}): Promise<TestHerald> {
+  quietRuntime();
+  const address = requiredEnv('HERALD_TEST_TEMPORAL_ADDRESS');
+  const taskQueue = taskQueueFor(opts.title);
+  const sandbox = new SandboxProvider(opts.sandbox);
+  const connection = await Connection.connect({ address });
+  const nativeConnection = await NativeConnection.connect({ address });
+  const client = new Client({ connection });
+  const worker = await createWorker({
+    connection: nativeConnection,
+    store: opts.store,
+    providers: createProviderRegistry(sandbox),
+    config: { TEMPORAL_NAMESPACE: 'default', TASK_QUEUE: taskQueue, CHUNK_SIZE: 50, MAX_SEND_ATTEMPTS: 5, WORKER_MAX_ACTIVITIES: 16 },
+    workflowBundle: { codePath: requiredEnv('HERALD_TEST_WORKFLOW_BUNDLE') },
+  });
+  const running = worker.run();
+  const app = createApp({
+    store: opts.store,
+    temporal: client,
+    taskQueue,
+    namespace: 'default',
+    temporalUiUrl: 'http://127.0.0.1:8233',
+    sendOptions: { ...DEFAULT_SEND_OPTIONS, ...opts.sendOptions },
+    log: () => undefined,
+  });
+  return {
+    store: opts.store,
+    sandbox,
+    client,
+    app,
+    taskQueue,
+    worker,
+    async stop() {
+      worker.shutdown();
+      await running;
+      await nativeConnection.close();
+      await connection.close();
+    },
+  };
+}
+
+/** A new account and its API key. */
+export async function newAccount(store: Store, name = 'Test'): Promise<{ accountId: string; apiKey: string; keyId: string }> {
+  return store.createAccount(name);
+}
+
+/** Authenticated supertest calls. */
+export function api(app: Express, apiKey: string) {
+  const auth = { Authorization: `Bearer ${apiKey}` };
+  return {
+    get: (path: string) => request(app).get(path).set(auth),
+    post: (path: string, body?: object) => request(app).post(path).set(auth).send(body),
+    patch: (path: string, body?: object) => request(app).patch(path).set(auth).send(body),
+  };
+}
+
+/** `n` contacts with an email (and a phone for every second one), ids `c1..cn`. */
+export function contacts(n: number, prefix = 'c') {
+  return Array.from({ length: n }, (_, i) => ({
+    id: `${prefix}${i + 1}`,
+    email: `${prefix}${i + 1}@example.com`,
+    ...(i % 2 === 0 ? { phone: `+1415555${String(i).padStart(4, '0')}` } : {}),
+    attributes: { first_name: `Name${i + 1}`, n: i + 1 },
+  }));
+}
+
+/** Polls `fn` until it returns a defined value or `timeoutMs` passes. */
+export async function eventually<T>(fn: () => Promise<T | undefined>, timeoutMs = 60_000, everyMs = 100): Promise<T> {
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    const value = await fn();
+    if (value !== undefined) return value;
+    if (Date.now() > deadline) throw new Error(`condition not met within ${timeoutMs} ms`);
+    await new Promise((r) => setTimeout(r, everyMs));
+  }
+}
+
+function requiredEnv(name: string): string {
+  const value = process.env[name];
+  if (!value) throw new Error(`${name} is not set: run the tests through jest (global setup starts Temporal)`);
+  return value;
+}
