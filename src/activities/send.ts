@@ -53,7 +53,10 @@ export async function sendClaimed(args: {
       else retry = { error: outcome.error, afterMs: Math.max(retry?.afterMs ?? 0, outcome.retryAfterMs ?? 0) };
     });
     await store.recordResults(campaign, results);
-    for (const r of results) r.state === 'sent' ? sent++ : failed++;
+    for (const r of results) {
+      if (r.state === 'sent') sent++;
+      else failed++;
+    }
     ctx.heartbeat({ done: i + chunk.length });
   }
   if (retry) {

@@ -69,11 +69,14 @@ export async function startDevServer(opts: {
   uiPort?: number;
   dbFile?: string;
   logFile?: string;
+  /** Dynamic config, e.g. `{ 'limit.historyCount.suggestContinueAsNew': 100 }`. */
+  dynamicConfig?: Record<string, string | number>;
 }): Promise<DevServer> {
   const args = ['server', 'start-dev', '--ip', '127.0.0.1', '--port', String(opts.port), '--log-level', 'warn'];
   if (opts.uiPort) args.push('--ui-port', String(opts.uiPort));
   else args.push('--headless');
   if (opts.dbFile) args.push('--db-filename', opts.dbFile);
+  for (const [key, value] of Object.entries(opts.dynamicConfig ?? {})) args.push('--dynamic-config-value', `${key}=${value}`);
   const child = spawn(opts.cli, args, { stdio: ['ignore', 'pipe', 'pipe'] });
   if (opts.logFile) {
     const out = createWriteStream(opts.logFile, { flags: 'a' });

@@ -9,7 +9,13 @@ const ROOT = path.resolve(__dirname, '../..');
 
 export default async function globalSetup(): Promise<void> {
   const cli = findTemporalCli(path.join(ROOT, '.herald', 'tools'));
-  const server = await startDevServer({ cli, port: await freePort() });
+  // Temporal suggests continue-as-new after 100 history events here (thousands in production), so every
+  // larger test campaign exercises it.
+  const server = await startDevServer({
+    cli,
+    port: await freePort(),
+    dynamicConfig: { 'limit.historyCount.suggestContinueAsNew': 100 },
+  });
   (globalThis as { heraldTemporal?: DevServer }).heraldTemporal = server;
   const connection = await Connection.connect({ address: server.address });
   try {

@@ -1,0 +1,162 @@
+/** The REST API: bad input gets 400 naming the field and changes nothing; accounts never see each other. */
+import request from 'supertest';
+import { api, contacts, newAccount, openTestStore, startHerald, type TestHerald } from '../helpers';
+
+let herald: TestHerald;
+let keyA: string;
+let keyB: string;
+let audienceId: string;
+let campaignId: string;
+
+beforeAll(async () => {
+  herald = await startHerald({ title: 'api', store: await openTestStore('embedded') });
+  keyA = (await newAccount(herald.store, 'A')).apiKey;
+  keyB = (await newAccount(herald.store, 'B')).apiKey;
+  const a = api(herald.app, keyA);
+  await a.post('/v1/contacts', { contacts: contacts(3, 'a') }).expect(200);
+  audienceId = (await a.post('/v1/audiences', { name: 'A list', type: 'list', contactIds: ['a1', 'a2'] }).expect(201)).body.id;
+  campaignId = (
+    await a
+      .post('/v1/campaigns', { name: 'A campaign', audienceId, channels: [{ channel: 'email', subject: 'S', body: 'B' }] })
+      .expect(201)
+  ).body.id;
+});
+afterAll(async () => {
+  await herald.stop();
+  await herald.store.close();
+});
+
+/** Everything account A has, to show a refused request changed nothing. */
+async function snapshotA() {
+  const a = api(herald.app, keyA);
+  const [c, aud, cmp, audit] = await Promise.all([
+    a.get('/v1/contacts?limit=1000'),
+    a.get('/v1/audiences'),
+    a.get('/v1/campaigns?limit=1000'),
+    a.get('/v1/audit?limit=1000'),
+  ]);
+  return { contacts: c.body, audiences: aud.body, campaigns: cmp.body, audit: audit.body.items.length };
+}
+
+describe('bad input gets 400 with the field and the reason, and changes nothing', () => {
+  const cases: [string, 'get' | 'post' | 'patch', () => string, object | undefined, RegExp][] = [
+    ['contacts: email not an email', 'post', () => '/v1/contacts', { contacts: [{ id: 'z', email: 'nope' }] }, /contacts\.0\.email/],
+    ['contacts: phone not E.164', 'post', () => '/v1/contacts', { contacts: [{ id: 'z', phone: '555' }] }, /contacts\.0\.phone: must be an E\.164/],
+    ['contacts: unknown time zone', 'post', () => '/v1/contacts', { contacts: [{ id: 'z', timezone: 'Mars/Base' }] }, /contacts\.0\.timezone/],
+    ['contacts: empty list', 'post', () => '/v1/contacts', { contacts: [] }, /contacts:/],
+    ['contacts: unknown field', 'post', () => '/v1/contacts', { contacts: [{ id: 'z', mail: 'x@y.z' }] }, /contacts\.0: Unrecognized key/],
+    ['contacts: bad cursor', 'get', () => '/v1/contacts?after=abc', undefined, /after: must be the `next` value/],
+    ['audiences: unknown type', 'post', () => '/v1/audiences', { name: 'x', type: 'segment' }, /type/],
+    ['audiences: in without array', 'post', () => '/v1/audiences', { name: 'x', type: 'filter', all: [{ attribute: 'a', op: 'in', value: 1 }] }, /all\.0\.value: must be an array/],
+    ['audiences: unknown contact', 'post', () => '/v1/audiences', { name: 'x', type: 'list', contactIds: ['a1', 'ghost'] }, /contactIds: unknown contacts: ghost/],
+    ['campaigns: no channels', 'post', () => '/v1/campaigns', { name: 'x', audienceId: 'aud_x', channels: [] }, /channels:/],
+    ['campaigns: unknown channel', 'post', () => '/v1/campaigns', { name: 'x', audienceId: 'aud_x', channels: [{ channel: 'fax', body: 'b' }] }, /channels\.0\.channel/],
+    ['campaigns: email without subject', 'post', () => '/v1/campaigns', { name: 'x', audienceId: 'aud_x', channels: [{ channel: 'email', body: 'b' }] }, /channels\.0\.subject: required for the email channel/],
+    ['campaigns: broken template', 'post', () => '/v1/campaigns', { name: 'x', audienceId: 'aud_x', channels: [{ channel: 'sms', body: 'Hi {{ name' }] }, /channels\.0\.body: template does not parse/],
+    ['campaigns: channel twice', 'post', () => '/v1/campaigns', { name: 'x', audienceId: 'aud_x', channels: [{ channel: 'sms', body: 'a' }, { channel: 'sms', body: 'b' }] }, /each channel may appear once/],
+    ['campaigns: unknown audience', 'post', () => '/v1/campaigns', { name: 'x', audienceId: 'aud_nope', channels: [{ channel: 'sms', body: 'a' }] }, /audienceId: unknown audience/],
+    ['campaigns: empty patch', 'patch', () => `/v1/campaigns/${campaignId}`, {}, /at least one of/],
+    ['campaigns: schedule in the past', 'post', () => `/v1/campaigns/${campaignId}/schedule`, { at: '2020-01-01T00:00:00Z' }, /at: must be in the future/],
+    ['campaigns: schedule not a time', 'post', () => `/v1/campaigns/${campaignId}/schedule`, { at: 'tomorrow' }, /at:/],
+    ['campaigns: bad status filter', 'get', () => '/v1/campaigns?status=Done', undefined, /status:/],
+    ['deliveries: bad state filter', 'get', () => `/v1/campaigns/${campaignId}/deliveries?state=lost`, undefined, /state:/],
+    ['events: unknown type', 'get', () => '/v1/events?type=sms.delivered', undefined, /type:/],
+    ['events: limit too large', 'get', () => '/v1/events?limit=5000', undefined, /limit:/],
+  ];
+
+  test.each(cases)('%s', async (_name, method, path, body, message) => {
+    const before = await snapshotA();
+    const http = api(herald.app, keyA);
+    const res = await (method === 'get' ? http.get(path()) : http[method](path(), body));
+    expect(res.status).toBe(400);
+    expect(res.body.error.code).toBe('invalid_request');
+    expect(res.body.error.message).toMatch(message);
+    expect(await snapshotA()).toEqual(before);
+  });
+
+  test('a body that is not JSON is a 400 naming the body', async () => {
+    const res = await request(herald.app)
+      .post('/v1/contacts')
+      .set({ Authorization: `Bearer ${keyA}`, 'Content-Type': 'application/json' })
+      .send('{"contacts": [');
+    expect(res.status).toBe(400);
+    expect(res.body.error.message).toMatch(/^body:/);
+  });
+});
+
+describe('accounts are isolated', () => {
+  test("account B gets 404 for every one of A's ids and sees none of A's data", async () => {
+    const b = api(herald.app, keyB);
+    for (const path of [
+      `/v1/campaigns/${campaignId}`,
+      `/v1/campaigns/${campaignId}/deliveries`,
+      `/v1/audiences/${audienceId}`,
+      '/v1/contacts/a1',
+    ]) {
+      const res = await b.get(path);
+      expect({ path, status: res.status }).toEqual({ path, status: 404 });
+      expect(JSON.stringify(res.body)).not.toContain('A campaign');
+    }
+    expect((await b.patch(`/v1/campaigns/${campaignId}`, { name: 'mine' })).status).toBe(404);
+    expect((await b.post(`/v1/campaigns/${campaignId}/send`)).status).toBe(404);
+    expect((await b.post('/v1/campaigns', { name: 'x', audienceId, channels: [{ channel: 'sms', body: 'b' }] })).status).toBe(400);
+    expect((await b.post('/v1/audiences', { name: 'x', type: 'list', contactIds: ['a1'] })).status).toBe(400);
+    for (const path of ['/v1/campaigns', '/v1/audiences', '/v1/contacts', '/v1/events', '/v1/audit']) {
+      expect((await b.get(path)).body.items).toEqual([]);
+    }
+    const a = api(herald.app, keyA);
+    expect((await a.get(`/v1/campaigns/${campaignId}`)).body).toMatchObject({ name: 'A campaign', status: 'Draft' });
+  });
+
+  test('requests without a valid key get 401', async () => {
+    expect((await request(herald.app).get('/v1/campaigns')).status).toBe(401);
+    expect((await request(herald.app).get('/v1/campaigns').set('Authorization', 'Bearer hk_wrong')).status).toBe(401);
+  });
+});
+
+describe('campaign lifecycle through the API', () => {
+  test('a Draft can be edited; once sent, editing and sending again get 409 naming the status', async () => {
+    const a = api(herald.app, keyA);
+    const created = await a
+      .post('/v1/campaigns', { name: 'Draft one', audienceId, channels: [{ channel: 'sms', body: 'v1' }] })
+      .expect(201);
+    const id = created.body.id as string;
+    const edited = await a.patch(`/v1/campaigns/${id}`, { channels: [{ channel: 'sms', body: 'v2 {{ contact.first_name }}' }] }).expect(200);
+    expect(edited.body.channels[0].body).toBe('v2 {{ contact.first_name }}');
+
+    await a.post(`/v1/campaigns/${id}/send`).expect(202);
+    const again = await a.post(`/v1/campaigns/${id}/send`);
+    expect(again.status).toBe(409);
+    expect(again.body.error.message).toMatch(/cannot send a campaign that is (Sending|Finished)/);
+    const edit = await a.patch(`/v1/campaigns/${id}`, { name: 'late' });
+    expect(edit.status).toBe(409);
+
+    const audit = await a.get('/v1/audit?limit=100');
+    const mine = audit.body.items.filter((e: { target: string }) => e.target === id);
+    expect(mine.map((e: { action: string; result: string }) => `${e.action}:${e.result}`)).toEqual([
+      'campaign.create:ok',
+      'campaign.update:ok',
+      'campaign.send:ok',
+      'campaign.send:refused',
+      'campaign.update:refused',
+    ]);
+  });
+
+  test('campaigns are listed newest first and filter by status', async () => {
+    const a = api(herald.app, keyA);
+    const drafts = await a.get('/v1/campaigns?status=Draft').expect(200);
+    expect(drafts.body.items.every((c: { status: string }) => c.status === 'Draft')).toBe(true);
+    expect(drafts.body.items.map((c: { id: string }) => c.id)).toContain(campaignId);
+  });
+
+  test('the OpenAPI document describes every route', async () => {
+    const doc = (await request(herald.app).get('/openapi.json').expect(200)).body;
+    expect(doc.openapi).toBe('3.1.0');
+    expect(Object.keys(doc.paths)).toEqual(
+      expect.arrayContaining(['/v1/contacts', '/v1/audiences', '/v1/campaigns', '/v1/campaigns/{id}', '/v1/campaigns/{id}/send', '/v1/campaigns/{id}/schedule', '/v1/campaigns/{id}/deliveries', '/v1/events']),
+    );
+    expect(doc.paths['/v1/campaigns'].post.requestBody.content['application/json'].schema.required).toEqual(
+      expect.arrayContaining(['name', 'audienceId', 'channels']),
+    );
+  });
+});

@@ -1,0 +1,64 @@
+/** The campaign workflow is deterministic: real histories (including a continue-as-new) replay cleanly. */
+import { Worker } from '@temporalio/worker';
+import { api, contacts, eventually, newAccount, openTestStore, startHerald, type TestHerald } from '../helpers';
+import { campaignWorkflowId } from '../../src/workflows/definitions';
+
+let herald: TestHerald;
+
+beforeAll(async () => {
+  herald = await startHerald({
+    title: 'replay',
+    store: await openTestStore('embedded'),
+    sendOptions: { batchSize: 40, concurrency: 3, pageSize: 300 },
+  });
+});
+afterAll(async () => {
+  await herald.stop();
+  await herald.store.close();
+});
+
+test('a campaign long enough to continue as new finishes exactly, and each of its runs replays', async () => {
+  const { apiKey } = await newAccount(herald.store);
+  const http = api(herald.app, apiKey);
+  await http.post('/v1/contacts', { contacts: contacts(2_000, 'rp') }).expect(200);
+  const audience = await http.post('/v1/audiences', { name: 'all', type: 'filter', all: [] }).expect(201);
+  const campaign = await http
+    .post('/v1/campaigns', {
+      name: 'replayed',
+      audienceId: audience.body.id,
+      channels: [
+        { channel: 'email', subject: 'S', body: 'B' },
+        { channel: 'sms', body: 'B' },
+      ],
+    })
+    .expect(201);
+  await http.post(`/v1/campaigns/${campaign.body.id}/send`).expect(202);
+
+  const handle = herald.client.workflow.getHandle(campaignWorkflowId(campaign.body.id));
+  const result = await handle.result();
+  expect(result.status).toBe('Finished');
+  // 2,000 emails and the 1,000 contacts with a phone.
+  expect(result.tally).toMatchObject({ planned: 3_000, sent: 3_000, failed: 0 });
+  expect(herald.sandbox.forCampaign(campaign.body.id)).toHaveLength(3_000);
+  expect(herald.sandbox.duplicates()).toBe(0);
+
+  const latest = await handle.describe();
+  const firstRunId = latest.raw.workflowExecutionInfo?.firstRunId;
+  expect(firstRunId).toBeTruthy();
+  expect(firstRunId).not.toBe(latest.runId);
+
+  const firstRun = herald.client.workflow.getHandle(handle.workflowId, firstRunId!);
+  const firstHistory = await firstRun.fetchHistory();
+  const lastEvent = firstHistory.events?.[firstHistory.events.length - 1];
+  expect(lastEvent?.workflowExecutionContinuedAsNewEventAttributes).toBeTruthy();
+
+  const bundle = { codePath: process.env.HERALD_TEST_WORKFLOW_BUNDLE! };
+  await Worker.runReplayHistory({ workflowBundle: bundle }, firstHistory, handle.workflowId);
+  await Worker.runReplayHistory({ workflowBundle: bundle }, await handle.fetchHistory(), handle.workflowId);
+
+  const stored = await eventually(async () => {
+    const res = await http.get(`/v1/campaigns/${campaign.body.id}`);
+    return res.body.status === 'Finished' ? res.body : undefined;
+  });
+  expect(stored.counts).toEqual({ planned: 3_000, pending: 0, sending: 0, sent: 3_000, notSent: 0, failed: 0 });
+});
