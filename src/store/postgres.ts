@@ -8,6 +8,9 @@ const types = { getTypeParser: (oid: number, format?: 'text' | 'binary') =>
 /** Opens a pool on `url`. */
 export function openPostgresClient(url: string, max = 10): SqlClient {
   const pool = new pg.Pool({ connectionString: url, max, types: types as pg.CustomTypesConfig });
+  // An idle connection the server closes (restart, failover) is dropped from the pool; without this listener
+  // node-postgres would crash the process. Queries on a broken connection still fail and are retried by Temporal.
+  pool.on('error', (err) => console.warn(`postgres: idle connection lost: ${err.message}`));
   return {
     query: async (sql, params) => {
       const r = await pool.query(sql, params);
