@@ -5,7 +5,7 @@
 import { mkdirSync } from 'node:fs';
 import path from 'node:path';
 import { Client, Connection } from '@temporalio/client';
-import { NativeConnection } from '@temporalio/worker';
+import { DefaultLogger, NativeConnection, Runtime } from '@temporalio/worker';
 import { createApp } from '../api/app';
 import { loadConfig, sendOptions } from '../config';
 import { defaultProviders } from '../providers/registry';
@@ -16,6 +16,7 @@ import { findTemporalCli, isListening, registerSearchAttributes, startDevServer,
 
 async function main(): Promise<void> {
   const config = loadConfig();
+  Runtime.install({ logger: new DefaultLogger('WARN') });
   const dataDir = config.HERALD_DATA_DIR;
   mkdirSync(dataDir, { recursive: true });
   const cleanup: (() => Promise<unknown>)[] = [];
