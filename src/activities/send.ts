@@ -2,7 +2,7 @@
 import { ApplicationFailure, type Context } from '@temporalio/activity';
 import type { Campaign } from '../domain/types';
 import type { Channel } from '../domain/vocabulary';
-import type { OutboundMessage, Provider } from '../providers/provider';
+import type { OutboundMessage, Provider, SendOutcome } from '../providers/provider';
 import type { ClaimedDelivery, DeliveryResult, Store } from '../store/store';
 import { compileContent } from '../templates';
 
@@ -45,7 +45,7 @@ export async function sendClaimed(args: {
         results.push({ id: d.id, state: 'failed', error: `template: ${(err as Error).message}` });
       }
     }
-    const outcomes = messages.length > 0 ? await provider.send(messages, ctx.cancellationSignal) : [];
+    const outcomes = messages.length > 0 ? await sendChunk(provider, messages, ctx.cancellationSignal) : [];
     outcomes.forEach((outcome, k) => {
       const id = messages[k]!.deliveryId;
       if (outcome.status === 'accepted') results.push({ id, state: 'sent', providerMessageId: outcome.providerMessageId });
@@ -67,6 +67,16 @@ export async function sendClaimed(args: {
     });
   }
   return { sent, failed };
+}
+
+/** Hands a chunk to the provider; an outage (the call itself throws) makes every message of the chunk retryable. */
+async function sendChunk(provider: Provider, messages: OutboundMessage[], signal: AbortSignal): Promise<SendOutcome[]> {
+  try {
+    return await provider.send(messages, signal);
+  } catch (err) {
+    if (signal.aborted) throw err;
+    return messages.map(() => ({ status: 'retryable', error: (err as Error).message }));
+  }
 }
 
 /** The provider address of a delivery's contact on its channel (the latest push token or subscription). */

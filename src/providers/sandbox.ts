@@ -9,6 +9,8 @@ export interface SandboxOptions {
   failureRate?: number;
   /** Refuses exactly the messages this returns true for (deterministic failures for tests). */
   failWhen?: (message: OutboundMessage) => boolean;
+  /** The first this-many calls fail as an outage would (the call throws), to exercise retries. */
+  outageCalls?: number;
 }
 
 /** A message the sandbox accepted, and when. */
@@ -23,12 +25,14 @@ export class SandboxProvider implements Provider {
   readonly accepted: SandboxRecord[] = [];
   private readonly seen = new Map<string, number>();
   private nextId = 1;
+  private calls = 0;
 
   constructor(private readonly options: SandboxOptions = {}) {}
 
   async send(messages: OutboundMessage[], signal: AbortSignal): Promise<SendOutcome[]> {
     if (this.options.latencyMs) await abortableDelay(this.options.latencyMs, signal);
     signal.throwIfAborted();
+    if (++this.calls <= (this.options.outageCalls ?? 0)) throw new Error('sandbox: service unavailable (503)');
     const { failureRate = 0, failWhen } = this.options;
     return messages.map((m) => {
       if (failWhen?.(m) || (failureRate > 0 && Math.random() < failureRate)) {

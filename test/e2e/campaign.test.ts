@@ -122,3 +122,42 @@ describe.each(STORE_KINDS)('sending a campaign (%s store)', (kind) => {
     expect(first).toBeGreaterThanOrEqual(at.getTime());
   });
 });
+
+describe('provider failures', () => {
+  test("refused recipients are failed with the provider's error; an outage is retried without sending anyone twice", async () => {
+    const store = await openTestStore('embedded');
+    const herald = await startHerald({
+      title: 'provider-failures',
+      store,
+      // Every 10th contact is refused; the first 3 calls to the provider fail as an outage.
+      sandbox: { failWhen: (m) => Number(m.contactId.slice(2)) % 10 === 0, outageCalls: 3 },
+      sendOptions: { batchSize: 200, concurrency: 2 },
+    });
+    try {
+      const { apiKey } = await newAccount(store);
+      const http = api(herald.app, apiKey);
+      await http.post('/v1/contacts', { contacts: contacts(1_000, 'pf') }).expect(200);
+      const audience = await http.post('/v1/audiences', { name: 'all', type: 'filter', all: [] }).expect(201);
+      const created = await http
+        .post('/v1/campaigns', { name: 'flaky', audienceId: audience.body.id, channels: [{ channel: 'email', subject: 'S', body: 'B' }] })
+        .expect(201);
+      const id = created.body.id as string;
+      await http.post(`/v1/campaigns/${id}/send`).expect(202);
+      const done = await eventually(async () => {
+        const res = await http.get(`/v1/campaigns/${id}`);
+        return res.body.status === 'Finished' ? res.body : undefined;
+      });
+
+      expect(done.counts).toEqual({ planned: 1_000, pending: 0, sending: 0, sent: 900, notSent: 0, failed: 100 });
+      expect(herald.sandbox.forCampaign(id)).toHaveLength(900);
+      expect(herald.sandbox.duplicates()).toBe(0);
+      const failed = await http.get(`/v1/campaigns/${id}/deliveries?state=failed&limit=1`).expect(200);
+      expect(failed.body.items[0]).toMatchObject({ contactId: 'pf10', error: 'sandbox: recipient refused' });
+      const events = await http.get(`/v1/events?campaignId=${id}&type=message.failed&limit=1000`).expect(200);
+      expect(events.body.items).toHaveLength(100);
+    } finally {
+      await herald.stop();
+      await store.close();
+    }
+  });
+});
