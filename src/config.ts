@@ -37,7 +37,20 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
   return parsed.data;
 }
 
-/** The per-campaign send options the API starts workflows with. */
-export function sendOptions(config: Config): SendOptions {
-  return { batchSize: config.BATCH_SIZE, concurrency: config.SEND_CONCURRENCY, pageSize: config.PLAN_PAGE_SIZE };
+/** What the API needs to know about Temporal and how to start campaigns. */
+export interface ApiSettings {
+  taskQueue: string;
+  namespace: string;
+  temporalUiUrl: string;
+  sendOptions: SendOptions;
+}
+
+/** The API settings from the configuration. */
+export function apiSettings(config: Config): ApiSettings {
+  return {
+    taskQueue: config.TASK_QUEUE,
+    namespace: config.TEMPORAL_NAMESPACE,
+    temporalUiUrl: config.TEMPORAL_UI_URL,
+    sendOptions: { batchSize: config.BATCH_SIZE, concurrency: config.SEND_CONCURRENCY, pageSize: config.PLAN_PAGE_SIZE },
+  };
 }

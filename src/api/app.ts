@@ -1,7 +1,7 @@
 /** Builds the Express app from its dependencies; `listen` is the caller's business (tests use supertest). */
 import type { Client } from '@temporalio/client';
 import express from 'express';
-import type { SendOptions } from '../workflows/definitions';
+import type { ApiSettings } from '../config';
 import type { Store } from '../store/store';
 import { audienceRoutes } from './audiences/audiences.routes';
 import { campaignRoutes } from './campaigns/campaigns.routes';
@@ -16,10 +16,7 @@ import { RouteTable } from './route';
 export interface AppDeps {
   store: Store;
   temporal: Client;
-  taskQueue: string;
-  namespace: string;
-  temporalUiUrl: string;
-  sendOptions: SendOptions;
+  settings: ApiSettings;
   log?: (err: unknown) => void;
 }
 

@@ -7,7 +7,7 @@ import path from 'node:path';
 import { Client, Connection } from '@temporalio/client';
 import { DefaultLogger, NativeConnection, Runtime } from '@temporalio/worker';
 import { createApp } from '../api/app';
-import { loadConfig, sendOptions } from '../config';
+import { apiSettings, loadConfig } from '../config';
 import { defaultProviders } from '../providers/registry';
 import { openStore } from '../store';
 import { createWorker } from '../worker';
@@ -55,10 +55,7 @@ async function main(): Promise<void> {
     const app = createApp({
       store,
       temporal: new Client({ connection, namespace: config.TEMPORAL_NAMESPACE }),
-      taskQueue: config.TASK_QUEUE,
-      namespace: config.TEMPORAL_NAMESPACE,
-      temporalUiUrl: config.TEMPORAL_UI_URL,
-      sendOptions: sendOptions(config),
+      settings: apiSettings(config),
     });
     const server = app.listen(config.PORT, config.HOST);
     await new Promise<void>((resolve, reject) => server.once('listening', resolve).once('error', reject));

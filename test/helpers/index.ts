@@ -92,10 +92,12 @@ export async function startHerald(opts: {
   const app = createApp({
     store: opts.store,
     temporal: client,
-    taskQueue,
-    namespace: 'default',
-    temporalUiUrl: 'http://127.0.0.1:8233',
-    sendOptions: { ...DEFAULT_SEND_OPTIONS, ...opts.sendOptions },
+    settings: {
+      taskQueue,
+      namespace: 'default',
+      temporalUiUrl: 'http://127.0.0.1:8233',
+      sendOptions: { ...DEFAULT_SEND_OPTIONS, ...opts.sendOptions },
+    },
     log: () => undefined,
   });
   return {

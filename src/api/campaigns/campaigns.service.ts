@@ -9,18 +9,15 @@ import {
   CampaignStatusAttribute,
   ChannelsAttribute,
   campaignWorkflowId,
-  type SendOptions,
 } from '../../workflows/definitions';
+import type { ApiSettings } from '../../config';
 import type { NewCampaign, Principal, Store } from '../../store/store';
 
 /** What the campaign service needs. */
 export interface CampaignServiceDeps {
   store: Store;
   temporal: Client;
-  taskQueue: string;
-  namespace: string;
-  temporalUiUrl: string;
-  sendOptions: SendOptions;
+  settings: ApiSettings;
 }
 
 /** A campaign as the API returns it: stored fields, exact counts, and where to watch it in Temporal. */
@@ -83,7 +80,7 @@ export class CampaignService {
     if (!campaign) return this.refuse(principal, id, action);
     try {
       await temporal.workflow.start<typeof campaignWorkflow>('campaignWorkflow', {
-        taskQueue: this.deps.taskQueue,
+        taskQueue: this.deps.settings.taskQueue,
         workflowId: campaignWorkflowId(id),
         workflowIdReusePolicy: WorkflowIdReusePolicy.ALLOW_DUPLICATE,
         workflowIdConflictPolicy: WorkflowIdConflictPolicy.FAIL,
@@ -93,7 +90,7 @@ export class CampaignService {
             accountId: principal.accountId,
             channels: campaign.channels.map((c) => c.channel),
             ...(at ? { scheduledAt: at.toISOString() } : {}),
-            options: this.deps.sendOptions,
+            options: this.deps.settings.sendOptions,
           },
         ],
         typedSearchAttributes: [
@@ -143,7 +140,7 @@ export class CampaignService {
       byChannel: counts.byChannel,
       progress: total.planned === 0 ? 0 : done / total.planned,
       workflowId,
-      workflowUrl: `${this.deps.temporalUiUrl}/namespaces/${this.deps.namespace}/workflows/${workflowId}`,
+      workflowUrl: `${this.deps.settings.temporalUiUrl}/namespaces/${this.deps.settings.namespace}/workflows/${workflowId}`,
     };
   }
 
