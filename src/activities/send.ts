@@ -39,8 +39,14 @@ export async function sendClaimed(args: {
     const results: DeliveryResult[] = [];
     const messages: OutboundMessage[] = [];
     for (const d of chunk) {
+      // The contact may have been re-imported without this channel's address since planning.
+      const to = addressOf(d);
+      if (!to) {
+        results.push({ id: d.id, state: 'failed', error: `contact has no ${channel} address` });
+        continue;
+      }
       try {
-        messages.push({ deliveryId: d.id, campaignId: campaign.id, contactId: d.contact.id, channel, to: addressOf(d), ...compiled.render(d.contact) });
+        messages.push({ deliveryId: d.id, campaignId: campaign.id, contactId: d.contact.id, channel, to, ...compiled.render(d.contact) });
       } catch (err) {
         results.push({ id: d.id, state: 'failed', error: `template: ${(err as Error).message}` });
       }
@@ -79,17 +85,19 @@ async function sendChunk(provider: Provider, messages: OutboundMessage[], signal
   }
 }
 
-/** The provider address of a delivery's contact on its channel (the latest push token or subscription). */
-function addressOf(d: ClaimedDelivery): string {
+/** The provider address of a delivery's contact on its channel (the latest push token or subscription), if any. */
+function addressOf(d: ClaimedDelivery): string | null {
   const c = d.contact;
   switch (d.channel) {
     case 'email':
-      return c.email ?? '';
+      return c.email ?? null;
     case 'sms':
-      return c.phone ?? '';
+      return c.phone ?? null;
     case 'push':
-      return c.pushTokens[c.pushTokens.length - 1] ?? '';
-    case 'webpush':
-      return JSON.stringify(c.webPushSubscriptions[c.webPushSubscriptions.length - 1] ?? null);
+      return c.pushTokens.at(-1) ?? null;
+    case 'webpush': {
+      const subscription = c.webPushSubscriptions.at(-1);
+      return subscription ? JSON.stringify(subscription) : null;
+    }
   }
 }

@@ -44,7 +44,7 @@ const CONTACT_COLUMNS = 'c.id, c.email, c.phone, c.push_tokens, c.webpush, c.tim
 export class SqlStore implements Store {
   constructor(private readonly db: SqlClient) {}
 
-  async createAccount(name: string, rawKey = `hk_${newId('live', 32).slice(5)}`) {
+  async createAccount(name: string, rawKey = newId('hk', 32)) {
     const accountId = newId('acc');
     const keyId = newId('key');
     await this.db.transaction(async (tx) => {
