@@ -59,6 +59,8 @@ describe('bad input gets 400 with the field and the reason, and changes nothing'
     ['campaigns: schedule in the past', 'post', () => `/v1/campaigns/${campaignId}/schedule`, { at: '2020-01-01T00:00:00Z' }, /at: must be in the future/],
     ['campaigns: schedule not a time', 'post', () => `/v1/campaigns/${campaignId}/schedule`, { at: 'tomorrow' }, /at:/],
     ['campaigns: bad status filter', 'get', () => '/v1/campaigns?status=Done', undefined, /status:/],
+    ['campaigns: forged cursor', 'get', () => '/v1/campaigns?after=not-a-cursor', undefined, /after: not a cursor this API returned/],
+    ['audit: bad cursor', 'get', () => '/v1/audit?after=-1', undefined, /after:/],
     ['deliveries: bad state filter', 'get', () => `/v1/campaigns/${campaignId}/deliveries?state=lost`, undefined, /state:/],
     ['events: unknown type', 'get', () => '/v1/events?type=sms.delivered', undefined, /type:/],
     ['events: limit too large', 'get', () => '/v1/events?limit=5000', undefined, /limit:/],
