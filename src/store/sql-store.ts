@@ -237,17 +237,28 @@ export class SqlStore implements Store {
   }
 
   async countDeliveries(campaignId: string): Promise<CampaignCounts> {
-    const { rows } = await this.db.query<{ channel: Channel; state: keyof ReturnType<typeof emptyCounts>; n: number }>(
-      'SELECT channel, state, count(*)::int AS n FROM deliveries WHERE campaign_id = $1 GROUP BY channel, state',
-      [campaignId],
+    return (await this.countDeliveriesOf([campaignId])).get(campaignId)!;
+  }
+
+  async countDeliveriesOf(campaignIds: string[]): Promise<Map<string, CampaignCounts>> {
+    const { rows } = await this.db.query<{
+      campaign_id: string;
+      channel: Channel;
+      state: keyof ReturnType<typeof emptyCounts>;
+      n: number;
+    }>(
+      `SELECT campaign_id, channel, state, count(*)::int AS n FROM deliveries
+       WHERE campaign_id = ANY($1::text[]) GROUP BY campaign_id, channel, state`,
+      [campaignIds],
     );
-    const result: CampaignCounts = { total: emptyCounts(), byChannel: {} };
-    for (const { channel, state, n } of rows) {
-      const c = (result.byChannel[channel] ??= emptyCounts());
+    const result = new Map(campaignIds.map((id): [string, CampaignCounts] => [id, { total: emptyCounts(), byChannel: {} }]));
+    for (const { campaign_id, channel, state, n } of rows) {
+      const counts = result.get(campaign_id)!;
+      const c = (counts.byChannel[channel] ??= emptyCounts());
       c[state] += n;
       c.planned += n;
-      result.total[state] += n;
-      result.total.planned += n;
+      counts.total[state] += n;
+      counts.total.planned += n;
     }
     return result;
   }

@@ -98,6 +98,8 @@ export interface Store {
   /** Mirrors a status the workflow reached, with the timestamps that go with it. */
   recordStatus(id: string, status: CampaignStatus, at: Date, error?: string): Promise<void>;
   countDeliveries(campaignId: string): Promise<CampaignCounts>;
+  /** Counts for several campaigns in one query (campaigns without deliveries get zero counts). */
+  countDeliveriesOf(campaignIds: string[]): Promise<Map<string, CampaignCounts>>;
 
   planPage(campaign: Campaign, cursor: number, limit: number): Promise<PlanPageResult>;
   claimBatch(campaignId: string, channel: Channel, batchKey: string, limit: number): Promise<ClaimedDelivery[]>;

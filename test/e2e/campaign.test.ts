@@ -50,6 +50,8 @@ describe.each(STORE_KINDS)('sending a campaign (%s store)', (kind) => {
 
     expect(done.status).toBe('Finished');
     expect(done.counts).toEqual({ planned: 10_000, pending: 0, sending: 0, sent: 10_000, notSent: 0, failed: 0 });
+    const listed = await http.get('/v1/campaigns?status=Finished').expect(200);
+    expect(listed.body.items.find((c: { id: string }) => c.id === id).counts).toEqual(done.counts);
     const received = herald.sandbox.forCampaign(id);
     expect(received).toHaveLength(10_000);
     expect(new Set(received.map((m) => m.contactId)).size).toBe(10_000);

@@ -11,7 +11,7 @@ import {
   campaignWorkflowId,
 } from '../../workflows/definitions';
 import type { ApiSettings } from '../../config';
-import type { NewCampaign, Principal, Store } from '../../store/store';
+import type { CampaignCounts, NewCampaign, Principal, Store } from '../../store/store';
 
 /** What the campaign service needs. */
 export interface CampaignServiceDeps {
@@ -22,8 +22,8 @@ export interface CampaignServiceDeps {
 
 /** A campaign as the API returns it: stored fields, exact counts, and where to watch it in Temporal. */
 export type CampaignView = Campaign & {
-  counts: Awaited<ReturnType<Store['countDeliveries']>>['total'];
-  byChannel: Awaited<ReturnType<Store['countDeliveries']>>['byChannel'];
+  counts: CampaignCounts['total'];
+  byChannel: CampaignCounts['byChannel'];
   progress: number;
   workflowId: string;
   workflowUrl: string;
@@ -64,7 +64,8 @@ export class CampaignService {
 
   async list(principal: Principal, query: { status?: CampaignStatus; after?: string; limit: number }) {
     const page = await this.deps.store.listCampaigns(principal.accountId, query);
-    return { items: await Promise.all(page.items.map((c) => this.view(c))), next: page.next };
+    const counts = await this.deps.store.countDeliveriesOf(page.items.map((c) => c.id));
+    return { items: page.items.map((c) => this.toView(c, counts.get(c.id)!)), next: page.next };
   }
 
   async deliveries(principal: Principal, id: string, query: Parameters<Store['listDeliveries']>[1]) {
@@ -130,7 +131,10 @@ export class CampaignService {
   }
 
   private async view(campaign: Campaign): Promise<CampaignView> {
-    const counts = await this.deps.store.countDeliveries(campaign.id);
+    return this.toView(campaign, await this.deps.store.countDeliveries(campaign.id));
+  }
+
+  private toView(campaign: Campaign, counts: CampaignCounts): CampaignView {
     const { total } = counts;
     const done = total.sent + total.notSent + total.failed;
     const workflowId = campaignWorkflowId(campaign.id);
