@@ -1,6 +1,7 @@
 /** Herald's configuration, parsed once from the environment. */
 import path from 'node:path';
 import { z } from 'zod';
+import type { StoreLocation } from './store';
 import { DEFAULT_SEND_OPTIONS, TASK_QUEUE, type SendOptions } from './workflows/definitions';
 
 const int = (fallback: number) => z.coerce.number().int().positive().default(fallback);
@@ -35,6 +36,13 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     throw new Error(`invalid configuration: ${problems}`);
   }
   return parsed.data;
+}
+
+/** Where the store lives: PostgreSQL when DATABASE_URL is set, else the embedded store in the data folder. */
+export function storeLocation(config: Config): StoreLocation {
+  return config.DATABASE_URL
+    ? { databaseUrl: config.DATABASE_URL }
+    : { dataDir: path.join(config.HERALD_DATA_DIR, 'pglite') };
 }
 
 /** What the API needs to know about Temporal and how to start campaigns. */

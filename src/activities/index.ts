@@ -44,7 +44,7 @@ export function createActivities({ store, providers, send, clock = () => new Dat
       const campaign = await load(input.campaignId);
       // Stable across retries of this activity, so a retry takes back exactly what the failed attempt held.
       const batchKey = `${ctx.info.workflowExecution?.runId ?? 'standalone'}/${ctx.info.activityId}`;
-      const claimed = await store.claimBatch(campaign.id, input.channel, batchKey, input.batchSize);
+      const claimed = await store.claimBatch(campaign.id, input.channel, batchKey, input.batchSize, ctx.info.attempt > 1);
       if (claimed.length === 0) return { claimed: 0, sent: 0, failed: 0 };
       const provider = providers.get(campaign.accountId, input.channel);
       const tally = await sendClaimed({ ctx, store, provider, campaign, channel: input.channel, claimed, settings: send });

@@ -1,15 +1,12 @@
 /** `npm run account -- create "<name>"`: creates an account and prints its API key (shown once). */
-import path from 'node:path';
-import { loadConfig } from '../config';
+import { loadConfig, storeLocation } from '../config';
 import { openStore } from '../store';
 
 async function main(): Promise<void> {
   const [command, name] = process.argv.slice(2);
   if (command !== 'create' || !name) throw new Error('usage: npm run account -- create "<account name>"');
   const config = loadConfig();
-  const store = await openStore(
-    config.DATABASE_URL ? { databaseUrl: config.DATABASE_URL } : { dataDir: path.join(config.HERALD_DATA_DIR, 'pglite') },
-  );
+  const store = await openStore(storeLocation(config));
   try {
     const { accountId, apiKey } = await store.createAccount(name);
     console.log(`account ${accountId}\napi key ${apiKey}   (stored hashed: this is the only time it is shown)`);

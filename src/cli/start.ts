@@ -7,7 +7,7 @@ import path from 'node:path';
 import { Client, Connection } from '@temporalio/client';
 import { DefaultLogger, NativeConnection, Runtime } from '@temporalio/worker';
 import { createApp } from '../api/app';
-import { apiSettings, loadConfig } from '../config';
+import { apiSettings, loadConfig, storeLocation } from '../config';
 import { defaultProviders } from '../providers/registry';
 import { openStore } from '../store';
 import { createWorker } from '../worker';
@@ -41,9 +41,7 @@ async function main(): Promise<void> {
     cleanup.unshift(() => connection.close());
     await registerSearchAttributes(connection, config.TEMPORAL_NAMESPACE);
 
-    const store = await openStore(
-      config.DATABASE_URL ? { databaseUrl: config.DATABASE_URL } : { dataDir: path.join(dataDir, 'pglite') },
-    );
+    const store = await openStore(storeLocation(config));
     cleanup.unshift(() => store.close());
     const apiKey = await ensureDevApiKey(store, dataDir);
 

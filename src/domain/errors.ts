@@ -16,6 +16,11 @@ export class InvalidInputError extends HeraldError {
   ) {
     super(message);
   }
+
+  /** One field is wrong: the message reads `path: reason`. */
+  static field(path: string, reason: string): InvalidInputError {
+    return new InvalidInputError(`${path}: ${reason}`, [{ path, message: reason }]);
+  }
 }
 
 /** Unknown id, or an id of another account (HTTP 404, never 403). */

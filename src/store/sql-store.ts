@@ -132,9 +132,7 @@ export class SqlStore implements Store {
         );
         if (missing.rows.length > 0) {
           const ids = missing.rows.map((r) => r.id).join(', ');
-          throw new InvalidInputError(`contactIds: unknown contacts: ${ids}`, [
-            { path: 'contactIds', message: `unknown contacts: ${ids}` },
-          ]);
+          throw InvalidInputError.field('contactIds', `unknown contacts: ${ids}`);
         }
         await tx.query(
           `INSERT INTO audience_members (audience_id, contact_pk)
@@ -298,14 +296,21 @@ export class SqlStore implements Store {
     };
   }
 
-  async claimBatch(campaignId: string, channel: Channel, batchKey: string, limit: number): Promise<ClaimedDelivery[]> {
-    // A retried attempt takes back what its earlier attempt claimed and did not finish.
-    const resumed = await this.db.query(
-      `SELECT d.id AS delivery_id, d.channel, ${CONTACT_COLUMNS} FROM deliveries d JOIN contacts c ON c.pk = d.contact_pk
-       WHERE d.campaign_id = $1 AND d.channel = $2 AND d.state = 'sending' AND d.batch_key = $3 ORDER BY d.id`,
-      [campaignId, channel, batchKey],
-    );
-    if (resumed.rows.length > 0) return resumed.rows.map(toClaimed);
+  async claimBatch(
+    campaignId: string,
+    channel: Channel,
+    batchKey: string,
+    limit: number,
+    resume: boolean,
+  ): Promise<ClaimedDelivery[]> {
+    if (resume) {
+      const resumed = await this.db.query(
+        `SELECT d.id AS delivery_id, d.channel, ${CONTACT_COLUMNS} FROM deliveries d JOIN contacts c ON c.pk = d.contact_pk
+         WHERE d.campaign_id = $1 AND d.channel = $2 AND d.state = 'sending' AND d.batch_key = $3 ORDER BY d.id`,
+        [campaignId, channel, batchKey],
+      );
+      if (resumed.rows.length > 0) return resumed.rows.map(toClaimed);
+    }
     const { rows } = await this.db.query(
       `WITH picked AS (
          SELECT id FROM deliveries WHERE campaign_id = $1 AND channel = $2 AND state = 'pending'
@@ -472,7 +477,7 @@ function decodeCursor(cursor: string): string[] {
   } catch {
     // fall through to the error below
   }
-  throw new InvalidInputError('after: not a cursor this API returned', [{ path: 'after', message: 'invalid cursor' }]);
+  throw InvalidInputError.field('after', 'not a cursor this API returned');
 }
 
 function toContact(r: Row): Contact {

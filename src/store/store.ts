@@ -102,7 +102,11 @@ export interface Store {
   countDeliveriesOf(campaignIds: string[]): Promise<Map<string, CampaignCounts>>;
 
   planPage(campaign: Campaign, cursor: number, limit: number): Promise<PlanPageResult>;
-  claimBatch(campaignId: string, channel: Channel, batchKey: string, limit: number): Promise<ClaimedDelivery[]>;
+  /**
+   * Claims up to `limit` pending deliveries under `batchKey`. With `resume`, first takes back what an earlier
+   * attempt under the same key claimed and did not finish (and claims nothing new if there is any).
+   */
+  claimBatch(campaignId: string, channel: Channel, batchKey: string, limit: number, resume: boolean): Promise<ClaimedDelivery[]>;
   recordResults(campaign: Campaign, results: DeliveryResult[]): Promise<void>;
   /** Returns deliveries left in `sending` by batches that no longer run to `pending`. */
   releaseOrphans(campaignId: string): Promise<number>;

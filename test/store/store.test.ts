@@ -104,14 +104,14 @@ describe.each(STORE_KINDS)('store (%s)', (kind) => {
   test('a claim takes pending deliveries once; a retry with the same key takes back only what it left unfinished', async () => {
     const campaign = await campaignFor(Array.from({ length: 5 }, (_, i) => contact(`r${i}`)));
     await store.planPage(campaign, 0, 100);
-    const a = await store.claimBatch(campaign.id, 'email', 'batch-a', 3);
-    const b = await store.claimBatch(campaign.id, 'email', 'batch-b', 3);
+    const a = await store.claimBatch(campaign.id, 'email', 'batch-a', 3, false);
+    const b = await store.claimBatch(campaign.id, 'email', 'batch-b', 3, false);
     expect(a).toHaveLength(3);
     expect(b).toHaveLength(2);
     expect(new Set([...a, ...b].map((d) => d.id)).size).toBe(5);
 
     await store.recordResults(campaign, [{ id: a[0]!.id, state: 'sent', providerMessageId: 'pm-1' }]);
-    const retried = await store.claimBatch(campaign.id, 'email', 'batch-a', 3);
+    const retried = await store.claimBatch(campaign.id, 'email', 'batch-a', 3, true);
     expect(retried.map((d) => d.id)).toEqual([a[1]!.id, a[2]!.id]);
     expect(retried[0]!.contact.email).toBe(a[1]!.contact.email);
   });
@@ -119,7 +119,7 @@ describe.each(STORE_KINDS)('store (%s)', (kind) => {
   test('recording results is idempotent and emits one event per delivery with the channel prefix', async () => {
     const campaign = await campaignFor([contact('s1', { phone: '+48500100201' }), contact('s2', { phone: '+48500100202' })], ['sms']);
     await store.planPage(campaign, 0, 100);
-    const claimed = await store.claimBatch(campaign.id, 'sms', 'k', 10);
+    const claimed = await store.claimBatch(campaign.id, 'sms', 'k', 10, false);
     const results = [
       { id: claimed[0]!.id, state: 'sent' as const, providerMessageId: 'SM1' },
       { id: claimed[1]!.id, state: 'failed' as const, error: 'invalid number' },
@@ -138,7 +138,7 @@ describe.each(STORE_KINDS)('store (%s)', (kind) => {
   test('orphaned claims return to pending', async () => {
     const campaign = await campaignFor([contact('o1'), contact('o2')]);
     await store.planPage(campaign, 0, 100);
-    await store.claimBatch(campaign.id, 'email', 'dead-batch', 10);
+    await store.claimBatch(campaign.id, 'email', 'dead-batch', 10, false);
     expect(await store.releaseOrphans(campaign.id)).toBe(2);
     expect((await store.countDeliveries(campaign.id)).total.pending).toBe(2);
   });

@@ -117,9 +117,7 @@ export class CampaignService {
 
   private async requireAudience(principal: Principal, audienceId: string): Promise<void> {
     if (!(await this.deps.store.getAudience(principal.accountId, audienceId))) {
-      throw new InvalidInputError(`audienceId: unknown audience ${audienceId}`, [
-        { path: 'audienceId', message: `unknown audience ${audienceId}` },
-      ]);
+      throw InvalidInputError.field('audienceId', `unknown audience ${audienceId}`);
     }
   }
 
