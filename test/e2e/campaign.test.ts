@@ -1,5 +1,5 @@
 /** Campaigns sent end to end: REST API -> real Temporal server -> worker -> sandbox provider, on both stores. */
-import { STORE_KINDS, api, contacts, eventually, newAccount, openTestStore, startHerald, type TestHerald } from '../helpers';
+import { STORE_KINDS, api, campaignEnded, contacts, newAccount, openTestStore, startHerald, type TestHerald } from '../helpers';
 import { campaignWorkflowId } from '../../src/workflows/definitions';
 
 describe.each(STORE_KINDS)('sending a campaign (%s store)', (kind) => {
@@ -17,11 +17,7 @@ describe.each(STORE_KINDS)('sending a campaign (%s store)', (kind) => {
     await herald.store.close();
   });
 
-  const finished = (id: string) =>
-    eventually(async () => {
-      const res = await api(herald.app, key).get(`/v1/campaigns/${id}`);
-      return ['Finished', 'Error'].includes(res.body.status) ? res.body : undefined;
-    });
+  const finished = (id: string) => campaignEnded(herald.app, key, id);
 
   async function draft(body: { audience: object; channels: object[] }): Promise<string> {
     const http = api(herald.app, key);
@@ -145,10 +141,8 @@ describe('provider failures', () => {
         .expect(201);
       const id = created.body.id as string;
       await http.post(`/v1/campaigns/${id}/send`).expect(202);
-      const done = await eventually(async () => {
-        const res = await http.get(`/v1/campaigns/${id}`);
-        return res.body.status === 'Finished' ? res.body : undefined;
-      });
+      const done = await campaignEnded(herald.app, apiKey, id);
+      expect(done.status).toBe('Finished');
 
       expect(done.counts).toEqual({ planned: 1_000, pending: 0, sending: 0, sent: 900, notSent: 0, failed: 100 });
       expect(herald.sandbox.forCampaign(id)).toHaveLength(900);

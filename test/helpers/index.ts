@@ -152,6 +152,14 @@ export async function eventually<T>(fn: () => Promise<T | undefined>, timeoutMs 
   }
 }
 
+/** Polls the API until campaign `id` has ended (Finished or Error); returns it as GET returns it. */
+export function campaignEnded(app: Express, apiKey: string, id: string) {
+  return eventually(async () => {
+    const res = await api(app, apiKey).get(`/v1/campaigns/${id}`);
+    return ['Finished', 'Error'].includes(res.body.status) ? res.body : undefined;
+  });
+}
+
 function requiredEnv(name: string): string {
   const value = process.env[name];
   if (!value) throw new Error(`${name} is not set: run the tests through jest (global setup starts Temporal)`);

@@ -1,6 +1,6 @@
 /** The campaign workflow is deterministic: real histories (including a continue-as-new) replay cleanly. */
 import { Worker } from '@temporalio/worker';
-import { api, contacts, eventually, newAccount, openTestStore, startHerald, type TestHerald } from '../helpers';
+import { api, campaignEnded, contacts, newAccount, openTestStore, startHerald, type TestHerald } from '../helpers';
 import { campaignWorkflowId } from '../../src/workflows/definitions';
 
 let herald: TestHerald;
@@ -56,9 +56,7 @@ test('a campaign long enough to continue as new finishes exactly, and each of it
   await Worker.runReplayHistory({ workflowBundle: bundle }, firstHistory, handle.workflowId);
   await Worker.runReplayHistory({ workflowBundle: bundle }, await handle.fetchHistory(), handle.workflowId);
 
-  const stored = await eventually(async () => {
-    const res = await http.get(`/v1/campaigns/${campaign.body.id}`);
-    return res.body.status === 'Finished' ? res.body : undefined;
-  });
+  const stored = await campaignEnded(herald.app, apiKey, campaign.body.id);
+  expect(stored.status).toBe('Finished');
   expect(stored.counts).toEqual({ planned: 3_000, pending: 0, sending: 0, sent: 3_000, notSent: 0, failed: 0 });
 });
