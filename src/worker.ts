@@ -29,9 +29,10 @@ export function createWorker({ connection, store, providers, config, workflowBun
       send: { chunkSize: config.CHUNK_SIZE, maxAttempts: config.MAX_SEND_ATTEMPTS },
     }),
     maxConcurrentActivityTaskExecutions: config.WORKER_MAX_ACTIVITIES,
-    // Heartbeats reach the server at least every second, so a cancel reaches a sending activity quickly.
-    maxHeartbeatThrottleInterval: '1s',
-    defaultHeartbeatThrottleInterval: '500ms',
+    // Send activities heartbeat every 100 ms and the worker passes a heartbeat on at least every 250 ms, so a
+    // pause or stop (delivered in a heartbeat's response) reaches a sending activity within about a quarter second.
+    maxHeartbeatThrottleInterval: '250ms',
+    defaultHeartbeatThrottleInterval: '250ms',
   });
 }
 

@@ -1,9 +1,10 @@
 /** Campaign activities, built from their dependencies so tests and the worker can wire different ones. */
 import { ApplicationFailure, Context } from '@temporalio/activity';
-import type { Campaign } from '../domain/types';
-import type { CampaignStatus, Channel } from '../domain/vocabulary';
+import type { Campaign, ControlReport, Throttle } from '../domain/types';
+import type { CampaignStatus, Channel, NotSentReason } from '../domain/vocabulary';
 import type { ProviderRegistry } from '../providers/provider';
-import type { CampaignCounts, PlanPageResult, Store } from '../store/store';
+import type { CampaignCounts, ChannelTally, PlanPageResult, Store } from '../store/store';
+import { cancelAtProviders, type ProviderCancellation } from './compensate';
 import { sendClaimed, type SendSettings } from './send';
 
 /** What the activities need. */
@@ -21,8 +22,18 @@ export interface BatchResult {
   failed: number;
 }
 
+/** How a campaign is paced, read once when its workflow starts. */
+export interface CampaignPacing {
+  throttle: Throttle | null;
+  /** ISO time after which nothing is sent. */
+  endAt: string | null;
+}
+
 /** Failure type for a campaign that no longer exists: the workflow ends in Error. */
 export const CAMPAIGN_NOT_FOUND = 'CampaignNotFound';
+
+/** Rows per statement when marking deliveries notSent. */
+const MARK_CHUNK = 5_000;
 
 /** Creates the activity functions. */
 export function createActivities({ store, providers, send, clock = () => new Date() }: ActivityDeps) {
@@ -33,25 +44,39 @@ export function createActivities({ store, providers, send, clock = () => new Dat
   };
 
   return {
-    /** Plans one page of the audience: a pending delivery per reachable contact and channel (idempotent). */
-    async planAudiencePage(input: { campaignId: string; cursor: number; pageSize: number }): Promise<PlanPageResult> {
-      return store.planPage(await load(input.campaignId), input.cursor, input.pageSize);
-    },
-
-    /** Claims up to `batchSize` pending deliveries of one channel and sends them; heartbeats as it goes. */
-    async sendBatch(input: { campaignId: string; channel: Channel; batchSize: number }): Promise<BatchResult> {
-      const ctx = Context.current();
+    /** Reads the campaign's throttle and end date. */
+    async loadPacing(input: { campaignId: string }): Promise<CampaignPacing> {
       const campaign = await load(input.campaignId);
-      // Stable across retries of this activity, so a retry takes back exactly what the failed attempt held.
-      const batchKey = `${ctx.info.workflowExecution?.runId ?? 'standalone'}/${ctx.info.activityId}`;
-      const claimed = await store.claimBatch(campaign.id, input.channel, batchKey, input.batchSize, ctx.info.attempt > 1);
-      if (claimed.length === 0) return { claimed: 0, sent: 0, failed: 0 };
-      const provider = providers.get(campaign.accountId, input.channel);
-      const tally = await sendClaimed({ ctx, store, provider, campaign, channel: input.channel, claimed, settings: send });
-      return { claimed: claimed.length, ...tally };
+      return { throttle: campaign.throttle, endAt: campaign.endAt?.toISOString() ?? null };
     },
 
-    /** Mirrors a status the workflow entered into the store. */
+    /** Plans one page of the audience: a pending delivery per reachable contact and channel (idempotent). */
+    async planAudiencePage(input: { campaignId: string; cursor: number; pageSize: number; startAt: string }): Promise<PlanPageResult> {
+      return store.planPage(await load(input.campaignId), input.cursor, input.pageSize, new Date(input.startAt));
+    },
+
+    /**
+     * Claims up to `batchSize` due deliveries of one channel under `batchKey` and sends them. It heartbeats while it
+     * runs, so a cancel (pause, stop) reaches it within the worker's heartbeat throttle; it then stops between
+     * chunks or aborts the provider call, and throws the cancellation once nothing more can leave.
+     */
+    async sendBatch(input: { campaignId: string; channel: Channel; batchSize: number; batchKey: string }): Promise<BatchResult> {
+      const ctx = Context.current();
+      const beat = setInterval(() => ctx.heartbeat(), 100);
+      try {
+        const campaign = await load(input.campaignId);
+        // A retry takes back exactly what the failed attempt held under the same key.
+        const claimed = await store.claimBatch(campaign.id, input.channel, input.batchKey, input.batchSize, ctx.info.attempt > 1, clock());
+        if (claimed.length === 0) return { claimed: 0, sent: 0, failed: 0 };
+        const provider = providers.get(campaign.accountId, input.channel);
+        const tally = await sendClaimed({ ctx, store, provider, campaign, channel: input.channel, claimed, settings: send });
+        return { claimed: claimed.length, ...tally };
+      } finally {
+        clearInterval(beat);
+      }
+    },
+
+    /** Mirrors a status the workflow entered into the store (Draft also clears the schedule). */
     async recordStatus(input: { campaignId: string; status: CampaignStatus; error?: string }): Promise<void> {
       await store.recordStatus(input.campaignId, input.status, clock(), input.error);
     },
@@ -61,9 +86,39 @@ export function createActivities({ store, providers, send, clock = () => new Dat
       return store.releaseOrphans(input.campaignId);
     },
 
+    /** The earliest planned time of a pending delivery (ISO), or null when nothing is pending. */
+    async nextPlannedAt(input: { campaignId: string }): Promise<string | null> {
+      return (await store.nextPlannedAt(input.campaignId))?.toISOString() ?? null;
+    },
+
+    /** Marks every unsent delivery notSent(`reason`) with its per-channel event; returns how many per channel. */
+    async markUnsent(input: { campaignId: string; reason: NotSentReason; plannedBefore?: string }): Promise<ChannelTally> {
+      const ctx = Context.current();
+      const campaign = await load(input.campaignId);
+      const total: ChannelTally = {};
+      const opts = input.plannedBefore ? { plannedBefore: new Date(input.plannedBefore) } : {};
+      for (;;) {
+        const chunk = await store.markUnsent(campaign, input.reason, MARK_CHUNK, opts);
+        const entries = Object.entries(chunk) as [Channel, number][];
+        if (entries.length === 0) return total;
+        for (const [channel, n] of entries) total[channel] = (total[channel] ?? 0) + n;
+        ctx.heartbeat();
+      }
+    },
+
+    /** Asks each channel's provider to cancel what it still holds of the campaign; cancelled ones become notSent. */
+    async cancelAtProviders(input: { campaignId: string }): Promise<ProviderCancellation> {
+      return cancelAtProviders({ ctx: Context.current(), store, providers, campaign: await load(input.campaignId) });
+    },
+
     /** Exact counts from the deliveries. */
     async countDeliveries(input: { campaignId: string }): Promise<CampaignCounts> {
       return store.countDeliveries(input.campaignId);
+    },
+
+    /** Keeps a stop or cancel report, so it can be read after the workflow has closed. */
+    async saveReport(input: { report: ControlReport }): Promise<void> {
+      await store.saveReport(input.report.campaignId, input.report);
     },
   };
 }

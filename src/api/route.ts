@@ -72,6 +72,7 @@ export class RouteTable {
           '401': { description: 'Missing or unknown API key' },
           '404': { description: 'Unknown id, or an id of another account' },
           '409': { description: 'Not allowed in the current status' },
+          '422': { description: 'Confirmation does not match' },
         },
       };
     }

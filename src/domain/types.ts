@@ -1,5 +1,5 @@
 /** Plain data shapes shared by the store, activities and API. No I/O here. */
-import type { CampaignStatus, Channel, DeliveryState, NotSentReason } from './vocabulary';
+import type { CampaignStatus, Channel, DeliveryState, NotSentReason, ReportStepName } from './vocabulary';
 
 /** A recipient. `id` is the caller's own identifier, unique per account. */
 export interface Contact {
@@ -48,6 +48,12 @@ export interface ChannelContent {
   body: string;
 }
 
+/** At most `limit` messages per `periodSeconds`; the rest wait for the next window. */
+export interface Throttle {
+  limit: number;
+  periodSeconds: number;
+}
+
 /** A campaign as stored. Counts are never stored: they are derived from deliveries. */
 export interface Campaign {
   id: string;
@@ -57,6 +63,14 @@ export interface Campaign {
   audienceId: string;
   channels: ChannelContent[];
   scheduledAt: Date | null;
+  /** `HH:MM` or `HH:MM:SS`: deliver at this time of day in each recipient's timezone (UTC when unknown). */
+  localTime: string | null;
+  throttle: Throttle | null;
+  /** Nothing is sent after this time; what is left becomes notSent(end_date_passed). */
+  endAt: Date | null;
+  /** Contacts sent any of these campaigns are left out (copy as draft). */
+  excludeSentOf: string[];
+  copiedFrom: string | null;
   startedAt: Date | null;
   finishedAt: Date | null;
   error: string | null;
@@ -101,4 +115,28 @@ export interface HeraldEvent {
 /** Zero counts, the start of every sum. */
 export function emptyCounts(): DeliveryCounts {
   return { planned: 0, pending: 0, sending: 0, sent: 0, notSent: 0, failed: 0 };
+}
+
+/** One step of a stop or cancel, as the report panel lists it. */
+export interface ReportStep {
+  step: ReportStepName;
+  at: string;
+  /** What happened, in words. */
+  result: string;
+  /** Numbers behind the result, e.g. notSent written per channel. */
+  counts?: Record<string, number>;
+}
+
+/** What a stop or cancel did, step by step, and the counts it left. */
+export interface ControlReport {
+  campaignId: string;
+  action: 'stop' | 'cancel';
+  requestedBy: string;
+  requestedAt: string;
+  completedAt: string;
+  /** The status the campaign was in when the action arrived. */
+  from: CampaignStatus;
+  steps: ReportStep[];
+  counts: DeliveryCounts;
+  byChannel: Partial<Record<Channel, DeliveryCounts>>;
 }

@@ -57,3 +57,36 @@ export function eventType(channel: Channel, outcome: EventOutcome): string {
 export const EVENT_TYPES: readonly string[] = CHANNELS.flatMap((c) =>
   (['sent', 'notSent', 'failed'] as const).map((o) => eventType(c, o)),
 );
+
+/** Steps a stop or cancel report lists, in the order they run. */
+export const REPORT_STEPS = [
+  'in_flight_aborted',
+  'audience_planned',
+  'provider_cancellation',
+  'not_sent_written',
+  'final_counts',
+] as const;
+/** One report step. */
+export type ReportStepName = (typeof REPORT_STEPS)[number];
+
+/** What an operator can do to a campaign once it has left Draft. */
+export const CONTROL_ACTIONS = ['pause', 'resume', 'stop', 'cancel', 'unschedule'] as const;
+/** One control action. */
+export type ControlAction = (typeof CONTROL_ACTIONS)[number];
+
+/** The statuses each control action is allowed from: the state machine's edges, written once. */
+export const ALLOWED_FROM: Record<ControlAction, readonly CampaignStatus[]> = {
+  pause: ['Sending'],
+  resume: ['Paused'],
+  stop: ['Sending', 'Paused', 'Finished'],
+  cancel: ['Scheduled'],
+  unschedule: ['Scheduled'],
+};
+
+/** Statuses a campaign never leaves. */
+export const FINAL_STATUSES: readonly CampaignStatus[] = ['Stopped', 'Cancelled', 'Error'];
+
+/** Whether `action` is allowed while a campaign is `status`. */
+export function canControl(action: ControlAction, status: CampaignStatus): boolean {
+  return ALLOWED_FROM[action].includes(status);
+}

@@ -1,7 +1,11 @@
 /** The one interface every channel provider implements, and the channel-neutral message it receives. */
 import type { Channel } from '../domain/vocabulary';
 
-/** A rendered message for one delivery. `to` is an email address, a phone number, a push token, or a Web Push subscription as JSON. */
+/**
+ * A rendered message for one delivery. `to` is an email address, a phone number, a push token, or a Web Push
+ * subscription as JSON. `deliveryId` is unique per (campaign, channel, contact): providers that take an idempotency
+ * key get it, so a batch retried after a crash is not delivered twice.
+ */
 export interface OutboundMessage {
   deliveryId: number;
   campaignId: string;
@@ -20,11 +24,20 @@ export type SendOutcome =
   /** Never going to work for this recipient (invalid address, unregistered token). */
   | { status: 'permanent'; error: string };
 
+/** What a provider says about cancelling one message it accepted. */
+export type CancelOutcome =
+  | { status: 'cancelled' }
+  /** Already on its way to the recipient (or unknown to the provider): nothing to cancel. */
+  | { status: 'tooLate' }
+  | { status: 'error'; error: string };
+
 /** A channel provider: sends a batch, one outcome per message in the same order. */
 export interface Provider {
   readonly name: string;
   /** Sends messages; stops early and rejects when `signal` aborts, so nothing more leaves. */
   send(messages: OutboundMessage[], signal: AbortSignal): Promise<SendOutcome[]>;
+  /** Present when the provider can cancel messages it still holds (queued or scheduled); one outcome per id. */
+  cancel?(providerMessageIds: string[], signal: AbortSignal): Promise<CancelOutcome[]>;
   close?(): Promise<void>;
 }
 

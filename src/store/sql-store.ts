@@ -1,12 +1,13 @@
 /** The one implementation of Store, in PostgreSQL's SQL, shared by the embedded and PostgreSQL connections. */
 import { InvalidInputError } from '../domain/errors';
-import { CHANNELS, EVENT_PREFIX, type CampaignStatus, type Channel } from '../domain/vocabulary';
+import { CHANNELS, EVENT_PREFIX, type CampaignStatus, type Channel, type NotSentReason } from '../domain/vocabulary';
 import {
   emptyCounts,
   type Audience,
   type AudienceDefinition,
   type Campaign,
   type Contact,
+  type ControlReport,
   type Delivery,
   type FilterCondition,
   type HeraldEvent,
@@ -16,8 +17,11 @@ import type { SqlClient } from './sql-client';
 import type {
   AuditEntry,
   CampaignCounts,
+  CampaignPatch,
+  ChannelTally,
   ClaimedDelivery,
   DeliveryResult,
+  HandedDelivery,
   NewCampaign,
   Page,
   PlanPageResult,
@@ -163,9 +167,21 @@ export class SqlStore implements Store {
 
   async createCampaign(accountId: string, input: NewCampaign): Promise<Campaign> {
     const { rows } = await this.db.query(
-      `INSERT INTO campaigns (id, account_id, name, status, audience_id, channels)
-       VALUES ($1, $2, $3, 'Draft', $4, $5) RETURNING *`,
-      [newId('cmp'), accountId, input.name, input.audienceId, JSON.stringify(input.channels)],
+      `INSERT INTO campaigns (id, account_id, name, status, audience_id, channels, local_time, throttle, end_at,
+                              exclude_sent_of, copied_from)
+       VALUES ($1, $2, $3, 'Draft', $4, $5, $6, $7, $8, $9, $10) RETURNING *`,
+      [
+        newId('cmp'),
+        accountId,
+        input.name,
+        input.audienceId,
+        JSON.stringify(input.channels),
+        input.localTime ?? null,
+        input.throttle ? JSON.stringify(input.throttle) : null,
+        input.endAt ?? null,
+        input.excludeSentOf ?? [],
+        input.copiedFrom ?? null,
+      ],
     );
     return toCampaign(one(rows));
   }
@@ -200,7 +216,7 @@ export class SqlStore implements Store {
     accountId: string,
     id: string,
     from: readonly CampaignStatus[],
-    patch: Partial<Pick<Campaign, 'name' | 'audienceId' | 'channels' | 'status' | 'scheduledAt'>>,
+    patch: CampaignPatch,
   ): Promise<Campaign | null> {
     const columns: Record<string, unknown> = {
       name: patch.name,
@@ -208,6 +224,9 @@ export class SqlStore implements Store {
       channels: patch.channels && JSON.stringify(patch.channels),
       status: patch.status,
       scheduled_at: patch.scheduledAt,
+      local_time: patch.localTime,
+      throttle: patch.throttle === undefined ? undefined : patch.throttle && JSON.stringify(patch.throttle),
+      end_at: patch.endAt,
     };
     const params: unknown[] = [accountId, id, from];
     const sets = ['updated_at = now()'];
@@ -228,7 +247,8 @@ export class SqlStore implements Store {
       `UPDATE campaigns SET status = $2, updated_at = now(),
          started_at = CASE WHEN $2 = 'Sending' THEN coalesce(started_at, $3) ELSE started_at END,
          finished_at = CASE WHEN $2 IN ('Finished', 'Stopped', 'Cancelled', 'Error') THEN $3 ELSE finished_at END,
-         error = coalesce($4, error)
+         error = coalesce($4, error),
+         scheduled_at = CASE WHEN $2 = 'Draft' THEN NULL ELSE scheduled_at END
        WHERE id = $1`,
       [id, status, at, error ?? null],
     );
@@ -261,21 +281,39 @@ export class SqlStore implements Store {
     return result;
   }
 
-  async planPage(campaign: Campaign, cursor: number, limit: number): Promise<PlanPageResult> {
+  async planPage(campaign: Campaign, cursor: number, limit: number, startAt: Date): Promise<PlanPageResult> {
     const audience = await this.getAudienceRow(campaign.audienceId);
-    const params: unknown[] = [campaign.accountId, cursor, limit, campaign.id, campaign.channels.map((c) => c.channel)];
+    const params: unknown[] = [
+      campaign.accountId,
+      cursor,
+      limit,
+      campaign.id,
+      campaign.channels.map((c) => c.channel),
+      startAt,
+      campaign.localTime,
+      campaign.excludeSentOf,
+    ];
     const sql = audienceSql(audience, params);
+    // A local-time campaign is due at that time of day in the contact's timezone: today's if it is still ahead of
+    // the start, else tomorrow's. Contacts sent a campaign this one excludes (copy as draft) are left out.
     const { rows } = await this.db.query<{ contacts: number; last_pk: number | null; planned: number; suppressed: number }>(
       `WITH page AS (
-         SELECT c.pk, c.id, c.email, c.phone, c.push_tokens, c.webpush, c.suppressed
+         SELECT c.pk, c.id, c.email, c.phone, c.push_tokens, c.webpush, c.suppressed, coalesce(c.timezone, 'UTC') AS tz
          FROM ${sql.from} WHERE ${sql.where} ORDER BY c.pk LIMIT $3),
        ins AS (
-         INSERT INTO deliveries (campaign_id, channel, contact_pk, state, reason)
+         INSERT INTO deliveries (campaign_id, channel, contact_pk, state, reason, planned_at)
          SELECT $4, ch.channel, p.pk,
                 CASE WHEN ch.channel = ANY(p.suppressed) THEN 'notSent' ELSE 'pending' END,
-                CASE WHEN ch.channel = ANY(p.suppressed) THEN 'suppressed' END
+                CASE WHEN ch.channel = ANY(p.suppressed) THEN 'suppressed' END,
+                CASE WHEN $7::text IS NULL THEN $6::timestamptz
+                     WHEN lt.today >= $6::timestamptz THEN lt.today ELSE lt.tomorrow END
          FROM page p CROSS JOIN unnest($5::text[]) AS ch(channel)
+         CROSS JOIN LATERAL (
+           SELECT ((($6::timestamptz AT TIME ZONE p.tz)::date + $7::time) AT TIME ZONE p.tz) AS today,
+                  ((($6::timestamptz AT TIME ZONE p.tz)::date + 1 + $7::time) AT TIME ZONE p.tz) AS tomorrow) lt
          WHERE ${reachableSql('ch.channel', 'p')}
+           AND NOT EXISTS (SELECT 1 FROM deliveries x
+                           WHERE x.campaign_id = ANY($8::text[]) AND x.contact_pk = p.pk AND x.state = 'sent')
          ON CONFLICT (campaign_id, channel, contact_pk) DO NOTHING
          RETURNING channel, contact_pk, state),
        ev AS (
@@ -302,6 +340,7 @@ export class SqlStore implements Store {
     batchKey: string,
     limit: number,
     resume: boolean,
+    now: Date,
   ): Promise<ClaimedDelivery[]> {
     if (resume) {
       const resumed = await this.db.query(
@@ -313,13 +352,13 @@ export class SqlStore implements Store {
     }
     const { rows } = await this.db.query(
       `WITH picked AS (
-         SELECT id FROM deliveries WHERE campaign_id = $1 AND channel = $2 AND state = 'pending'
+         SELECT id FROM deliveries WHERE campaign_id = $1 AND channel = $2 AND state = 'pending' AND planned_at <= $5
          ORDER BY id LIMIT $4 FOR UPDATE SKIP LOCKED),
        upd AS (
          UPDATE deliveries d SET state = 'sending', batch_key = $3, updated_at = now()
          FROM picked WHERE d.id = picked.id RETURNING d.id, d.channel, d.contact_pk)
        SELECT upd.id AS delivery_id, upd.channel, ${CONTACT_COLUMNS} FROM upd JOIN contacts c ON c.pk = upd.contact_pk ORDER BY upd.id`,
-      [campaignId, channel, batchKey, limit],
+      [campaignId, channel, batchKey, limit, now],
     );
     return rows.map(toClaimed);
   }
@@ -333,7 +372,8 @@ export class SqlStore implements Store {
        upd AS (
          UPDATE deliveries d SET state = r.state, reason = r.reason, error = r.error,
                 provider_message_id = r.provider_message_id, updated_at = now()
-         FROM r WHERE d.id = r.id AND d.campaign_id = $1 AND d.state IN ('pending', 'sending')
+         FROM r WHERE d.id = r.id AND d.campaign_id = $1
+           AND (d.state IN ('pending', 'sending') OR (d.state = 'sent' AND r.reason = 'provider_cancelled'))
          RETURNING d.channel, d.contact_pk, d.state, d.reason, d.error)
        INSERT INTO events (account_id, type, campaign_id, contact_id, channel, reason, error)
        SELECT $7, ${prefixSql('upd.channel')} || '.' || upd.state, $1, c.id, upd.channel, upd.reason, upd.error
@@ -358,6 +398,60 @@ export class SqlStore implements Store {
       [campaignId],
     );
     return rows[0]?.n ?? 0;
+  }
+
+  async nextPlannedAt(campaignId: string): Promise<Date | null> {
+    const { rows } = await this.db.query<{ at: Date | null }>(
+      `SELECT min(planned_at) AS at FROM deliveries WHERE campaign_id = $1 AND state = 'pending'`,
+      [campaignId],
+    );
+    return rows[0]?.at ?? null;
+  }
+
+  async markUnsent(
+    campaign: Campaign,
+    reason: NotSentReason,
+    limit: number,
+    opts: { plannedBefore?: Date } = {},
+  ): Promise<ChannelTally> {
+    const { rows } = await this.db.query<{ channel: Channel; n: number }>(
+      `WITH picked AS (
+         SELECT id FROM deliveries WHERE campaign_id = $1 AND state IN ('pending', 'sending')
+           AND ($5::timestamptz IS NULL OR planned_at < $5)
+         ORDER BY id LIMIT $3 FOR UPDATE),
+       upd AS (
+         UPDATE deliveries d SET state = 'notSent', reason = $2, batch_key = NULL, updated_at = now()
+         FROM picked WHERE d.id = picked.id RETURNING d.channel, d.contact_pk),
+       ev AS (
+         INSERT INTO events (account_id, type, campaign_id, contact_id, channel, reason)
+         SELECT $4, ${prefixSql('upd.channel')} || '.notSent', $1, c.id, upd.channel, $2
+         FROM upd JOIN contacts c ON c.pk = upd.contact_pk)
+       SELECT channel, count(*)::int AS n FROM upd GROUP BY channel`,
+      [campaign.id, reason, limit, campaign.accountId, opts.plannedBefore ?? null],
+    );
+    return Object.fromEntries(rows.map((r) => [r.channel, r.n]));
+  }
+
+  async listHanded(campaignId: string, channel: Channel, afterId: number, limit: number): Promise<HandedDelivery[]> {
+    const { rows } = await this.db.query<{ id: number; provider_message_id: string }>(
+      `SELECT id, provider_message_id FROM deliveries
+       WHERE campaign_id = $1 AND channel = $2 AND state = 'sent' AND provider_message_id IS NOT NULL AND id > $3
+       ORDER BY id LIMIT $4`,
+      [campaignId, channel, afterId, limit],
+    );
+    return rows.map((r) => ({ id: r.id, providerMessageId: r.provider_message_id }));
+  }
+
+  async saveReport(campaignId: string, report: ControlReport): Promise<void> {
+    await this.db.query('UPDATE campaigns SET report = $2 WHERE id = $1', [campaignId, JSON.stringify(report)]);
+  }
+
+  async getReport(accountId: string, campaignId: string): Promise<ControlReport | null> {
+    const { rows } = await this.db.query<{ report: ControlReport | null }>(
+      'SELECT report FROM campaigns WHERE account_id = $1 AND id = $2',
+      [accountId, campaignId],
+    );
+    return rows[0]?.report ?? null;
   }
 
   async listDeliveries(
@@ -516,6 +610,11 @@ function toCampaign(r: Row): Campaign {
     audienceId: r.audience_id as string,
     channels: r.channels as Campaign['channels'],
     scheduledAt: (r.scheduled_at as Date | null) ?? null,
+    localTime: (r.local_time as string | null) ?? null,
+    throttle: (r.throttle as Campaign['throttle']) ?? null,
+    endAt: (r.end_at as Date | null) ?? null,
+    excludeSentOf: (r.exclude_sent_of as string[] | null) ?? [],
+    copiedFrom: (r.copied_from as string | null) ?? null,
     startedAt: (r.started_at as Date | null) ?? null,
     finishedAt: (r.finished_at as Date | null) ?? null,
     error: (r.error as string | null) ?? null,

@@ -4,10 +4,12 @@ import type {
   AudienceDefinition,
   Campaign,
   ChannelContent,
+  ControlReport,
   Contact,
   Delivery,
   DeliveryCounts,
   HeraldEvent,
+  Throttle,
 } from '../domain/types';
 import type { CampaignStatus, Channel, DeliveryState, NotSentReason } from '../domain/vocabulary';
 
@@ -28,6 +30,25 @@ export interface NewCampaign {
   name: string;
   audienceId: string;
   channels: ChannelContent[];
+  localTime?: string | null;
+  throttle?: Throttle | null;
+  endAt?: Date | null;
+  excludeSentOf?: string[];
+  copiedFrom?: string | null;
+}
+
+/** Campaign fields a Draft may change. */
+export type CampaignPatch = Partial<
+  Pick<Campaign, 'name' | 'audienceId' | 'channels' | 'status' | 'scheduledAt' | 'localTime' | 'throttle' | 'endAt'>
+>;
+
+/** How many deliveries of each channel one call changed. */
+export type ChannelTally = Partial<Record<Channel, number>>;
+
+/** A delivery a provider accepted and may still hold. */
+export interface HandedDelivery {
+  id: number;
+  providerMessageId: string;
 }
 
 /** Counts for a campaign, overall and per channel. */
@@ -89,27 +110,50 @@ export interface Store {
     opts: { status?: CampaignStatus; after?: string; limit: number },
   ): Promise<Page<Campaign>>;
   /** Applies `patch` only while the campaign is in one of `from`; returns null when it was not. */
-  updateCampaign(
-    accountId: string,
-    id: string,
-    from: readonly CampaignStatus[],
-    patch: Partial<Pick<Campaign, 'name' | 'audienceId' | 'channels' | 'status' | 'scheduledAt'>>,
-  ): Promise<Campaign | null>;
+  updateCampaign(accountId: string, id: string, from: readonly CampaignStatus[], patch: CampaignPatch): Promise<Campaign | null>;
   /** Mirrors a status the workflow reached, with the timestamps that go with it. */
   recordStatus(id: string, status: CampaignStatus, at: Date, error?: string): Promise<void>;
   countDeliveries(campaignId: string): Promise<CampaignCounts>;
   /** Counts for several campaigns in one query (campaigns without deliveries get zero counts). */
   countDeliveriesOf(campaignIds: string[]): Promise<Map<string, CampaignCounts>>;
 
-  planPage(campaign: Campaign, cursor: number, limit: number): Promise<PlanPageResult>;
   /**
-   * Claims up to `limit` pending deliveries under `batchKey`. With `resume`, first takes back what an earlier
-   * attempt under the same key claimed and did not finish (and claims nothing new if there is any).
+   * Plans one page of the audience after contact key `cursor`: a pending delivery per reachable contact and
+   * channel (idempotent), due at `startAt` or at the campaign's local time of day in the contact's timezone.
    */
-  claimBatch(campaignId: string, channel: Channel, batchKey: string, limit: number, resume: boolean): Promise<ClaimedDelivery[]>;
+  planPage(campaign: Campaign, cursor: number, limit: number, startAt: Date): Promise<PlanPageResult>;
+  /**
+   * Claims up to `limit` pending deliveries due by `now` under `batchKey`. With `resume`, first takes back what an
+   * earlier attempt under the same key claimed and did not finish (and claims nothing new if there is any).
+   */
+  claimBatch(
+    campaignId: string,
+    channel: Channel,
+    batchKey: string,
+    limit: number,
+    resume: boolean,
+    now: Date,
+  ): Promise<ClaimedDelivery[]>;
+  /** Records provider outcomes; a delivery already final is left alone (except sent -> notSent(provider_cancelled)). */
   recordResults(campaign: Campaign, results: DeliveryResult[]): Promise<void>;
   /** Returns deliveries left in `sending` by batches that no longer run to `pending`. */
   releaseOrphans(campaignId: string): Promise<number>;
+  /** The earliest planned time of a pending delivery, or null when none is pending. */
+  nextPlannedAt(campaignId: string): Promise<Date | null>;
+  /**
+   * Marks up to `limit` unsent deliveries (pending or sending; with `plannedBefore`, only those planned before it)
+   * notSent(`reason`) with one event each; returns how many per channel (empty when none were left).
+   */
+  markUnsent(
+    campaign: Campaign,
+    reason: NotSentReason,
+    limit: number,
+    opts?: { plannedBefore?: Date },
+  ): Promise<ChannelTally>;
+  /** Sent deliveries of a channel with a provider message id, by id after `afterId`: what a provider may still hold. */
+  listHanded(campaignId: string, channel: Channel, afterId: number, limit: number): Promise<HandedDelivery[]>;
+  saveReport(campaignId: string, report: ControlReport): Promise<void>;
+  getReport(accountId: string, campaignId: string): Promise<ControlReport | null>;
   listDeliveries(
     campaignId: string,
     opts: { state?: DeliveryState; channel?: Channel; after?: string; limit: number },

@@ -3,8 +3,9 @@
  * The workflow, the API and backend services all import this module (it has no Node or worker imports).
  */
 import { defineSearchAttributeKey } from '@temporalio/common';
-import { defineQuery } from '@temporalio/workflow';
-import type { CampaignStatus, Channel } from '../domain/vocabulary';
+import { defineQuery, defineUpdate } from '@temporalio/workflow';
+import type { ControlReport, Throttle } from '../domain/types';
+import type { CampaignStatus, Channel, ControlAction } from '../domain/vocabulary';
 
 /** The task queue campaign workflows and their activities run on. */
 export const TASK_QUEUE = 'herald-campaigns';
@@ -48,6 +49,15 @@ export interface CampaignTally {
   batches: number;
 }
 
+/** The throttle window being sent: when it opened and how many deliveries it had handed when it did. */
+export interface ThrottleWindow {
+  /** Epoch ms. */
+  openedAt: number;
+  /** sent + failed when the window opened; the window's use is the growth of that sum. */
+  doneAtOpen: number;
+  used: number;
+}
+
 /** Where a run stands; carried across continue-as-new. */
 export interface CampaignRunState {
   phase: 'scheduled' | 'planning' | 'sending' | 'done';
@@ -57,6 +67,11 @@ export interface CampaignRunState {
   tally: CampaignTally;
   /** How many times this campaign continued as new. */
   generation: number;
+  /** ISO time sending started: deliveries are due from then (local-time campaigns: from then on, per timezone). */
+  startedAt?: string;
+  throttle?: Throttle | null;
+  endAt?: string | null;
+  window?: ThrottleWindow;
 }
 
 /** Input of the campaign workflow. */
@@ -67,7 +82,7 @@ export interface CampaignWorkflowInput {
   /** ISO time to start at; absent means now. */
   scheduledAt?: string;
   options?: Partial<SendOptions>;
-  /** Set only by continue-as-new. */
+  /** Set only by continue-as-new, or to reopen a Finished campaign for a stop (see `reopenForStop`). */
   carried?: CampaignRunState;
 }
 
@@ -78,12 +93,60 @@ export interface CampaignResult {
   error?: string;
 }
 
-/** What the progress query returns. */
+/** What the progress query and the pause, resume and unschedule updates return. */
 export interface CampaignProgress extends CampaignRunState {
   campaignId: string;
   scheduledAt: string | null;
   inFlightBatches: number;
+  /** A control action the workflow is carrying out, if any. */
+  pending: ControlAction | null;
 }
+
+/** Who asks for a control action, for the report and the audit log (an API key id, or an operator's name). */
+export interface ControlInput {
+  requestedBy?: string;
+}
+
+/** Input of the emergency stop: the campaign id typed again, as confirmation. */
+export interface StopInput extends ControlInput {
+  confirmation: string;
+}
+
+/** Failure types an update's validator refuses with; the API maps them to 409 and 422. */
+export const REFUSED = { transition: 'InvalidTransition', confirmation: 'ConfirmationMismatch' } as const;
 
 /** Query: status, counters and phase of a campaign. */
 export const progressQuery = defineQuery<CampaignProgress>('progress');
+/** Query: the report of the stop or cancel, once there is one. */
+export const reportQuery = defineQuery<ControlReport | null>('report');
+
+/** Update: Sending -> Paused. Returns once in-flight batches have aborted and nothing more can leave. */
+export const pauseUpdate = defineUpdate<CampaignProgress, [ControlInput]>('pause');
+/** Update: Paused -> Sending. Re-reads the audience; returns once sending has restarted. */
+export const resumeUpdate = defineUpdate<CampaignProgress, [ControlInput]>('resume');
+/**
+ * Update: emergency stop from Sending, Paused or Finished. Refused unless `confirmation` is the campaign id.
+ * Returns when every in-flight send has confirmed it stopped and the compensation has run: the report.
+ */
+export const stopUpdate = defineUpdate<ControlReport, [StopInput]>('stop');
+/** Update: Scheduled -> Cancelled; everyone becomes notSent(cancelled). Returns the report. */
+export const cancelUpdate = defineUpdate<ControlReport, [ControlInput]>('cancel');
+/** Update: Scheduled -> Draft; the workflow ends and the campaign can be edited and scheduled again. */
+export const unscheduleUpdate = defineUpdate<CampaignProgress, [ControlInput]>('unschedule');
+
+/**
+ * Start arguments that reopen a Finished campaign whose workflow has closed, so a stop can still reach what
+ * providers hold: pass them with `stopUpdate` to update-with-start (conflict policy USE_EXISTING).
+ */
+export function reopenForStop(input: Pick<CampaignWorkflowInput, 'campaignId' | 'accountId' | 'channels'>): CampaignWorkflowInput {
+  return {
+    ...input,
+    carried: {
+      phase: 'done',
+      status: 'Finished',
+      cursor: 0,
+      tally: { planned: 0, sent: 0, failed: 0, notSent: 0, batches: 0 },
+      generation: 0,
+    },
+  };
+}

@@ -2,6 +2,7 @@
 import { STORE_KINDS, openTestStore } from '../helpers';
 import type { Contact } from '../../src/domain/types';
 import type { Store } from '../../src/store';
+import type { NewCampaign } from '../../src/store/store';
 
 const contact = (id: string, extra: Partial<Contact> = {}): Contact => ({
   id,
@@ -12,6 +13,8 @@ const contact = (id: string, extra: Partial<Contact> = {}): Contact => ({
   suppressed: [],
   ...extra,
 });
+
+const NOW = new Date('2026-03-10T12:00:00Z');
 
 describe.each(STORE_KINDS)('store (%s)', (kind) => {
   let store: Store;
@@ -25,13 +28,18 @@ describe.each(STORE_KINDS)('store (%s)', (kind) => {
     ({ accountId } = await store.createAccount('acme'));
   });
 
-  async function campaignFor(contacts: Contact[], channels: Contact['suppressed'] = ['email']) {
+  async function campaignFor(
+    contacts: Contact[],
+    channels: Contact['suppressed'] = ['email'],
+    extra: Partial<NewCampaign> = {},
+  ) {
     await store.upsertContacts(accountId, contacts);
     const audience = await store.createAudience(accountId, 'a', { type: 'list', contactIds: contacts.map((c) => c.id) });
     return store.createCampaign(accountId, {
       name: 'c',
       audienceId: audience.id,
       channels: channels.map((channel) => ({ channel, subject: 's', body: 'b' })),
+      ...extra,
     });
   }
 
@@ -77,8 +85,8 @@ describe.each(STORE_KINDS)('store (%s)', (kind) => {
       [contact('p1'), contact('p2', { suppressed: ['email'] }), contact('p3', { email: null, phone: '+48500100200' })],
       ['email', 'sms'],
     );
-    const first = await store.planPage(campaign, 0, 10);
-    const again = await store.planPage(campaign, 0, 10);
+    const first = await store.planPage(campaign, 0, 10, NOW);
+    const again = await store.planPage(campaign, 0, 10, NOW);
     expect(first).toEqual({ nextCursor: null, contacts: 3, planned: 3, suppressed: 1 });
     expect(again).toMatchObject({ planned: 0, suppressed: 0 });
     const counts = await store.countDeliveries(campaign.id);
@@ -93,7 +101,7 @@ describe.each(STORE_KINDS)('store (%s)', (kind) => {
     let cursor = 0;
     let planned = 0;
     for (;;) {
-      const page = await store.planPage(campaign, cursor, 10);
+      const page = await store.planPage(campaign, cursor, 10, NOW);
       planned += page.planned;
       if (page.nextCursor === null) break;
       cursor = page.nextCursor;
@@ -103,23 +111,23 @@ describe.each(STORE_KINDS)('store (%s)', (kind) => {
 
   test('a claim takes pending deliveries once; a retry with the same key takes back only what it left unfinished', async () => {
     const campaign = await campaignFor(Array.from({ length: 5 }, (_, i) => contact(`r${i}`)));
-    await store.planPage(campaign, 0, 100);
-    const a = await store.claimBatch(campaign.id, 'email', 'batch-a', 3, false);
-    const b = await store.claimBatch(campaign.id, 'email', 'batch-b', 3, false);
+    await store.planPage(campaign, 0, 100, NOW);
+    const a = await store.claimBatch(campaign.id, 'email', 'batch-a', 3, false, NOW);
+    const b = await store.claimBatch(campaign.id, 'email', 'batch-b', 3, false, NOW);
     expect(a).toHaveLength(3);
     expect(b).toHaveLength(2);
     expect(new Set([...a, ...b].map((d) => d.id)).size).toBe(5);
 
     await store.recordResults(campaign, [{ id: a[0]!.id, state: 'sent', providerMessageId: 'pm-1' }]);
-    const retried = await store.claimBatch(campaign.id, 'email', 'batch-a', 3, true);
+    const retried = await store.claimBatch(campaign.id, 'email', 'batch-a', 3, true, NOW);
     expect(retried.map((d) => d.id)).toEqual([a[1]!.id, a[2]!.id]);
     expect(retried[0]!.contact.email).toBe(a[1]!.contact.email);
   });
 
   test('recording results is idempotent and emits one event per delivery with the channel prefix', async () => {
     const campaign = await campaignFor([contact('s1', { phone: '+48500100201' }), contact('s2', { phone: '+48500100202' })], ['sms']);
-    await store.planPage(campaign, 0, 100);
-    const claimed = await store.claimBatch(campaign.id, 'sms', 'k', 10, false);
+    await store.planPage(campaign, 0, 100, NOW);
+    const claimed = await store.claimBatch(campaign.id, 'sms', 'k', 10, false, NOW);
     const results = [
       { id: claimed[0]!.id, state: 'sent' as const, providerMessageId: 'SM1' },
       { id: claimed[1]!.id, state: 'failed' as const, error: 'invalid number' },
@@ -137,8 +145,8 @@ describe.each(STORE_KINDS)('store (%s)', (kind) => {
 
   test('orphaned claims return to pending', async () => {
     const campaign = await campaignFor([contact('o1'), contact('o2')]);
-    await store.planPage(campaign, 0, 100);
-    await store.claimBatch(campaign.id, 'email', 'dead-batch', 10, false);
+    await store.planPage(campaign, 0, 100, NOW);
+    await store.claimBatch(campaign.id, 'email', 'dead-batch', 10, false, NOW);
     expect(await store.releaseOrphans(campaign.id)).toBe(2);
     expect((await store.countDeliveries(campaign.id)).total.pending).toBe(2);
   });
@@ -166,5 +174,95 @@ describe.each(STORE_KINDS)('store (%s)', (kind) => {
     expect([...first.items, ...second.items].map((c) => c.id)).toEqual([...ids].reverse());
     const scheduled = await store.listCampaigns(accountId, { limit: 10, status: 'Scheduled' });
     expect(scheduled.items.map((c) => c.id)).toEqual([ids[0]]);
+  });
+
+  test('a local-time campaign is due at that time of day in each contact\'s timezone, today if still ahead', async () => {
+    const campaign = await campaignFor(
+      [
+        contact('t-utc', { timezone: 'UTC' }),
+        contact('t-none'),
+        contact('t-tokyo', { timezone: 'Asia/Tokyo' }),
+        contact('t-ny', { timezone: 'America/New_York' }),
+      ],
+      ['email'],
+      { localTime: '13:30' },
+    );
+    await store.planPage(campaign, 0, 100, NOW); // 12:00 UTC = 21:00 Tokyo = 08:00 New York (EDT)
+    const due = await store.listDeliveries(campaign.id, { limit: 10 });
+    expect(due.items.map((d) => d.contactId)).toEqual(['t-utc', 't-none', 't-tokyo', 't-ny']);
+    expect(await store.nextPlannedAt(campaign.id)).toEqual(new Date('2026-03-10T13:30:00Z'));
+    // Only what is due by `now` can be claimed: UTC at 13:30 UTC, New York at 17:30 UTC, Tokyo the next day.
+    const at = (iso: string) => store.claimBatch(campaign.id, 'email', `k-${iso}`, 10, false, new Date(iso));
+    expect(await at('2026-03-10T13:29:59Z')).toHaveLength(0);
+    expect((await at('2026-03-10T13:30:00Z')).map((d) => d.contact.id)).toEqual(['t-utc', 't-none']);
+    expect((await at('2026-03-10T17:30:00Z')).map((d) => d.contact.id)).toEqual(['t-ny']);
+    expect(await store.nextPlannedAt(campaign.id)).toEqual(new Date('2026-03-11T04:30:00Z'));
+  });
+
+  test('marking unsent writes one notSent event per delivery of its channel, and only once', async () => {
+    const campaign = await campaignFor(
+      [contact('n1', { phone: '+48500100301' }), contact('n2', { phone: '+48500100302' }), contact('n3')],
+      ['email', 'sms'],
+    );
+    await store.planPage(campaign, 0, 100, NOW);
+    const [sent] = await store.claimBatch(campaign.id, 'email', 'k', 1, false, NOW);
+    await store.recordResults(campaign, [{ id: sent!.id, state: 'sent', providerMessageId: 'pm' }]);
+    await store.claimBatch(campaign.id, 'sms', 'in-flight', 1, false, NOW);
+
+    const first = await store.markUnsent(campaign, 'stopped', 3);
+    const rest = await store.markUnsent(campaign, 'stopped', 100);
+    const sum = (ch: 'email' | 'sms') => (first[ch] ?? 0) + (rest[ch] ?? 0);
+    expect([sum('email'), sum('sms')]).toEqual([2, 2]);
+    expect(Object.values(first).reduce((a, b) => a + b, 0)).toBe(3);
+    expect(await store.markUnsent(campaign, 'stopped', 100)).toEqual({});
+    const counts = await store.countDeliveries(campaign.id);
+    expect(counts.total).toMatchObject({ planned: 5, sent: 1, notSent: 4, pending: 0, sending: 0 });
+    const events = await store.listEvents(accountId, { limit: 20, campaignId: campaign.id, type: 'sms.notSent' });
+    expect(events.items.map((e) => [e.contactId, e.reason]).sort()).toEqual([
+      ['n1', 'stopped'],
+      ['n2', 'stopped'],
+    ]);
+    expect((await store.listEvents(accountId, { limit: 20, campaignId: campaign.id, type: 'message.notSent' })).items).toHaveLength(2);
+  });
+
+  test('a sent delivery a provider took back becomes notSent(provider_cancelled); other results cannot undo a send', async () => {
+    const campaign = await campaignFor([contact('v1'), contact('v2')]);
+    await store.planPage(campaign, 0, 100, NOW);
+    const claimed = await store.claimBatch(campaign.id, 'email', 'k', 10, false, NOW);
+    await store.recordResults(
+      campaign,
+      claimed.map((d, i) => ({ id: d.id, state: 'sent', providerMessageId: `pm-${i}` })),
+    );
+    expect(await store.listHanded(campaign.id, 'email', 0, 10)).toEqual([
+      { id: claimed[0]!.id, providerMessageId: 'pm-0' },
+      { id: claimed[1]!.id, providerMessageId: 'pm-1' },
+    ]);
+    await store.recordResults(campaign, [
+      { id: claimed[0]!.id, state: 'notSent', reason: 'provider_cancelled' },
+      { id: claimed[1]!.id, state: 'notSent', reason: 'stopped' },
+    ]);
+    const deliveries = await store.listDeliveries(campaign.id, { limit: 10 });
+    expect(deliveries.items.map((d) => [d.contactId, d.state, d.reason])).toEqual([
+      ['v1', 'notSent', 'provider_cancelled'],
+      ['v2', 'sent', null],
+    ]);
+  });
+
+  test('a copy leaves out contacts the original was sent to, and no one else', async () => {
+    const original = await campaignFor([contact('w1'), contact('w2'), contact('w3')]);
+    await store.planPage(original, 0, 100, NOW);
+    const [first] = await store.claimBatch(original.id, 'email', 'k', 1, false, NOW);
+    await store.recordResults(original, [{ id: first!.id, state: 'sent', providerMessageId: 'pm' }]);
+    const copy = await store.createCampaign(accountId, {
+      name: 'copy',
+      audienceId: original.audienceId,
+      channels: original.channels,
+      excludeSentOf: [original.id],
+      copiedFrom: original.id,
+    });
+    expect(copy).toMatchObject({ excludeSentOf: [original.id], copiedFrom: original.id });
+    await store.planPage(copy, 0, 100, NOW);
+    const planned = await store.listDeliveries(copy.id, { limit: 10 });
+    expect(planned.items.map((d) => d.contactId)).toEqual(['w2', 'w3']);
   });
 });

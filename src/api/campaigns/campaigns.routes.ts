@@ -2,10 +2,12 @@
 import { IdParams } from '../common/schemas';
 import type { RouteTable } from '../route';
 import {
+  CancelBody,
   CreateCampaignBody,
   DeliveriesQuery,
   ListCampaignsQuery,
   ScheduleBody,
+  StopBody,
   UpdateCampaignBody,
 } from './campaigns.schemas';
 import type { CampaignService } from './campaigns.service';
@@ -17,7 +19,7 @@ export function campaignRoutes(routes: RouteTable, service: CampaignService): vo
     method: 'post', path: '/v1/campaigns', tag, status: 201,
     summary: 'Create a campaign (Draft)',
     body: CreateCampaignBody,
-    handler: ({ body, principal }) => service.create(principal, body),
+    handler: ({ body, principal }) => service.create(principal, withDates(body)),
   });
   routes.add({
     method: 'get', path: '/v1/campaigns', tag,
@@ -36,7 +38,7 @@ export function campaignRoutes(routes: RouteTable, service: CampaignService): vo
     summary: 'Edit a Draft',
     params: IdParams,
     body: UpdateCampaignBody,
-    handler: ({ params, body, principal }) => service.update(principal, params.id, body),
+    handler: ({ params, body, principal }) => service.update(principal, params.id, withDates(body)),
   });
   routes.add({
     method: 'post', path: '/v1/campaigns/:id/send', tag, status: 202,
@@ -52,10 +54,60 @@ export function campaignRoutes(routes: RouteTable, service: CampaignService): vo
     handler: ({ params, body, principal }) => service.schedule(principal, params.id, new Date(body.at)),
   });
   routes.add({
+    method: 'post', path: '/v1/campaigns/:id/pause', tag,
+    summary: 'Pause a Sending campaign: returns once no message of it can leave',
+    params: IdParams,
+    handler: ({ params, principal }) => service.pause(principal, params.id),
+  });
+  routes.add({
+    method: 'post', path: '/v1/campaigns/:id/resume', tag,
+    summary: 'Resume a Paused campaign: the audience is read again, nobody gets it twice',
+    params: IdParams,
+    handler: ({ params, principal }) => service.resume(principal, params.id),
+  });
+  routes.add({
+    method: 'post', path: '/v1/campaigns/:id/stop', tag,
+    summary: 'Emergency stop (Sending, Paused or Finished): type the campaign id as confirmation; returns the report',
+    params: IdParams,
+    body: StopBody,
+    handler: ({ params, body, principal }) => service.stop(principal, params.id, body.confirmation),
+  });
+  routes.add({
+    method: 'post', path: '/v1/campaigns/:id/cancel', tag,
+    summary: 'Cancel a Scheduled campaign (everyone notSent cancelled); a started one is stopped (confirmation needed)',
+    params: IdParams,
+    body: CancelBody,
+    handler: ({ params, body, principal }) => service.cancel(principal, params.id, body.confirmation),
+  });
+  routes.add({
+    method: 'post', path: '/v1/campaigns/:id/unschedule', tag,
+    summary: 'Unschedule a Scheduled campaign: back to an editable Draft',
+    params: IdParams,
+    handler: ({ params, principal }) => service.unschedule(principal, params.id),
+  });
+  routes.add({
+    method: 'post', path: '/v1/campaigns/:id/copy', tag, status: 201,
+    summary: 'Copy as draft: same content, audience without everyone the original was sent to',
+    params: IdParams,
+    handler: ({ params, principal }) => service.copy(principal, params.id),
+  });
+  routes.add({
+    method: 'get', path: '/v1/campaigns/:id/report', tag,
+    summary: 'The report of a stop or cancel: each step with its time and result, and the final counts',
+    params: IdParams,
+    handler: ({ params, principal }) => service.report(principal, params.id),
+  });
+  routes.add({
     method: 'get', path: '/v1/campaigns/:id/deliveries', tag,
     summary: "A campaign's deliveries by cursor, optionally by state and channel",
     params: IdParams,
     query: DeliveriesQuery,
     handler: ({ params, query, principal }) => service.deliveries(principal, params.id, query),
   });
+}
+
+/** The API's ISO end date as the Date the store keeps (null and absent pass through). */
+function withDates<T extends { endAt?: string | null }>(body: T): Omit<T, 'endAt'> & { endAt?: Date | null } {
+  const { endAt, ...rest } = body;
+  return { ...rest, ...(endAt === undefined ? {} : { endAt: endAt === null ? null : new Date(endAt) }) };
 }

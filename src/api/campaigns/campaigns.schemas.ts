@@ -31,15 +31,46 @@ const Channels = z
   .max(CHANNELS.length)
   .refine((list) => new Set(list.map((c) => c.channel)).size === list.length, 'each channel may appear once');
 
-/** Body of campaign creation: a Draft. */
-export const CreateCampaignBody = z
-  .object({ name: z.string().min(1).max(200), audienceId: z.string().min(1).max(100), channels: Channels })
+const LocalTime = z
+  .string()
+  .regex(/^([01]\d|2[0-3]):[0-5]\d(:[0-5]\d)?$/, 'must be a time of day HH:MM or HH:MM:SS (24-hour)');
+
+const Throttle = z
+  .object({
+    limit: z.number().int().min(1).max(1_000_000),
+    periodSeconds: z.number().int().min(1).max(7 * 86_400),
+  })
   .strict();
 
-/** Body of a Draft update: any of the creation fields. */
-export const UpdateCampaignBody = CreateCampaignBody.partial()
+const EndAt = z.iso.datetime({ offset: true }).refine((at) => Date.parse(at) > Date.now(), 'must be in the future');
+
+const CampaignFields = {
+  name: z.string().min(1).max(200),
+  audienceId: z.string().min(1).max(100),
+  channels: Channels,
+  /** Deliver at this time of day in each recipient's timezone (UTC when the contact has none). */
+  localTime: LocalTime.nullish(),
+  /** At most `limit` messages per `periodSeconds`. */
+  throttle: Throttle.nullish(),
+  /** Nothing is sent after this time; the rest becomes notSent(end_date_passed). */
+  endAt: EndAt.nullish(),
+};
+
+/** Body of campaign creation: a Draft. */
+export const CreateCampaignBody = z.object(CampaignFields).strict();
+
+/** Body of a Draft update: any of the creation fields (null clears local time, throttle or end date). */
+export const UpdateCampaignBody = z
+  .object(CampaignFields)
+  .partial()
   .strict()
-  .refine((b) => Object.keys(b).length > 0, 'give at least one of name, audienceId, channels');
+  .refine((b) => Object.keys(b).length > 0, 'give at least one field to change');
+
+/** Body of the emergency stop: the campaign id typed again. */
+export const StopBody = z.object({ confirmation: z.string().max(200) }).strict();
+
+/** Body of cancel: a started campaign is stopped, which needs the confirmation. */
+export const CancelBody = z.object({ confirmation: z.string().max(200).optional() }).strict();
 
 /** Body of scheduling: an ISO time with offset, in the future. */
 export const ScheduleBody = z

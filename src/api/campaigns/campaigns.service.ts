@@ -1,17 +1,36 @@
-/** Campaign use cases: create and edit Drafts, start them now or at a time, and read them with exact counts. */
-import { WorkflowIdConflictPolicy, WorkflowIdReusePolicy, type Client } from '@temporalio/client';
-import { InvalidInputError, InvalidTransitionError, NotFoundError } from '../../domain/errors';
-import type { Campaign } from '../../domain/types';
-import type { CampaignStatus } from '../../domain/vocabulary';
+/**
+ * Campaign use cases: create and edit Drafts, start them now or at a time, control them (pause, resume, stop,
+ * cancel, unschedule) through their workflow's updates, copy them, and read them with exact counts.
+ */
+import {
+  WithStartWorkflowOperation,
+  WorkflowIdConflictPolicy,
+  WorkflowIdReusePolicy,
+  WorkflowNotFoundError,
+  WorkflowUpdateFailedError,
+  type Client,
+} from '@temporalio/client';
+import { ApplicationFailure } from '@temporalio/common';
+import { ConfirmationError, InvalidInputError, InvalidTransitionError, NotFoundError } from '../../domain/errors';
+import type { Campaign, ControlReport } from '../../domain/types';
+import { canControl, type CampaignStatus, type ControlAction } from '../../domain/vocabulary';
 import type { campaignWorkflow } from '../../workflows/campaign';
 import {
   AccountIdAttribute,
+  CAMPAIGN_WORKFLOW_TYPE,
   CampaignStatusAttribute,
   ChannelsAttribute,
+  REFUSED,
   campaignWorkflowId,
+  cancelUpdate,
+  pauseUpdate,
+  reopenForStop,
+  resumeUpdate,
+  stopUpdate,
+  unscheduleUpdate,
 } from '../../workflows/definitions';
 import type { ApiSettings } from '../../config';
-import type { CampaignCounts, NewCampaign, Principal, Store } from '../../store/store';
+import type { CampaignCounts, CampaignPatch, NewCampaign, Principal, Store } from '../../store/store';
 
 /** What the campaign service needs. */
 export interface CampaignServiceDeps {
@@ -40,7 +59,7 @@ export class CampaignService {
     return this.view(campaign);
   }
 
-  async update(principal: Principal, id: string, patch: Partial<NewCampaign>): Promise<CampaignView> {
+  async update(principal: Principal, id: string, patch: CampaignPatch): Promise<CampaignView> {
     if (patch.audienceId) await this.requireAudience(principal, patch.audienceId);
     const updated = await this.deps.store.updateCampaign(principal.accountId, id, ['Draft'], patch);
     if (!updated) return this.refuse(principal, id, 'update');
@@ -56,6 +75,83 @@ export class CampaignService {
   /** Schedules the campaign for `at`. */
   schedule(principal: Principal, id: string, at: Date): Promise<CampaignView> {
     return this.start(principal, id, 'Scheduled', at);
+  }
+
+  /** Sending -> Paused: returns once no message of it can leave. */
+  pause(principal: Principal, id: string): Promise<CampaignView> {
+    return this.progressUpdate(principal, id, 'pause');
+  }
+
+  /** Paused -> Sending. */
+  resume(principal: Principal, id: string): Promise<CampaignView> {
+    return this.progressUpdate(principal, id, 'resume');
+  }
+
+  /** Scheduled -> Draft. */
+  unschedule(principal: Principal, id: string): Promise<CampaignView> {
+    return this.progressUpdate(principal, id, 'unschedule');
+  }
+
+  /**
+   * Emergency stop from Sending, Paused or Finished; `confirmation` must be the campaign id. A Finished campaign
+   * whose workflow has closed is reopened by update-with-start, so what providers still hold can be cancelled.
+   */
+  async stop(principal: Principal, id: string, confirmation: string): Promise<ControlReport> {
+    const campaign = await this.require(principal, id);
+    if (confirmation !== id) {
+      await this.audit(principal, 'campaign.stop', id, 'refused', { reason: 'confirmation mismatch' });
+      throw new ConfirmationError('confirmation: type the campaign id exactly to stop it');
+    }
+    await this.allow(principal, campaign, 'stop');
+    const { temporal, settings } = this.deps;
+    const channels = campaign.channels.map((c) => c.channel);
+    const report = await this.carryOut(principal, campaign, 'stop', () =>
+      temporal.workflow.executeUpdateWithStart(stopUpdate, {
+        args: [{ confirmation, requestedBy: principal.keyId }],
+        startWorkflowOperation: new WithStartWorkflowOperation<typeof campaignWorkflow>(CAMPAIGN_WORKFLOW_TYPE, {
+          taskQueue: settings.taskQueue,
+          workflowId: campaignWorkflowId(id),
+          workflowIdConflictPolicy: WorkflowIdConflictPolicy.USE_EXISTING,
+          args: [reopenForStop({ campaignId: id, accountId: principal.accountId, channels })],
+          typedSearchAttributes: this.searchAttributes(principal, channels, 'Finished'),
+        }),
+      }),
+    );
+    return report;
+  }
+
+  /** Scheduled -> Cancelled; a started campaign is stopped instead (with the same confirmation). */
+  async cancel(principal: Principal, id: string, confirmation: string | undefined): Promise<ControlReport> {
+    const campaign = await this.require(principal, id);
+    if (canControl('stop', campaign.status)) return this.stop(principal, id, confirmation ?? '');
+    await this.allow(principal, campaign, 'cancel');
+    const handle = this.deps.temporal.workflow.getHandle(campaignWorkflowId(id));
+    return this.carryOut(principal, campaign, 'cancel', () => handle.executeUpdate(cancelUpdate, { args: [{ requestedBy: principal.keyId }] }));
+  }
+
+  /** A new Draft with the same content whose audience leaves out everyone the original was sent to. */
+  async copy(principal: Principal, id: string): Promise<CampaignView> {
+    const original = await this.require(principal, id);
+    const copy = await this.deps.store.createCampaign(principal.accountId, {
+      name: `${original.name} (copy)`.slice(0, 200),
+      audienceId: original.audienceId,
+      channels: original.channels,
+      localTime: original.localTime,
+      throttle: original.throttle,
+      endAt: original.endAt && original.endAt.getTime() > Date.now() ? original.endAt : null,
+      excludeSentOf: [...original.excludeSentOf, original.id],
+      copiedFrom: original.id,
+    });
+    await this.audit(principal, 'campaign.copy', id, 'ok', { copy: copy.id });
+    return this.view(copy);
+  }
+
+  /** The report of a campaign's stop or cancel. */
+  async report(principal: Principal, id: string): Promise<ControlReport> {
+    await this.require(principal, id);
+    const report = await this.deps.store.getReport(principal.accountId, id);
+    if (!report) throw new NotFoundError('report of campaign', id);
+    return report;
   }
 
   async get(principal: Principal, id: string): Promise<CampaignView> {
@@ -80,11 +176,12 @@ export class CampaignService {
     const campaign = await store.updateCampaign(principal.accountId, id, ['Draft'], { status, scheduledAt: at ?? null });
     if (!campaign) return this.refuse(principal, id, action);
     try {
-      await temporal.workflow.start<typeof campaignWorkflow>('campaignWorkflow', {
+      await temporal.workflow.start<typeof campaignWorkflow>(CAMPAIGN_WORKFLOW_TYPE, {
         taskQueue: this.deps.settings.taskQueue,
         workflowId: campaignWorkflowId(id),
         workflowIdReusePolicy: WorkflowIdReusePolicy.ALLOW_DUPLICATE,
-        workflowIdConflictPolicy: WorkflowIdConflictPolicy.FAIL,
+        // Only a Draft starts, and a Draft's workflow can only be an unscheduled run still closing: replace it.
+        workflowIdConflictPolicy: WorkflowIdConflictPolicy.TERMINATE_EXISTING,
         args: [
           {
             campaignId: id,
@@ -94,11 +191,7 @@ export class CampaignService {
             options: this.deps.settings.sendOptions,
           },
         ],
-        typedSearchAttributes: [
-          { key: CampaignStatusAttribute, value: status },
-          { key: AccountIdAttribute, value: principal.accountId },
-          { key: ChannelsAttribute, value: campaign.channels.map((c) => c.channel) },
-        ],
+        typedSearchAttributes: this.searchAttributes(principal, campaign.channels.map((c) => c.channel), status),
       });
     } catch (err) {
       await store.updateCampaign(principal.accountId, id, [status], { status: 'Draft', scheduledAt: null });
@@ -107,6 +200,47 @@ export class CampaignService {
     }
     await this.audit(principal, `campaign.${action}`, id, 'ok', at ? { at: at.toISOString() } : undefined);
     return this.view(campaign);
+  }
+
+  private searchAttributes(principal: Principal, channels: Campaign['channels'][number]['channel'][], status: CampaignStatus) {
+    return [
+      { key: CampaignStatusAttribute, value: status },
+      { key: AccountIdAttribute, value: principal.accountId },
+      { key: ChannelsAttribute, value: channels },
+    ];
+  }
+
+  /** Pause, resume or unschedule through the workflow; returns the campaign as it is afterwards. */
+  private async progressUpdate(principal: Principal, id: string, action: 'pause' | 'resume' | 'unschedule'): Promise<CampaignView> {
+    const campaign = await this.require(principal, id);
+    await this.allow(principal, campaign, action);
+    const update = { pause: pauseUpdate, resume: resumeUpdate, unschedule: unscheduleUpdate }[action];
+    const handle = this.deps.temporal.workflow.getHandle(campaignWorkflowId(id));
+    await this.carryOut(principal, campaign, action, () => handle.executeUpdate(update, { args: [{ requestedBy: principal.keyId }] }));
+    return this.get(principal, id);
+  }
+
+  /** Refuses (409, audited) an action the stored status does not allow; the workflow checks again in its validator. */
+  private async allow(principal: Principal, campaign: Campaign, action: ControlAction): Promise<void> {
+    if (canControl(action, campaign.status)) return;
+    await this.audit(principal, `campaign.${action}`, campaign.id, 'refused', { status: campaign.status });
+    throw new InvalidTransitionError(action, campaign.status);
+  }
+
+  /** Runs a workflow update, maps its refusals to 409/422, and audits the outcome. */
+  private async carryOut<T>(principal: Principal, campaign: Campaign, action: ControlAction, call: () => Promise<T>): Promise<T> {
+    const started = Date.now();
+    try {
+      const result = await call();
+      await this.audit(principal, `campaign.${action}`, campaign.id, 'ok', { ms: Date.now() - started });
+      return result;
+    } catch (err) {
+      const refusal = refusalOf(err, action, campaign.status);
+      await this.audit(principal, `campaign.${action}`, campaign.id, refusal ? 'refused' : 'error', {
+        error: (refusal ?? (err as Error)).message,
+      });
+      throw refusal ?? err;
+    }
   }
 
   private async require(principal: Principal, id: string): Promise<Campaign> {
@@ -149,4 +283,16 @@ export class CampaignService {
   private audit(principal: Principal, action: string, target: string, result: 'ok' | 'refused' | 'error', detail?: Record<string, unknown>) {
     return this.deps.store.audit(principal.accountId, { actor: principal.keyId, action, target, result, ...(detail ? { detail } : {}) });
   }
+}
+
+/** The API error for a workflow's refusal of an update, or undefined when `err` is not one. */
+function refusalOf(err: unknown, action: ControlAction, stored: CampaignStatus): Error | undefined {
+  if (err instanceof WorkflowNotFoundError) return new InvalidTransitionError(action, stored);
+  if (!(err instanceof WorkflowUpdateFailedError) || !(err.cause instanceof ApplicationFailure)) return undefined;
+  if (err.cause.type === REFUSED.confirmation) return new ConfirmationError(err.cause.message);
+  if (err.cause.type === REFUSED.transition) {
+    const status = (err.cause.details?.[0] as CampaignStatus | undefined) ?? stored;
+    return Object.assign(new InvalidTransitionError(action, status), { message: err.cause.message });
+  }
+  return undefined;
 }

@@ -1,0 +1,60 @@
+/** Compensation after a stop: take back from providers what they still hold of a campaign. */
+import type { Context } from '@temporalio/activity';
+import type { Campaign } from '../domain/types';
+import type { ProviderRegistry } from '../providers/provider';
+import type { Store } from '../store/store';
+
+/** What providers were asked to cancel and what they confirmed, per channel. */
+export interface ProviderCancellation {
+  asked: number;
+  cancelled: number;
+  tooLate: number;
+  errors: number;
+  /** Channels whose provider cannot cancel (nothing was asked of them). */
+  unsupported: string[];
+  cancelledByChannel: Record<string, number>;
+}
+
+const PAGE = 500;
+
+/**
+ * Pages through the campaign's sent deliveries per channel and asks the provider to cancel them; each one the
+ * provider confirms cancelled becomes notSent(provider_cancelled) with its event.
+ */
+export async function cancelAtProviders(args: {
+  ctx: Context;
+  store: Store;
+  providers: ProviderRegistry;
+  campaign: Campaign;
+}): Promise<ProviderCancellation> {
+  const { ctx, store, providers, campaign } = args;
+  const result: ProviderCancellation = { asked: 0, cancelled: 0, tooLate: 0, errors: 0, unsupported: [], cancelledByChannel: {} };
+  for (const { channel } of campaign.channels) {
+    const provider = providers.get(campaign.accountId, channel);
+    if (!provider.cancel) {
+      result.unsupported.push(channel);
+      continue;
+    }
+    for (let after = 0; ; ) {
+      const handed = await store.listHanded(campaign.id, channel, after, PAGE);
+      if (handed.length === 0) break;
+      after = handed[handed.length - 1]!.id;
+      const outcomes = await provider.cancel(
+        handed.map((h) => h.providerMessageId),
+        ctx.cancellationSignal,
+      );
+      const cancelled = handed.filter((_, i) => outcomes[i]?.status === 'cancelled');
+      await store.recordResults(
+        campaign,
+        cancelled.map((h) => ({ id: h.id, state: 'notSent', reason: 'provider_cancelled' })),
+      );
+      result.asked += handed.length;
+      result.cancelled += cancelled.length;
+      result.tooLate += outcomes.filter((o) => o.status === 'tooLate').length;
+      result.errors += outcomes.filter((o) => o.status === 'error').length;
+      if (cancelled.length > 0) result.cancelledByChannel[channel] = (result.cancelledByChannel[channel] ?? 0) + cancelled.length;
+      ctx.heartbeat();
+    }
+  }
+  return result;
+}
