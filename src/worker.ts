@@ -29,10 +29,10 @@ export function createWorker({ connection, store, providers, config, workflowBun
       send: { chunkSize: config.CHUNK_SIZE, maxAttempts: config.MAX_SEND_ATTEMPTS },
     }),
     maxConcurrentActivityTaskExecutions: config.WORKER_MAX_ACTIVITIES,
-    // Send activities heartbeat every 100 ms and the worker passes a heartbeat on at least every 250 ms, so a
-    // pause or stop (delivered in a heartbeat's response) reaches a sending activity within about a quarter second.
-    maxHeartbeatThrottleInterval: '250ms',
-    defaultHeartbeatThrottleInterval: '250ms',
+    // Send activities heartbeat every 50 ms and the worker passes a heartbeat on at least every 100 ms, so a pause
+    // or stop (delivered in a heartbeat's response) reaches a sending activity within about a tenth of a second.
+    maxHeartbeatThrottleInterval: '100ms',
+    defaultHeartbeatThrottleInterval: '100ms',
   });
 }
 

@@ -62,7 +62,7 @@ export function createActivities({ store, providers, send, clock = () => new Dat
      */
     async sendBatch(input: { campaignId: string; channel: Channel; batchSize: number; batchKey: string }): Promise<BatchResult> {
       const ctx = Context.current();
-      const beat = setInterval(() => ctx.heartbeat(), 100);
+      const beat = setInterval(() => ctx.heartbeat(), 50);
       try {
         const campaign = await load(input.campaignId);
         // A retry takes back exactly what the failed attempt held under the same key.

@@ -16,6 +16,11 @@ export interface SandboxOptions {
    * do; until then `cancel` takes them back. 0 (the default) delivers at once.
    */
   holdMs?: number;
+  /**
+   * A call in flight runs to completion even when aborted, as an HTTP request already on the wire does: its
+   * messages arrive, and the caller learns of the abort only afterwards.
+   */
+  uninterruptible?: boolean;
 }
 
 /** A message the sandbox accepted, and when. */
@@ -45,8 +50,11 @@ export class SandboxProvider implements Provider {
   constructor(private readonly options: SandboxOptions = {}) {}
 
   async send(messages: OutboundMessage[], signal: AbortSignal): Promise<SendOutcome[]> {
-    if (this.options.latencyMs) await abortableDelay(this.options.latencyMs, signal);
-    signal.throwIfAborted();
+    if (this.options.latencyMs) {
+      await (this.options.uninterruptible ? delay(this.options.latencyMs) : abortableDelay(this.options.latencyMs, signal));
+    } else {
+      signal.throwIfAborted();
+    }
     if (++this.calls <= (this.options.outageCalls ?? 0)) throw new Error('sandbox: service unavailable (503)');
     const { failureRate = 0, failWhen } = this.options;
     return messages.map((m) => {
@@ -99,6 +107,10 @@ export class SandboxProvider implements Provider {
   private isDelivered(record: SandboxRecord, now: number): boolean {
     return record.cancelledAt === undefined && record.at + (this.options.holdMs ?? 0) <= now;
   }
+}
+
+function delay(ms: number): Promise<void> {
+  return new Promise((resolve) => setTimeout(resolve, ms));
 }
 
 function abortableDelay(ms: number, signal: AbortSignal): Promise<void> {

@@ -90,7 +90,8 @@ export async function campaignWorkflow(input: CampaignWorkflowInput): Promise<Ca
   let control: Control | undefined;
   let sendScope: CancellationScope | undefined;
   let inFlight = 0;
-  /** Batches a pause or stop cancelled since the last compensation, each confirmed stopped. */
+  /** Batches in flight when the last pause or stop arrived, and how many of them it cut short (each confirmed). */
+  let inFlightAtRequest = 0;
   let aborted = 0;
   let report: ControlReport | null = null;
 
@@ -118,7 +119,11 @@ export async function campaignWorkflow(input: CampaignWorkflowInput): Promise<Ca
   /** Records the request and interrupts whatever the workflow is waiting on or sending. */
   const request = (action: ControlAction, by: string | undefined) => {
     if (control?.action !== action) control = { action, by: by ?? 'temporal', at: new Date().toISOString() };
-    sendScope?.cancel();
+    if (sendScope) {
+      inFlightAtRequest = inFlight;
+      aborted = 0;
+      sendScope.cancel();
+    }
   };
 
   setHandler(progressQuery, progress);
@@ -203,7 +208,13 @@ export async function campaignWorkflow(input: CampaignWorkflowInput): Promise<Ca
       const step = (name: ReportStepName, result: string, counts?: Record<string, number>) =>
         steps.push({ step: name, at: new Date().toISOString(), result, ...(counts ? { counts } : {}) });
       if (action === 'stop') {
-        step('in_flight_aborted', `${aborted} in-flight batch(es) aborted; every one confirmed it stopped`, { batches: aborted });
+        step(
+          'in_flight_aborted',
+          `${inFlightAtRequest} batch(es) in flight: ${aborted} aborted mid-batch, ${inFlightAtRequest - aborted} ` +
+            'finished the message in hand first; every one confirmed it stopped before this step',
+          { inFlight: inFlightAtRequest, aborted },
+        );
+        inFlightAtRequest = 0;
         aborted = 0;
         await store.releaseOrphans({ campaignId });
         const cancelled = await store.cancelAtProviders({ campaignId });

@@ -73,6 +73,8 @@ export async function startHerald(opts: {
   store: Store;
   sandbox?: SandboxOptions;
   sendOptions?: Partial<SendOptions>;
+  /** Messages per provider call (50 unless said). */
+  chunkSize?: number;
 }): Promise<TestHerald> {
   quietRuntime();
   const address = requiredEnv('HERALD_TEST_TEMPORAL_ADDRESS');
@@ -85,7 +87,7 @@ export async function startHerald(opts: {
     connection: nativeConnection,
     store: opts.store,
     providers: createProviderRegistry(sandbox),
-    config: { TEMPORAL_NAMESPACE: 'default', TASK_QUEUE: taskQueue, CHUNK_SIZE: 50, MAX_SEND_ATTEMPTS: 5, WORKER_MAX_ACTIVITIES: 16 },
+    config: { TEMPORAL_NAMESPACE: 'default', TASK_QUEUE: taskQueue, CHUNK_SIZE: opts.chunkSize ?? 50, MAX_SEND_ATTEMPTS: 5, WORKER_MAX_ACTIVITIES: 16 },
     workflowBundle: { codePath: requiredEnv('HERALD_TEST_WORKFLOW_BUNDLE') },
   });
   const running = worker.run();
