@@ -1,8 +1,9 @@
 /**
- * A backend service driving a campaign straight through Temporal, with Herald's typed definitions.
+ * A backend service driving a campaign straight through Temporal, with Herald's typed definitions: start it,
+ * query its progress, pause and resume it with updates (a refusal explains itself), wait for the result.
  * Usage: npx tsx examples/backend-service.ts <campaignId> <accountId>   (the campaign is a Draft made with the API)
  */
-import { Client, Connection } from '@temporalio/client';
+import { Client, Connection, WorkflowUpdateFailedError } from '@temporalio/client';
 import type { campaignWorkflow } from '../src/workflows/campaign';
 import {
   AccountIdAttribute,
@@ -11,7 +12,9 @@ import {
   ChannelsAttribute,
   TASK_QUEUE,
   campaignWorkflowId,
+  pauseUpdate,
   progressQuery,
+  resumeUpdate,
 } from '../src/workflows/definitions';
 
 async function main(): Promise<void> {
@@ -31,6 +34,16 @@ async function main(): Promise<void> {
       ],
     });
     console.log('progress:', await handle.query(progressQuery));
+    const by = { requestedBy: 'backend-service-example' };
+    try {
+      const paused = await handle.executeUpdate(pauseUpdate, { args: [by] });
+      console.log('paused:', paused.status, paused.tally);
+      console.log('resumed:', (await handle.executeUpdate(resumeUpdate, { args: [by] })).status);
+    } catch (err) {
+      // A campaign that already finished cannot be paused: the workflow's validator says why, nothing changes.
+      if (!(err instanceof WorkflowUpdateFailedError)) throw err;
+      console.log('pause refused:', err.cause?.message);
+    }
     console.log('result:', await handle.result());
   } finally {
     await connection.close();

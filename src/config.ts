@@ -23,6 +23,10 @@ const ConfigSchema = z.object({
   WORKER_MAX_ACTIVITIES: int(32),
   SANDBOX_LATENCY_MS: z.coerce.number().int().min(0).default(0),
   SANDBOX_FAILURE_RATE: z.coerce.number().min(0).max(1).default(0),
+  /** When set, every channel is POSTed to this URL (the webhook provider) instead of the in-process sandbox. */
+  WEBHOOK_URL: z.string().url().optional(),
+  /** A prebuilt workflow bundle (see `bundleWorkflowCode`); workers bundle from source without one. */
+  WORKFLOW_BUNDLE: z.string().optional(),
 });
 
 /** Parsed configuration. */

@@ -41,9 +41,15 @@ async function main(): Promise<void> {
   if (!config.DATABASE_URL) throw new Error('npm run worker needs DATABASE_URL (the embedded store runs in `npm start`)');
   const store = await openStore({ databaseUrl: config.DATABASE_URL });
   const connection = await NativeConnection.connect({ address: config.TEMPORAL_ADDRESS });
-  const providers = defaultProviders({ latencyMs: config.SANDBOX_LATENCY_MS, failureRate: config.SANDBOX_FAILURE_RATE });
+  const providers = defaultProviders(config);
   try {
-    const worker = await createWorker({ connection, store, providers, config });
+    const worker = await createWorker({
+      connection,
+      store,
+      providers,
+      config,
+      ...(config.WORKFLOW_BUNDLE ? { workflowBundle: { codePath: config.WORKFLOW_BUNDLE } } : {}),
+    });
     console.log(`herald worker on task queue ${config.TASK_QUEUE} at ${config.TEMPORAL_ADDRESS}`);
     await worker.run();
   } finally {

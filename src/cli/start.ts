@@ -45,7 +45,7 @@ async function main(): Promise<void> {
     cleanup.unshift(() => store.close());
     const apiKey = await ensureDevApiKey(store, dataDir);
 
-    const providers = defaultProviders({ latencyMs: config.SANDBOX_LATENCY_MS, failureRate: config.SANDBOX_FAILURE_RATE });
+    const providers = defaultProviders(config);
     const workerConnection = await NativeConnection.connect({ address: config.TEMPORAL_ADDRESS });
     cleanup.unshift(() => workerConnection.close());
     const worker = await createWorker({ connection: workerConnection, store, providers, config });

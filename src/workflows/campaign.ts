@@ -211,7 +211,7 @@ export async function campaignWorkflow(input: CampaignWorkflowInput): Promise<Ca
         step(
           'in_flight_aborted',
           `${inFlightAtRequest} batch(es) in flight: ${aborted} aborted mid-batch, ${inFlightAtRequest - aborted} ` +
-            'finished the message in hand first; every one confirmed it stopped before this step',
+            'completed before the stop reached them; every one confirmed it stopped before this step',
           { inFlight: inFlightAtRequest, aborted },
         );
         inFlightAtRequest = 0;

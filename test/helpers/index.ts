@@ -29,9 +29,8 @@ function quietRuntime(): void {
   }
 }
 
-/** A migrated store: PGlite in memory, or a throwaway PostgreSQL database dropped on close. */
-export async function openTestStore(kind: StoreKind): Promise<Store> {
-  if (kind === 'embedded') return openStore({ dataDir: undefined });
+/** A throwaway PostgreSQL database: its URL, and how to drop it. */
+export async function createTestDatabase(): Promise<{ url: string; drop(): Promise<void> }> {
   const name = `herald_test_${randomBytes(6).toString('hex')}`;
   const admin = new pg.Client({ connectionString: ADMIN_URL });
   await admin.connect();
@@ -39,14 +38,26 @@ export async function openTestStore(kind: StoreKind): Promise<Store> {
   await admin.end();
   const url = new URL(ADMIN_URL);
   url.pathname = `/${name}`;
-  const store = await openStore({ databaseUrl: url.toString() });
+  return {
+    url: url.toString(),
+    async drop() {
+      const drop = new pg.Client({ connectionString: ADMIN_URL });
+      await drop.connect();
+      await drop.query(`DROP DATABASE IF EXISTS ${name} WITH (FORCE)`);
+      await drop.end();
+    },
+  };
+}
+
+/** A migrated store: PGlite in memory, or a throwaway PostgreSQL database dropped on close. */
+export async function openTestStore(kind: StoreKind): Promise<Store> {
+  if (kind === 'embedded') return openStore({ dataDir: undefined });
+  const db = await createTestDatabase();
+  const store = await openStore({ databaseUrl: db.url });
   const close = store.close.bind(store);
   store.close = async () => {
     await close();
-    const drop = new pg.Client({ connectionString: ADMIN_URL });
-    await drop.connect();
-    await drop.query(`DROP DATABASE IF EXISTS ${name} WITH (FORCE)`);
-    await drop.end();
+    await db.drop();
   };
   return store;
 }
@@ -67,30 +78,12 @@ export interface TestHerald {
   stop(): Promise<void>;
 }
 
-/** Starts a worker and builds the API against the run's Temporal server. */
-export async function startHerald(opts: {
-  title: string;
-  store: Store;
-  sandbox?: SandboxOptions;
-  sendOptions?: Partial<SendOptions>;
-  /** Messages per provider call (50 unless said). */
-  chunkSize?: number;
-}): Promise<TestHerald> {
+/** The API alone, against the run's Temporal server, on a task queue of its own; workers come from elsewhere. */
+export async function startApi(opts: { title: string; store: Store; sendOptions?: Partial<SendOptions> }) {
   quietRuntime();
-  const address = requiredEnv('HERALD_TEST_TEMPORAL_ADDRESS');
   const taskQueue = taskQueueFor(opts.title);
-  const sandbox = new SandboxProvider(opts.sandbox);
-  const connection = await Connection.connect({ address });
-  const nativeConnection = await NativeConnection.connect({ address });
+  const connection = await Connection.connect({ address: temporalAddress() });
   const client = new Client({ connection });
-  const worker = await createWorker({
-    connection: nativeConnection,
-    store: opts.store,
-    providers: createProviderRegistry(sandbox),
-    config: { TEMPORAL_NAMESPACE: 'default', TASK_QUEUE: taskQueue, CHUNK_SIZE: opts.chunkSize ?? 50, MAX_SEND_ATTEMPTS: 5, WORKER_MAX_ACTIVITIES: 16 },
-    workflowBundle: { codePath: requiredEnv('HERALD_TEST_WORKFLOW_BUNDLE') },
-  });
-  const running = worker.run();
   const app = createApp({
     store: opts.store,
     temporal: client,
@@ -102,6 +95,29 @@ export async function startHerald(opts: {
     },
     log: () => undefined,
   });
+  return { app, client, taskQueue, stop: () => connection.close() };
+}
+
+/** Starts a worker and builds the API against the run's Temporal server. */
+export async function startHerald(opts: {
+  title: string;
+  store: Store;
+  sandbox?: SandboxOptions;
+  sendOptions?: Partial<SendOptions>;
+  /** Messages per provider call (50 unless said). */
+  chunkSize?: number;
+}): Promise<TestHerald> {
+  const { app, client, taskQueue, stop } = await startApi(opts);
+  const sandbox = new SandboxProvider(opts.sandbox);
+  const nativeConnection = await NativeConnection.connect({ address: temporalAddress() });
+  const worker = await createWorker({
+    connection: nativeConnection,
+    store: opts.store,
+    providers: createProviderRegistry(sandbox),
+    config: { TEMPORAL_NAMESPACE: 'default', TASK_QUEUE: taskQueue, CHUNK_SIZE: opts.chunkSize ?? 50, MAX_SEND_ATTEMPTS: 5, WORKER_MAX_ACTIVITIES: 16 },
+    workflowBundle: { codePath: workflowBundlePath() },
+  });
+  const running = worker.run();
   return {
     store: opts.store,
     sandbox,
@@ -113,9 +129,19 @@ export async function startHerald(opts: {
       worker.shutdown();
       await running;
       await nativeConnection.close();
-      await connection.close();
+      await stop();
     },
   };
+}
+
+/** The address of the Temporal dev server jest's global setup started. */
+export function temporalAddress(): string {
+  return requiredEnv('HERALD_TEST_TEMPORAL_ADDRESS');
+}
+
+/** The workflow bundle global setup built once for the run. */
+export function workflowBundlePath(): string {
+  return requiredEnv('HERALD_TEST_WORKFLOW_BUNDLE');
 }
 
 /** A new account and its API key. */

@@ -1,6 +1,6 @@
-/** The campaign workflow is deterministic: real histories (including a continue-as-new) replay cleanly. */
+/** The campaign workflow is deterministic: real histories (a continue-as-new; pause, resume and stop) replay cleanly. */
 import { Worker } from '@temporalio/worker';
-import { api, campaignEnded, contacts, newAccount, openTestStore, startHerald, type TestHerald } from '../helpers';
+import { api, campaignEnded, contacts, eventually, newAccount, openTestStore, startHerald, workflowBundlePath, type TestHerald } from '../helpers';
 import { campaignWorkflowId } from '../../src/workflows/definitions';
 
 let herald: TestHerald;
@@ -59,4 +59,39 @@ test('a campaign long enough to continue as new finishes exactly, and each of it
   const stored = await campaignEnded(herald.app, apiKey, campaign.body.id);
   expect(stored.status).toBe('Finished');
   expect(stored.counts).toEqual({ planned: 3_000, pending: 0, sending: 0, sent: 3_000, notSent: 0, failed: 0 });
+});
+
+test('a history with pause, resume and an emergency stop replays', async () => {
+  const slow = await startHerald({ title: 'replay-control', store: herald.store, sandbox: { latencyMs: 50 }, sendOptions: { batchSize: 100 } });
+  try {
+    const { apiKey } = await newAccount(herald.store);
+    const http = api(slow.app, apiKey);
+    await http.post('/v1/contacts', { contacts: contacts(1_000, 'rc') }).expect(200);
+    const audience = await http.post('/v1/audiences', { name: 'all', type: 'filter', all: [] }).expect(201);
+    const campaign = await http
+      .post('/v1/campaigns', { name: 'controlled', audienceId: audience.body.id, channels: [{ channel: 'sms', body: 'B' }] })
+      .expect(201);
+    const id = campaign.body.id as string;
+    const sent = () => slow.sandbox.forCampaign(id).length;
+    await http.post(`/v1/campaigns/${id}/send`).expect(202);
+    await eventually(async () => (sent() >= 100 ? true : undefined), 30_000, 10);
+    await http.post(`/v1/campaigns/${id}/pause`).expect(200);
+    await http.post(`/v1/campaigns/${id}/resume`).expect(200);
+    const resumedFrom = sent();
+    await eventually(async () => (sent() >= resumedFrom + 50 ? true : undefined), 30_000, 10);
+    await http.post(`/v1/campaigns/${id}/stop`, { confirmation: id }).expect(200);
+
+    const handle = slow.client.workflow.getHandle(campaignWorkflowId(id));
+    expect(await handle.result()).toMatchObject({ status: 'Stopped' });
+    const history = await handle.fetchHistory();
+    const updates = (history.events ?? []).filter((e) => e.workflowExecutionUpdateAcceptedEventAttributes);
+    expect(updates.map((e) => e.workflowExecutionUpdateAcceptedEventAttributes?.acceptedRequest?.input?.name)).toEqual([
+      'pause',
+      'resume',
+      'stop',
+    ]);
+    await Worker.runReplayHistory({ workflowBundle: { codePath: workflowBundlePath() } }, history, handle.workflowId);
+  } finally {
+    await slow.stop();
+  }
 });
