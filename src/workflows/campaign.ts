@@ -119,7 +119,8 @@ export async function campaignWorkflow(input: CampaignWorkflowInput): Promise<Ca
   /** Records the request and interrupts whatever the workflow is waiting on or sending. */
   const request = (action: ControlAction, by: string | undefined) => {
     if (control?.action !== action) control = { action, by: by ?? 'temporal', at: new Date().toISOString() };
-    if (sendScope) {
+    // A stop that follows a pause still in progress reports the batches the pause found in flight.
+    if (sendScope && !sendScope.consideredCancelled) {
       inFlightAtRequest = inFlight;
       aborted = 0;
       sendScope.cancel();
@@ -288,7 +289,11 @@ export async function campaignWorkflow(input: CampaignWorkflowInput): Promise<Ca
           state.tally.failed += r.failed;
           state.tally.batches++;
         } catch (err) {
-          if (!isCancellation(err)) throw err;
+          if (!isCancellation(err)) {
+            // The campaign cannot go on: stop the other lanes too before it ends in Error.
+            scope.cancel();
+            throw err;
+          }
           aborted++;
           return;
         } finally {
@@ -424,6 +429,8 @@ export async function campaignWorkflow(input: CampaignWorkflowInput): Promise<Ca
     }
     if (err instanceof ApplicationFailure || (err instanceof Error && err.cause instanceof ApplicationFailure)) {
       const message = err.cause instanceof Error ? err.cause.message : err.message;
+      // Batches cut short by the failure leave nothing claimed behind: their rows are pending again.
+      await store.releaseOrphans({ campaignId });
       await enter('Error', message);
       return { status: 'Error', tally: state.tally, error: message };
     }
