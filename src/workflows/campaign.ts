@@ -18,6 +18,7 @@ import {
   upsertSearchAttributes,
   workflowInfo,
 } from '@temporalio/workflow';
+import type { UpdateDefinition } from '@temporalio/common';
 import type { Activities } from '../activities';
 import type { PlanPageResult } from '../store/store';
 import type { ControlReport, ReportStep } from '../domain/types';
@@ -129,24 +130,21 @@ export async function campaignWorkflow(input: CampaignWorkflowInput): Promise<Ca
 
   setHandler(progressQuery, progress);
   setHandler(reportQuery, () => report);
-  setHandler(
-    pauseUpdate,
-    async (req) => {
-      request('pause', req?.requestedBy);
-      await condition(() => state.status !== 'Sending');
-      return progress();
-    },
-    { validator: allow('pause') },
-  );
-  setHandler(
-    resumeUpdate,
-    async (req) => {
-      request('resume', req?.requestedBy);
-      await condition(() => state.status !== 'Paused');
-      return progress();
-    },
-    { validator: allow('resume') },
-  );
+  /** Registers a control update: it records the request, then answers once `done` holds. */
+  const onControl = <Ret>(def: UpdateDefinition<Ret, [ControlInput]>, action: ControlAction, done: () => boolean, answer: () => Ret) =>
+    setHandler(
+      def,
+      async (req: ControlInput) => {
+        request(action, req?.requestedBy);
+        await condition(done);
+        return answer();
+      },
+      { validator: allow(action) },
+    );
+  onControl(pauseUpdate, 'pause', () => state.status !== 'Sending', progress);
+  onControl(resumeUpdate, 'resume', () => state.status !== 'Paused', progress);
+  onControl(unscheduleUpdate, 'unschedule', () => state.status === 'Draft', progress);
+  onControl(cancelUpdate, 'cancel', () => report !== null, () => report!);
   setHandler(
     stopUpdate,
     async (req) => {
@@ -166,24 +164,6 @@ export async function campaignWorkflow(input: CampaignWorkflowInput): Promise<Ca
         allow('stop')(req);
       },
     },
-  );
-  setHandler(
-    cancelUpdate,
-    async (req) => {
-      request('cancel', req?.requestedBy);
-      await condition(() => report !== null);
-      return report!;
-    },
-    { validator: allow('cancel') },
-  );
-  setHandler(
-    unscheduleUpdate,
-    async (req) => {
-      request('unschedule', req?.requestedBy);
-      await condition(() => state.status === 'Draft');
-      return progress();
-    },
-    { validator: allow('unschedule') },
   );
 
   const enter = async (status: CampaignStatus, error?: string): Promise<void> => {
