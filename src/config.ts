@@ -1,4 +1,6 @@
 /** Herald's configuration, parsed once from the environment. */
+import { randomBytes } from 'node:crypto';
+import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { z } from 'zod';
 import type { StoreLocation } from './store';
@@ -27,7 +29,33 @@ const ConfigSchema = z.object({
   WEBHOOK_URL: z.string().url().optional(),
   /** A prebuilt workflow bundle (see `bundleWorkflowCode`); workers bundle from source without one. */
   WORKFLOW_BUNDLE: z.string().optional(),
+  /**
+   * 32 bytes, base64: seals provider secrets and signs unsubscribe links. API and workers must share it.
+   * Without it, a key is kept in HERALD_DATA_DIR/secrets-key (created on first use: fine for one machine).
+   */
+  SECRETS_KEY: z
+    .string()
+    .refine((k) => Buffer.from(k, 'base64').length === 32, 'must be 32 bytes, base64 (openssl rand -base64 32)')
+    .optional(),
+  /** The API's public base URL, for unsubscribe links in emails (default http://HOST:PORT). */
+  PUBLIC_URL: z.string().url().optional(),
 });
+
+/** The key that seals provider secrets: SECRETS_KEY, else a key file in the data folder (created once). */
+export function secretsKey(config: Pick<Config, 'SECRETS_KEY' | 'HERALD_DATA_DIR'>): Buffer {
+  if (config.SECRETS_KEY) return Buffer.from(config.SECRETS_KEY, 'base64');
+  const file = path.join(config.HERALD_DATA_DIR, 'secrets-key');
+  if (!existsSync(file)) {
+    mkdirSync(config.HERALD_DATA_DIR, { recursive: true });
+    writeFileSync(file, randomBytes(32).toString('base64'), { mode: 0o600, flag: 'wx' });
+  }
+  return Buffer.from(readFileSync(file, 'utf8').trim(), 'base64');
+}
+
+/** The public base URL of the API. */
+export function publicUrl(config: Pick<Config, 'PUBLIC_URL' | 'HOST' | 'PORT'>): string {
+  return (config.PUBLIC_URL ?? `http://${config.HOST}:${config.PORT}`).replace(/\/$/, '');
+}
 
 /** Parsed configuration. */
 export type Config = z.infer<typeof ConfigSchema>;
@@ -55,6 +83,8 @@ export interface ApiSettings {
   namespace: string;
   temporalUiUrl: string;
   sendOptions: SendOptions;
+  /** Seals provider secrets; signs unsubscribe links. */
+  secretsKey: Buffer;
 }
 
 /** The API settings from the configuration. */
@@ -64,5 +94,6 @@ export function apiSettings(config: Config): ApiSettings {
     namespace: config.TEMPORAL_NAMESPACE,
     temporalUiUrl: config.TEMPORAL_UI_URL,
     sendOptions: { batchSize: config.BATCH_SIZE, concurrency: config.SEND_CONCURRENCY, pageSize: config.PLAN_PAGE_SIZE },
+    secretsKey: secretsKey(config),
   };
 }

@@ -4,9 +4,16 @@ import type { ChannelContent, Contact } from './domain/types';
 
 const liquid = new Liquid({ ownPropertyOnly: true, strictFilters: true });
 
+/** What a channel's templates render to for one contact. */
+export interface Rendered {
+  subject?: string;
+  body: string;
+  html?: string;
+}
+
 /** A channel's content compiled for fast rendering. */
 export interface CompiledContent {
-  render(contact: Contact): { subject?: string; body: string };
+  render(contact: Contact): Rendered;
 }
 
 /** Parses a template; throws with Liquid's message when it is broken. */
@@ -14,19 +21,39 @@ export function parseTemplate(source: string): Template[] {
   return liquid.parse(source);
 }
 
-/** Compiles subject and body once; rendering exposes `contact.*` (attributes plus id, email, phone, timezone). */
+/**
+ * Compiles subject, body and HTML once. Rendering exposes `contact.*` (attributes plus id, email, phone,
+ * timezone); a `contact.*` variable the contact lacks renders as the content's `fallback` (empty by default).
+ */
 export function compileContent(content: ChannelContent): CompiledContent {
-  const body = parseTemplate(content.body);
-  const subject = content.subject === undefined ? undefined : parseTemplate(content.subject);
+  const parts = {
+    body: parseTemplate(content.body),
+    ...(content.subject === undefined ? {} : { subject: parseTemplate(content.subject) }),
+    ...(content.html === undefined ? {} : { html: parseTemplate(content.html) }),
+  };
+  // The contact fields the templates read, found once by static analysis.
+  const fields = new Set<string>();
+  for (const template of Object.values(parts)) {
+    for (const segments of liquid.globalVariableSegmentsSync(template)) {
+      if (segments[0] === 'contact' && typeof segments[1] === 'string') fields.add(segments[1]);
+    }
+  }
+  const fallback = content.fallback ?? '';
   return {
     render(contact) {
-      const scope = {
-        contact: { ...contact.attributes, id: contact.id, email: contact.email, phone: contact.phone, timezone: contact.timezone },
+      const values: Record<string, unknown> = {
+        ...contact.attributes,
+        id: contact.id,
+        email: contact.email,
+        phone: contact.phone,
+        timezone: contact.timezone,
       };
-      return {
-        body: liquid.renderSync(body, scope) as string,
-        ...(subject ? { subject: liquid.renderSync(subject, scope) as string } : {}),
-      };
+      if (fallback !== '') for (const f of fields) if (values[f] === undefined || values[f] === null) values[f] = fallback;
+      const scope = { contact: values };
+      const out: Rendered = { body: liquid.renderSync(parts.body, scope) as string };
+      if (parts.subject) out.subject = liquid.renderSync(parts.subject, scope) as string;
+      if (parts.html) out.html = liquid.renderSync(parts.html, scope) as string;
+      return out;
     },
   };
 }

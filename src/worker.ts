@@ -1,10 +1,11 @@
 /** The Herald worker: runs campaign workflows and their activities. `npm run worker` runs it alone. */
 import { NativeConnection, Worker, type WorkerOptions } from '@temporalio/worker';
 import { createActivities } from './activities';
-import { loadConfig, type Config } from './config';
+import { loadConfig, publicUrl, secretsKey, type Config } from './config';
 import type { ProviderRegistry } from './providers/provider';
-import { defaultProviders } from './providers/registry';
+import { createProviderRegistry, defaultProvider } from './providers/registry';
 import { openStore, type Store } from './store';
+import { unsubscribeToken } from './unsubscribe';
 
 /** Everything a worker is built from. */
 export interface WorkerDeps {
@@ -14,10 +15,17 @@ export interface WorkerDeps {
   config: Pick<Config, 'TEMPORAL_NAMESPACE' | 'TASK_QUEUE' | 'CHUNK_SIZE' | 'MAX_SEND_ATTEMPTS' | 'WORKER_MAX_ACTIVITIES'>;
   /** A prebuilt workflow bundle (tests bundle once); otherwise the workflows are bundled from source. */
   workflowBundle?: WorkerOptions['workflowBundle'];
+  /** Where emails' one-click unsubscribe links point (the API's public URL) and the key that signs them. */
+  unsubscribe?: { baseUrl: string; key: Buffer };
+}
+
+/** The providers a worker sends with: each account's configured ones, else the default (sandbox or webhook). */
+export function workerProviders(config: Config, store: Store): ProviderRegistry {
+  return createProviderRegistry(defaultProvider(config), { store, secretsKey: secretsKey(config) });
 }
 
 /** Creates a worker (not yet running). */
-export function createWorker({ connection, store, providers, config, workflowBundle }: WorkerDeps): Promise<Worker> {
+export function createWorker({ connection, store, providers, config, workflowBundle, unsubscribe }: WorkerDeps): Promise<Worker> {
   return Worker.create({
     connection,
     namespace: config.TEMPORAL_NAMESPACE,
@@ -26,7 +34,13 @@ export function createWorker({ connection, store, providers, config, workflowBun
     activities: createActivities({
       store,
       providers,
-      send: { chunkSize: config.CHUNK_SIZE, maxAttempts: config.MAX_SEND_ATTEMPTS },
+      send: {
+        chunkSize: config.CHUNK_SIZE,
+        maxAttempts: config.MAX_SEND_ATTEMPTS,
+        ...(unsubscribe
+          ? { unsubscribeUrl: (target) => `${unsubscribe.baseUrl}/unsubscribe/${unsubscribeToken(unsubscribe.key, target)}` }
+          : {}),
+      },
     }),
     maxConcurrentActivityTaskExecutions: config.WORKER_MAX_ACTIVITIES,
     // Send activities heartbeat every 50 ms and the worker passes a heartbeat on at least every 100 ms, so a pause
@@ -41,13 +55,14 @@ async function main(): Promise<void> {
   if (!config.DATABASE_URL) throw new Error('npm run worker needs DATABASE_URL (the embedded store runs in `npm start`)');
   const store = await openStore({ databaseUrl: config.DATABASE_URL });
   const connection = await NativeConnection.connect({ address: config.TEMPORAL_ADDRESS });
-  const providers = defaultProviders(config);
+  const providers = workerProviders(config, store);
   try {
     const worker = await createWorker({
       connection,
       store,
       providers,
       config,
+      unsubscribe: { baseUrl: publicUrl(config), key: secretsKey(config) },
       ...(config.WORKFLOW_BUNDLE ? { workflowBundle: { codePath: config.WORKFLOW_BUNDLE } } : {}),
     });
     console.log(`herald worker on task queue ${config.TASK_QUEUE} at ${config.TEMPORAL_ADDRESS}`);

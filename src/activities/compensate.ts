@@ -30,7 +30,7 @@ export async function cancelAtProviders(args: {
   const { ctx, store, providers, campaign } = args;
   const result: ProviderCancellation = { asked: 0, cancelled: 0, tooLate: 0, errors: 0, unsupported: [], cancelledByChannel: {} };
   for (const { channel } of campaign.channels) {
-    const provider = providers.get(campaign.accountId, channel);
+    const provider = await providers.get(campaign.accountId, channel);
     if (!provider.cancel) {
       result.unsupported.push(channel);
       continue;

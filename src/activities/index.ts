@@ -68,7 +68,7 @@ export function createActivities({ store, providers, send, clock = () => new Dat
         // A retry takes back exactly what the failed attempt held under the same key.
         const claimed = await store.claimBatch(campaign.id, input.channel, input.batchKey, input.batchSize, ctx.info.attempt > 1, clock());
         if (claimed.length === 0) return { claimed: 0, sent: 0, failed: 0 };
-        const provider = providers.get(campaign.accountId, input.channel);
+        const provider = await providers.get(campaign.accountId, input.channel);
         const tally = await sendClaimed({ ctx, store, provider, campaign, channel: input.channel, claimed, settings: send });
         return { claimed: claimed.length, ...tally };
       } finally {

@@ -5,6 +5,7 @@ import type { Channel } from '../domain/vocabulary';
 import type { OutboundMessage, Provider, SendOutcome } from '../providers/provider';
 import type { ClaimedDelivery, DeliveryResult, Store } from '../store/store';
 import { compileContent } from '../templates';
+import type { UnsubscribeTarget } from '../unsubscribe';
 
 /** Worker-side send tuning. */
 export interface SendSettings {
@@ -12,6 +13,8 @@ export interface SendSettings {
   chunkSize: number;
   /** After this many attempts of a batch, messages the provider keeps refusing as retryable are marked failed. */
   maxAttempts: number;
+  /** The one-click unsubscribe link of a contact on a channel (for email's List-Unsubscribe header). */
+  unsubscribeUrl?: (target: UnsubscribeTarget) => string;
 }
 
 /** Sends claimed deliveries; throws a retryable error if the provider asked to retry some, after recording the rest. */
@@ -46,7 +49,17 @@ export async function sendClaimed(args: {
         continue;
       }
       try {
-        messages.push({ deliveryId: d.id, campaignId: campaign.id, contactId: d.contact.id, channel, to, ...compiled.render(d.contact) });
+        const unsubscribeUrl =
+          channel === 'email' ? settings.unsubscribeUrl?.({ accountId: campaign.accountId, contactId: d.contact.id, channel }) : undefined;
+        messages.push({
+          deliveryId: d.id,
+          campaignId: campaign.id,
+          contactId: d.contact.id,
+          channel,
+          to,
+          ...compiled.render(d.contact),
+          ...(unsubscribeUrl ? { unsubscribeUrl } : {}),
+        });
       } catch (err) {
         results.push({ id: d.id, state: 'failed', error: `template: ${(err as Error).message}` });
       }
@@ -55,7 +68,8 @@ export async function sendClaimed(args: {
     outcomes.forEach((outcome, k) => {
       const id = messages[k]!.deliveryId;
       if (outcome.status === 'accepted') results.push({ id, state: 'sent', providerMessageId: outcome.providerMessageId });
-      else if (outcome.status === 'permanent' || lastAttempt) results.push({ id, state: 'failed', error: outcome.error });
+      else if (outcome.status === 'permanent') results.push({ id, state: 'failed', error: outcome.error, suppress: outcome.suppress === true });
+      else if (lastAttempt && !ctx.cancellationSignal.aborted) results.push({ id, state: 'failed', error: outcome.error });
       else retry = { error: outcome.error, afterMs: Math.max(retry?.afterMs ?? 0, outcome.retryAfterMs ?? 0) };
     });
     await store.recordResults(campaign, results);
@@ -65,11 +79,13 @@ export async function sendClaimed(args: {
     }
     ctx.heartbeat({ done: i + chunk.length });
   }
+  // A cancelled batch reports the cancellation, not the retry its unstarted messages asked for.
+  ctx.cancellationSignal.throwIfAborted();
   if (retry) {
     throw ApplicationFailure.create({
       message: `${provider.name}: ${retry.error}`,
       type: 'ProviderRetryable',
-      ...(retry.afterMs ? { nextRetryDelay: retry.afterMs } : {}),
+      nextRetryDelay: retry.afterMs || backoffWithJitter(ctx.info.attempt),
     });
   }
   return { sent, failed };
@@ -100,4 +116,10 @@ function addressOf(d: ClaimedDelivery): string | null {
       return subscription ? JSON.stringify(subscription) : null;
     }
   }
+}
+
+/** Exponential backoff (1 s doubling, at most a minute) with full jitter between half and one and a half times. */
+function backoffWithJitter(attempt: number): number {
+  const base = Math.min(60_000, 1_000 * 2 ** (attempt - 1));
+  return Math.round(base * (0.5 + Math.random()));
 }

@@ -8,6 +8,9 @@ import { campaignRoutes } from './campaigns/campaigns.routes';
 import { CampaignService } from './campaigns/campaigns.service';
 import { contactRoutes } from './contacts/contacts.routes';
 import { eventRoutes } from './events/events.routes';
+import { providerRoutes } from './providers/providers.routes';
+import { ProviderService } from './providers/providers.service';
+import { unsubscribeRoutes } from './unsubscribe';
 import { authenticate } from './middleware/auth';
 import { errorHandler } from './middleware/errors';
 import { RouteTable } from './route';
@@ -27,6 +30,7 @@ export function createApp(deps: AppDeps): express.Express {
   audienceRoutes(routes, deps.store);
   campaignRoutes(routes, new CampaignService(deps));
   eventRoutes(routes, deps.store);
+  providerRoutes(routes, new ProviderService({ store: deps.store, secretsKey: deps.settings.secretsKey }));
   const openapi = routes.openapi({ title: 'Herald API', version: '1' });
 
   const app = express();
@@ -37,6 +41,7 @@ export function createApp(deps: AppDeps): express.Express {
   app.get('/openapi.json', (_req, res) => {
     res.json(openapi);
   });
+  app.use(unsubscribeRoutes(deps.store, deps.settings.secretsKey));
   const v1 = express.Router();
   v1.use(express.json({ limit: '20mb' }));
   v1.use(authenticate(deps.store));

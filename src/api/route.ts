@@ -6,7 +6,7 @@ import type { Principal } from '../store/store';
 
 /** A route: its method and path, what it accepts, and what it does with the parsed input. */
 export interface RouteSpec<B extends z.ZodType, Q extends z.ZodType, P extends z.ZodType> {
-  method: 'get' | 'post' | 'patch' | 'delete';
+  method: 'get' | 'post' | 'put' | 'patch' | 'delete';
   /** Express path, e.g. `/v1/campaigns/:id`. */
   path: string;
   summary: string;

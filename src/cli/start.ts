@@ -7,10 +7,9 @@ import path from 'node:path';
 import { Client, Connection } from '@temporalio/client';
 import { DefaultLogger, NativeConnection, Runtime } from '@temporalio/worker';
 import { createApp } from '../api/app';
-import { apiSettings, loadConfig, storeLocation } from '../config';
-import { defaultProviders } from '../providers/registry';
+import { apiSettings, loadConfig, publicUrl, secretsKey, storeLocation } from '../config';
 import { openStore } from '../store';
-import { createWorker } from '../worker';
+import { createWorker, workerProviders } from '../worker';
 import { ensureDevApiKey } from './dev-account';
 import { findTemporalCli, isListening, registerSearchAttributes, startDevServer, type DevServer } from './temporal';
 
@@ -45,10 +44,17 @@ async function main(): Promise<void> {
     cleanup.unshift(() => store.close());
     const apiKey = await ensureDevApiKey(store, dataDir);
 
-    const providers = defaultProviders(config);
+    const providers = workerProviders(config, store);
+    cleanup.unshift(() => providers.close());
     const workerConnection = await NativeConnection.connect({ address: config.TEMPORAL_ADDRESS });
     cleanup.unshift(() => workerConnection.close());
-    const worker = await createWorker({ connection: workerConnection, store, providers, config });
+    const worker = await createWorker({
+      connection: workerConnection,
+      store,
+      providers,
+      config,
+      unsubscribe: { baseUrl: publicUrl(config), key: secretsKey(config) },
+    });
 
     const app = createApp({
       store,

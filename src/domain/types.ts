@@ -41,11 +41,15 @@ export interface Audience {
   createdAt: Date;
 }
 
-/** What one channel of a campaign sends. Subject is for email and push titles. */
+/** What one channel of a campaign sends (Liquid templates). Subject is for email and push titles. */
 export interface ChannelContent {
   channel: Channel;
   subject?: string;
   body: string;
+  /** Email only: an HTML part beside the plain `body`. */
+  html?: string;
+  /** Rendered for a variable the contact does not have (default: nothing). */
+  fallback?: string;
 }
 
 /** At most `limit` messages per `periodSeconds`; the rest wait for the next window. */

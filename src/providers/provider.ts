@@ -14,6 +14,10 @@ export interface OutboundMessage {
   to: string;
   subject?: string;
   body: string;
+  /** Email only: the HTML part (the plain part is `body`). */
+  html?: string;
+  /** Email only: the one-click unsubscribe URL for the List-Unsubscribe header. */
+  unsubscribeUrl?: string;
 }
 
 /** What a provider says about one message. */
@@ -21,8 +25,11 @@ export type SendOutcome =
   | { status: 'accepted'; providerMessageId: string }
   /** Worth trying again later (timeouts, 5xx, 429); `retryAfterMs` from Retry-After when given. */
   | { status: 'retryable'; error: string; retryAfterMs?: number }
-  /** Never going to work for this recipient (invalid address, unregistered token). */
-  | { status: 'permanent'; error: string };
+  /**
+   * Never going to work for this message. `suppress`: the address itself is bad or unsubscribed (hard bounce,
+   * unregistered token, gone subscription), so later campaigns skip the contact on this channel.
+   */
+  | { status: 'permanent'; error: string; suppress?: boolean };
 
 /** What a provider says about cancelling one message it accepted. */
 export type CancelOutcome =
@@ -31,10 +38,14 @@ export type CancelOutcome =
   | { status: 'tooLate' }
   | { status: 'error'; error: string };
 
-/** A channel provider: sends a batch, one outcome per message in the same order. */
+/**
+ * A channel provider: sends a batch, one outcome per message in the same order. When `signal` aborts it starts
+ * nothing more: messages not yet started come back `retryable` (they stay unsent), those already on the wire
+ * finish so their outcome is known. (It may instead reject if nothing of the batch can have left.)
+ */
 export interface Provider {
   readonly name: string;
-  /** Sends messages; stops early and rejects when `signal` aborts, so nothing more leaves. */
+  /** Sends messages; see above for what an abort does. */
   send(messages: OutboundMessage[], signal: AbortSignal): Promise<SendOutcome[]>;
   /** Present when the provider can cancel messages it still holds (queued or scheduled); one outcome per id. */
   cancel?(providerMessageIds: string[], signal: AbortSignal): Promise<CancelOutcome[]>;
@@ -43,6 +54,9 @@ export interface Provider {
 
 /** Finds the provider for an account's channel. */
 export interface ProviderRegistry {
-  get(accountId: string, channel: Channel): Provider;
+  get(accountId: string, channel: Channel): Promise<Provider>;
   close(): Promise<void>;
 }
+
+/** The outcome for a message left unsent because its batch was aborted before it started. */
+export const NOT_STARTED: SendOutcome = { status: 'retryable', error: 'not sent: the batch was cancelled first' };

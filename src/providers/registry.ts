@@ -1,20 +1,55 @@
-/** Builds the provider registry. Today every channel of every account goes to one provider: the sandbox or a webhook. */
+/**
+ * The provider registry: each account's channel goes to the provider its settings describe (built once and
+ * rebuilt when the settings change), or to the default provider (the sandbox, or a webhook) when it has none.
+ */
 import type { Config } from '../config';
+import type { Channel } from '../domain/vocabulary';
+import type { Store } from '../store/store';
 import type { Provider, ProviderRegistry } from './provider';
 import { SandboxProvider, type SandboxOptions } from './sandbox';
+import { buildProvider } from './settings';
 import { WebhookProvider } from './webhook';
 
-/** A registry that hands `provider` out for every channel (the sandbox by default). */
-export function createProviderRegistry(provider: Provider = new SandboxProvider()): ProviderRegistry {
+/** Where per-account settings come from; without it every channel uses the default provider. */
+export interface AccountSettingsSource {
+  store: Store;
+  secretsKey: Buffer;
+}
+
+/** A registry that hands out each account's configured providers, else `fallback`. */
+export function createProviderRegistry(fallback: Provider = new SandboxProvider(), settings?: AccountSettingsSource): ProviderRegistry {
+  const built = new Map<string, { version: number; provider: Provider }>();
   return {
-    get: () => provider,
-    close: async () => provider.close?.(),
+    async get(accountId: string, channel: Channel): Promise<Provider> {
+      if (!settings) return fallback;
+      const stored = await settings.store.getProviderSettings(accountId, channel);
+      const key = `${accountId}/${channel}`;
+      const cached = built.get(key);
+      if (!stored) {
+        if (cached) {
+          built.delete(key);
+          await cached.provider.close?.();
+        }
+        return fallback;
+      }
+      const version = stored.updatedAt.getTime();
+      if (cached?.version === version) return cached.provider;
+      const provider = buildProvider(stored, settings.secretsKey);
+      built.set(key, { version, provider });
+      // Batches still using the old instance finish on it; its pooled connections close when idle.
+      if (cached) setTimeout(() => void cached.provider.close?.(), 60_000).unref();
+      return provider;
+    },
+    async close() {
+      await Promise.all([...built.values()].map((b) => b.provider.close?.()));
+      await fallback.close?.();
+    },
   };
 }
 
-/** The default registry from configuration: every channel to WEBHOOK_URL when set, else to the sandbox. */
-export function defaultProviders(config: Pick<Config, 'SANDBOX_LATENCY_MS' | 'SANDBOX_FAILURE_RATE' | 'WEBHOOK_URL'>): ProviderRegistry {
-  if (config.WEBHOOK_URL) return createProviderRegistry(new WebhookProvider({ url: config.WEBHOOK_URL }));
+/** The default provider from configuration: every channel to WEBHOOK_URL when set, else to the sandbox. */
+export function defaultProvider(config: Pick<Config, 'SANDBOX_LATENCY_MS' | 'SANDBOX_FAILURE_RATE' | 'WEBHOOK_URL'>): Provider {
+  if (config.WEBHOOK_URL) return new WebhookProvider({ url: config.WEBHOOK_URL });
   const sandbox: SandboxOptions = { latencyMs: config.SANDBOX_LATENCY_MS, failureRate: config.SANDBOX_FAILURE_RATE };
-  return createProviderRegistry(new SandboxProvider(sandbox));
+  return new SandboxProvider(sandbox);
 }

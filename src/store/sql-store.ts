@@ -27,6 +27,7 @@ import type {
   PlanPageResult,
   Principal,
   Store,
+  StoredProviderSettings,
 } from './store';
 
 type Row = Record<string, unknown>;
@@ -365,16 +366,20 @@ export class SqlStore implements Store {
 
   async recordResults(campaign: Campaign, results: DeliveryResult[]): Promise<void> {
     if (results.length === 0) return;
+    // A failure that says the address is bad suppresses the contact on that channel for later campaigns.
     await this.db.query(
       `WITH r AS (
-         SELECT * FROM unnest($2::bigint[], $3::text[], $4::text[], $5::text[], $6::text[])
-           AS r(id, state, reason, error, provider_message_id)),
+         SELECT * FROM unnest($2::bigint[], $3::text[], $4::text[], $5::text[], $6::text[], $8::boolean[])
+           AS r(id, state, reason, error, provider_message_id, suppress)),
        upd AS (
          UPDATE deliveries d SET state = r.state, reason = r.reason, error = r.error,
-                provider_message_id = r.provider_message_id, updated_at = now()
+                provider_message_id = coalesce(r.provider_message_id, d.provider_message_id), updated_at = now()
          FROM r WHERE d.id = r.id AND d.campaign_id = $1
            AND (d.state IN ('pending', 'sending') OR (d.state = 'sent' AND r.reason = 'provider_cancelled'))
-         RETURNING d.channel, d.contact_pk, d.state, d.reason, d.error)
+         RETURNING d.channel, d.contact_pk, d.state, d.reason, d.error, r.suppress),
+       sup AS (
+         UPDATE contacts c SET suppressed = array_append(c.suppressed, upd.channel), updated_at = now()
+         FROM upd WHERE upd.suppress AND c.pk = upd.contact_pk AND NOT upd.channel = ANY(c.suppressed))
        INSERT INTO events (account_id, type, campaign_id, contact_id, channel, reason, error)
        SELECT $7, ${prefixSql('upd.channel')} || '.' || upd.state, $1, c.id, upd.channel, upd.reason, upd.error
        FROM upd JOIN contacts c ON c.pk = upd.contact_pk`,
@@ -386,6 +391,7 @@ export class SqlStore implements Store {
         results.map((r) => (r.state === 'failed' ? r.error : null)),
         results.map((r) => (r.state === 'sent' ? r.providerMessageId : null)),
         campaign.accountId,
+        results.map((r) => r.state === 'failed' && r.suppress === true),
       ],
     );
   }
@@ -440,6 +446,51 @@ export class SqlStore implements Store {
       [campaignId, channel, afterId, limit],
     );
     return rows.map((r) => ({ id: r.id, providerMessageId: r.provider_message_id }));
+  }
+
+  async suppressContact(accountId: string, contactId: string, channel: Channel): Promise<boolean> {
+    const { rows } = await this.db.query(
+      `UPDATE contacts SET suppressed = CASE WHEN $3 = ANY(suppressed) THEN suppressed ELSE array_append(suppressed, $3) END,
+         updated_at = now()
+       WHERE account_id = $1 AND id = $2 RETURNING 1`,
+      [accountId, contactId, channel],
+    );
+    return rows.length > 0;
+  }
+
+  async getProviderSettings(accountId: string, channel: Channel): Promise<StoredProviderSettings | null> {
+    const { rows } = await this.db.query('SELECT * FROM provider_settings WHERE account_id = $1 AND channel = $2', [
+      accountId,
+      channel,
+    ]);
+    return rows[0] ? toProviderSettings(rows[0]) : null;
+  }
+
+  async listProviderSettings(accountId: string): Promise<StoredProviderSettings[]> {
+    const { rows } = await this.db.query('SELECT * FROM provider_settings WHERE account_id = $1 ORDER BY channel', [accountId]);
+    return rows.map(toProviderSettings);
+  }
+
+  async putProviderSettings(
+    accountId: string,
+    settings: Omit<StoredProviderSettings, 'updatedAt'>,
+  ): Promise<StoredProviderSettings> {
+    const { rows } = await this.db.query(
+      `INSERT INTO provider_settings (account_id, channel, kind, config, secrets) VALUES ($1, $2, $3, $4, $5)
+       ON CONFLICT (account_id, channel) DO UPDATE SET kind = EXCLUDED.kind, config = EXCLUDED.config,
+         secrets = EXCLUDED.secrets, updated_at = clock_timestamp()
+       RETURNING *`,
+      [accountId, settings.channel, settings.kind, JSON.stringify(settings.config), settings.sealedSecrets],
+    );
+    return toProviderSettings(one(rows));
+  }
+
+  async deleteProviderSettings(accountId: string, channel: Channel): Promise<boolean> {
+    const { rows } = await this.db.query('DELETE FROM provider_settings WHERE account_id = $1 AND channel = $2 RETURNING 1', [
+      accountId,
+      channel,
+    ]);
+    return rows.length > 0;
   }
 
   async saveReport(campaignId: string, report: ControlReport): Promise<void> {
@@ -584,6 +635,16 @@ function toContact(r: Row): Contact {
     timezone: (r.timezone as string | null) ?? null,
     attributes: r.attributes as Record<string, unknown>,
     suppressed: r.suppressed as Channel[],
+  };
+}
+
+function toProviderSettings(r: Row): StoredProviderSettings {
+  return {
+    channel: r.channel as Channel,
+    kind: r.kind as string,
+    config: r.config as Record<string, unknown>,
+    sealedSecrets: (r.secrets as string | null) ?? null,
+    updatedAt: r.updated_at as Date,
   };
 }
 

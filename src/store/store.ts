@@ -76,7 +76,8 @@ export interface ClaimedDelivery {
 /** What happened to one delivery at the provider. */
 export type DeliveryResult =
   | { id: number; state: 'sent'; providerMessageId: string | null }
-  | { id: number; state: 'failed'; error: string }
+  /** `suppress`: the address itself is bad (bounced, unregistered, gone): the contact is suppressed on the channel. */
+  | { id: number; state: 'failed'; error: string; suppress?: boolean }
   | { id: number; state: 'notSent'; reason: NotSentReason };
 
 /** One audit entry: who did what to which target, and how it went. */
@@ -86,6 +87,16 @@ export interface AuditEntry {
   target: string | null;
   result: 'ok' | 'refused' | 'error';
   detail?: Record<string, unknown>;
+}
+
+/** A channel's provider settings as stored: secrets stay sealed. */
+export interface StoredProviderSettings {
+  channel: Channel;
+  kind: string;
+  config: Record<string, unknown>;
+  /** Sealed JSON (see providers/secrets.ts), or null when the provider needs none. */
+  sealedSecrets: string | null;
+  updatedAt: Date;
 }
 
 /** Herald's persistence; implemented once in SQL over the embedded (PGlite) and PostgreSQL connections. */
@@ -153,6 +164,16 @@ export interface Store {
   /** Sent deliveries of a channel with a provider message id, by id after `afterId`: what a provider may still hold. */
   listHanded(campaignId: string, channel: Channel, afterId: number, limit: number): Promise<HandedDelivery[]>;
   saveReport(campaignId: string, report: ControlReport): Promise<void>;
+  /** Adds `channel` to the contact's suppressed channels (unsubscribe, bounce, unregistered token). */
+  suppressContact(accountId: string, contactId: string, channel: Channel): Promise<boolean>;
+
+  getProviderSettings(accountId: string, channel: Channel): Promise<StoredProviderSettings | null>;
+  listProviderSettings(accountId: string): Promise<StoredProviderSettings[]>;
+  putProviderSettings(
+    accountId: string,
+    settings: Omit<StoredProviderSettings, 'updatedAt'>,
+  ): Promise<StoredProviderSettings>;
+  deleteProviderSettings(accountId: string, channel: Channel): Promise<boolean>;
   getReport(accountId: string, campaignId: string): Promise<ControlReport | null>;
   listDeliveries(
     campaignId: string,

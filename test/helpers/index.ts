@@ -82,6 +82,7 @@ export interface TestHerald {
 export async function startApi(opts: { title: string; store: Store; sendOptions?: Partial<SendOptions> }) {
   quietRuntime();
   const taskQueue = taskQueueFor(opts.title);
+  const secretsKey = randomBytes(32);
   const connection = await Connection.connect({ address: temporalAddress() });
   const client = new Client({ connection });
   const app = createApp({
@@ -92,10 +93,11 @@ export async function startApi(opts: { title: string; store: Store; sendOptions?
       namespace: 'default',
       temporalUiUrl: 'http://127.0.0.1:8233',
       sendOptions: { ...DEFAULT_SEND_OPTIONS, ...opts.sendOptions },
+      secretsKey,
     },
     log: () => undefined,
   });
-  return { app, client, taskQueue, stop: () => connection.close() };
+  return { app, client, taskQueue, secretsKey, stop: () => connection.close() };
 }
 
 /** Starts a worker and builds the API against the run's Temporal server. */
@@ -107,13 +109,15 @@ export async function startHerald(opts: {
   /** Messages per provider call (50 unless said). */
   chunkSize?: number;
 }): Promise<TestHerald> {
-  const { app, client, taskQueue, stop } = await startApi(opts);
+  const { app, client, taskQueue, secretsKey, stop } = await startApi(opts);
   const sandbox = new SandboxProvider(opts.sandbox);
   const nativeConnection = await NativeConnection.connect({ address: temporalAddress() });
+  const providers = createProviderRegistry(sandbox, { store: opts.store, secretsKey });
   const worker = await createWorker({
     connection: nativeConnection,
     store: opts.store,
-    providers: createProviderRegistry(sandbox),
+    providers,
+    unsubscribe: { baseUrl: 'http://herald.test', key: secretsKey },
     config: { TEMPORAL_NAMESPACE: 'default', TASK_QUEUE: taskQueue, CHUNK_SIZE: opts.chunkSize ?? 50, MAX_SEND_ATTEMPTS: 5, WORKER_MAX_ACTIVITIES: 16 },
     workflowBundle: { codePath: workflowBundlePath() },
   });
@@ -128,6 +132,7 @@ export async function startHerald(opts: {
     async stop() {
       worker.shutdown();
       await running;
+      await providers.close();
       await nativeConnection.close();
       await stop();
     },
@@ -156,6 +161,8 @@ export function api(app: Express, apiKey: string) {
     get: (path: string) => request(app).get(path).set(auth),
     post: (path: string, body?: object) => request(app).post(path).set(auth).send(body),
     patch: (path: string, body?: object) => request(app).patch(path).set(auth).send(body),
+    put: (path: string, body?: object) => request(app).put(path).set(auth).send(body),
+    delete: (path: string) => request(app).delete(path).set(auth),
   };
 }
 

@@ -6,6 +6,7 @@ import {
   CreateCampaignBody,
   DeliveriesQuery,
   ListCampaignsQuery,
+  PreviewBody,
   ScheduleBody,
   StopBody,
   UpdateCampaignBody,
@@ -52,6 +53,13 @@ export function campaignRoutes(routes: RouteTable, service: CampaignService): vo
     params: IdParams,
     body: ScheduleBody,
     handler: ({ params, body, principal }) => service.schedule(principal, params.id, new Date(body.at)),
+  });
+  routes.add({
+    method: 'post', path: '/v1/campaigns/:id/preview', tag,
+    summary: "Render each channel's templates for one contact, as it would be sent",
+    params: IdParams,
+    body: PreviewBody,
+    handler: ({ params, body, principal }) => service.preview(principal, params.id, body.contactId),
   });
   routes.add({
     method: 'post', path: '/v1/campaigns/:id/pause', tag,

@@ -18,12 +18,21 @@ const template = (max: number) =>
     });
 
 const ChannelContentInput = z
-  .object({ channel: z.enum(CHANNELS), subject: template(998).optional(), body: template(100_000) })
+  .object({
+    channel: z.enum(CHANNELS),
+    subject: template(998).optional(),
+    body: template(100_000),
+    /** Email only: an HTML part beside the plain body. */
+    html: template(500_000).optional(),
+    /** Rendered for a `contact.*` variable the contact does not have (default: nothing). */
+    fallback: z.string().max(200).optional(),
+  })
   .strict()
   .refine((c) => c.channel !== 'email' || c.subject !== undefined, {
     message: 'required for the email channel',
     path: ['subject'],
-  });
+  })
+  .refine((c) => c.channel === 'email' || c.html === undefined, { message: 'only the email channel has an HTML part', path: ['html'] });
 
 const Channels = z
   .array(ChannelContentInput)
@@ -95,3 +104,6 @@ export const DeliveriesQuery = z
     limit: Limit,
   })
   .strict();
+
+/** Body of a preview: the contact to render for. */
+export const PreviewBody = z.object({ contactId: z.string().min(1).max(200) }).strict();

@@ -14,6 +14,7 @@ import { ApplicationFailure } from '@temporalio/common';
 import { ConfirmationError, InvalidInputError, InvalidTransitionError, NotFoundError } from '../../domain/errors';
 import type { Campaign, ControlReport } from '../../domain/types';
 import { canControl, type CampaignStatus, type ControlAction } from '../../domain/vocabulary';
+import { compileContent } from '../../templates';
 import type { campaignWorkflow } from '../../workflows/campaign';
 import {
   AccountIdAttribute,
@@ -144,6 +145,23 @@ export class CampaignService {
     });
     await this.audit(principal, 'campaign.copy', id, 'ok', { copy: copy.id });
     return this.view(copy);
+  }
+
+  /** Each channel's templates rendered for one contact of the account. */
+  async preview(principal: Principal, id: string, contactId: string) {
+    const campaign = await this.require(principal, id);
+    const contact = await this.deps.store.getContact(principal.accountId, contactId);
+    if (!contact) throw InvalidInputError.field('contactId', `unknown contact ${contactId}`);
+    return {
+      contactId,
+      channels: campaign.channels.map((content) => {
+        try {
+          return { channel: content.channel, ...compileContent(content).render(contact) };
+        } catch (err) {
+          return { channel: content.channel, error: `template: ${(err as Error).message}` };
+        }
+      }),
+    };
   }
 
   /** The report of a campaign's stop or cancel. */

@@ -1,0 +1,86 @@
+/** Provider settings per channel: saved validated with secrets sealed, listed without secrets, tried with a test send. */
+import webpush from 'web-push';
+import { NotFoundError } from '../../domain/errors';
+import type { Channel } from '../../domain/vocabulary';
+import type { SendOutcome } from '../../providers/provider';
+import { unseal, seal } from '../../providers/secrets';
+import { buildProvider, parseSettings, type ProviderKind } from '../../providers/settings';
+import type { Principal, Store, StoredProviderSettings } from '../../store/store';
+
+/** A channel's provider as the API shows it: the names of its secrets, never their values. */
+export interface ProviderView {
+  channel: Channel;
+  kind: string;
+  config: Record<string, unknown>;
+  secretsSet: string[];
+  updatedAt: Date;
+}
+
+/** Provider settings operations, scoped to the caller's account and audited (without secret values). */
+export class ProviderService {
+  constructor(private readonly deps: { store: Store; secretsKey: Buffer }) {}
+
+  async list(principal: Principal): Promise<ProviderView[]> {
+    return (await this.deps.store.listProviderSettings(principal.accountId)).map((s) => this.view(s));
+  }
+
+  async put(
+    principal: Principal,
+    channel: Channel,
+    input: { kind: ProviderKind; config: Record<string, unknown>; secrets?: Record<string, unknown> | undefined },
+  ): Promise<ProviderView> {
+    const { store, secretsKey } = this.deps;
+    const previous = await store.getProviderSettings(principal.accountId, channel);
+    const keep = previous?.kind === input.kind && previous.sealedSecrets ? unseal<Record<string, unknown>>(previous.sealedSecrets, secretsKey) : undefined;
+    let request = input;
+    if (input.kind === 'webpush' && !input.secrets && !keep && input.config.publicKey === undefined) {
+      // No VAPID keys given: make the account a pair (the public key is shown, the private one never).
+      const keys = webpush.generateVAPIDKeys();
+      request = { ...input, config: { ...input.config, publicKey: keys.publicKey }, secrets: { privateKey: keys.privateKey } };
+    }
+    const parsed = await parseSettings(channel, request, keep).catch(async (err: unknown) => {
+      await this.audit(principal, 'provider.put', channel, 'refused', { kind: input.kind, error: (err as Error).message });
+      throw err;
+    });
+    const saved = await store.putProviderSettings(principal.accountId, {
+      channel,
+      kind: parsed.kind,
+      config: parsed.config,
+      sealedSecrets: Object.keys(parsed.secrets).length > 0 ? seal(parsed.secrets, secretsKey) : null,
+    });
+    await this.audit(principal, 'provider.put', channel, 'ok', { kind: parsed.kind, secretsChanged: request.secrets !== undefined });
+    return this.view(saved);
+  }
+
+  async remove(principal: Principal, channel: Channel): Promise<{ deleted: true }> {
+    if (!(await this.deps.store.deleteProviderSettings(principal.accountId, channel))) throw new NotFoundError('provider for', channel);
+    await this.audit(principal, 'provider.delete', channel, 'ok');
+    return { deleted: true };
+  }
+
+  /** Sends one message through the saved settings and says what the provider answered. */
+  async test(principal: Principal, channel: Channel, message: { to: string; subject?: string | undefined; body: string }): Promise<SendOutcome> {
+    const stored = await this.deps.store.getProviderSettings(principal.accountId, channel);
+    if (!stored) throw new NotFoundError('provider for', channel);
+    const provider = buildProvider(stored, this.deps.secretsKey);
+    try {
+      const [outcome] = await provider.send(
+        [{ deliveryId: 0, campaignId: 'test', contactId: 'test', channel, to: message.to, body: message.body, ...(message.subject ? { subject: message.subject } : {}) }],
+        AbortSignal.timeout(30_000),
+      );
+      await this.audit(principal, 'provider.test', channel, outcome?.status === 'accepted' ? 'ok' : 'error', { outcome: outcome?.status });
+      return outcome!;
+    } finally {
+      await provider.close?.();
+    }
+  }
+
+  private view(s: StoredProviderSettings): ProviderView {
+    const secrets = s.sealedSecrets ? unseal<Record<string, unknown>>(s.sealedSecrets, this.deps.secretsKey) : {};
+    return { channel: s.channel, kind: s.kind, config: s.config, secretsSet: Object.keys(secrets).sort(), updatedAt: s.updatedAt };
+  }
+
+  private audit(principal: Principal, action: string, target: string, result: 'ok' | 'refused' | 'error', detail?: Record<string, unknown>) {
+    return this.deps.store.audit(principal.accountId, { actor: principal.keyId, action, target, result, ...(detail ? { detail } : {}) });
+  }
+}

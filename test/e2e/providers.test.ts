@@ -1,0 +1,244 @@
+/**
+ * Herald sending for real: SMTP (nodemailer), a Twilio-style SMS API, FCM HTTP v1 and Web Push with VAPID, each
+ * against a local emulator that checks what the real service checks (auth, OAuth tokens, VAPID signatures,
+ * encrypted payloads) and injects faults.
+ */
+import request from 'supertest';
+import { openTestStore, api, campaignEnded, newAccount, startHerald, type TestHerald } from '../helpers';
+import { startFcmEmulator, type FcmEmulator } from '../emulators/fcm';
+import { startSmtpEmulator, type SmtpEmulator } from '../emulators/smtp';
+import { startTwilioEmulator, type TwilioEmulator } from '../emulators/twilio';
+import { startWebPushEmulator, type WebPushEmulator } from '../emulators/webpush';
+
+let herald: TestHerald;
+let smtp: SmtpEmulator;
+let twilio: TwilioEmulator;
+let fcm: FcmEmulator;
+let push: WebPushEmulator;
+let key: string;
+let vapidPublicKey: string;
+
+const SMS_FROM = '+14155550000';
+
+beforeAll(async () => {
+  [smtp, twilio, fcm, push] = await Promise.all([startSmtpEmulator(), startTwilioEmulator(), startFcmEmulator(), startWebPushEmulator()]);
+  herald = await startHerald({ title: 'providers', store: await openTestStore('postgres'), sendOptions: { batchSize: 20, concurrency: 4 } });
+  ({ apiKey: key } = await newAccount(herald.store));
+  const http = api(herald.app, key);
+  await http
+    .put('/v1/providers/email', {
+      kind: 'smtp',
+      config: { host: '127.0.0.1', port: smtp.port, secure: false, from: '"Acme News" <news@acme.test>', replyTo: 'help@acme.test' },
+      secrets: { user: smtp.user, pass: smtp.pass },
+    })
+    .expect(200);
+  await http
+    .put('/v1/providers/sms', {
+      kind: 'twilio',
+      config: { baseUrl: twilio.baseUrl, accountSid: twilio.accountSid, from: SMS_FROM, statusCallback: 'https://acme.test/sms-status', timeoutMs: 1_000 },
+      secrets: { authToken: twilio.authToken },
+    })
+    .expect(200);
+  await http
+    .put('/v1/providers/push', { kind: 'fcm', config: { projectId: fcm.projectId, baseUrl: fcm.baseUrl }, secrets: { serviceAccount: fcm.serviceAccount } })
+    .expect(200);
+  // No keys given: Herald makes the account a VAPID pair and shows only the public key.
+  const webpush = await http.put('/v1/providers/webpush', { kind: 'webpush', config: { subject: 'mailto:ops@acme.test' } }).expect(200);
+  vapidPublicKey = webpush.body.config.publicKey;
+  expect(webpush.body.secretsSet).toEqual(['privateKey']);
+});
+
+afterAll(async () => {
+  await herald.stop();
+  await herald.store.close();
+  await Promise.all([smtp.close(), twilio.close(), fcm.close(), push.close()]);
+});
+
+test('provider secrets are write-only; bad settings are refused naming the field; a test send goes through', async () => {
+  const http = api(herald.app, key);
+  const listed = await http.get('/v1/providers').expect(200);
+  expect(listed.body.map((p: { channel: string; kind: string }) => `${p.channel}:${p.kind}`)).toEqual([
+    'email:smtp',
+    'push:fcm',
+    'sms:twilio',
+    'webpush:webpush',
+  ]);
+  const shown = JSON.stringify(listed.body);
+  for (const secret of [smtp.pass, twilio.authToken, 'PRIVATE KEY']) expect(shown).not.toContain(secret);
+  expect(listed.body.find((p: { channel: string }) => p.channel === 'sms').secretsSet).toEqual(['authToken']);
+
+  const refused = async (channel: string, body: object, message: RegExp) => {
+    const res = await http.put(`/v1/providers/${channel}`, body);
+    expect(res.status).toBe(400);
+    expect(res.body.error.message).toMatch(message);
+  };
+  await refused('sms', { kind: 'twilio', config: { baseUrl: twilio.baseUrl, accountSid: 'XX1', from: SMS_FROM }, secrets: { authToken: 'x'.repeat(32) } }, /config\.accountSid: must be an account SID/);
+  await refused('sms', { kind: 'twilio', config: { accountSid: twilio.accountSid, from: '555' } }, /config\.from: must be an E\.164 number/);
+  await refused(
+    'push',
+    { kind: 'fcm', config: { projectId: 'p' }, secrets: { serviceAccount: { ...fcm.serviceAccount, private_key: `-----BEGIN PRIVATE KEY-----\n${'A'.repeat(200)}\n-----END PRIVATE KEY-----` } } },
+    /secrets\.serviceAccount\.private_key: does not load/,
+  );
+  await refused('email', { kind: 'fcm', config: {} }, /kind: fcm cannot send email/);
+  await refused('webpush', { kind: 'webpush', config: { subject: 'ops@acme.test', publicKey: vapidPublicKey } }, /config\.subject: must be a mailto: or https: URL/);
+  expect((await http.get('/v1/providers').expect(200)).body).toEqual(listed.body);
+
+  // Changing config alone keeps the stored secret.
+  await http
+    .put('/v1/providers/sms', {
+      kind: 'twilio',
+      config: { baseUrl: twilio.baseUrl, accountSid: twilio.accountSid, from: SMS_FROM, statusCallback: 'https://acme.test/sms-status', timeoutMs: 1_000 },
+    })
+    .expect(200);
+  const tried = await http.post('/v1/providers/sms/test', { to: '+14155550123', body: 'Herald test' }).expect(200);
+  expect(tried.body).toMatchObject({ status: 'accepted', providerMessageId: expect.stringMatching(/^SM[0-9a-f]{32}$/) });
+  expect(twilio.messages.get(tried.body.providerMessageId)).toMatchObject({ to: '+14155550123', from: SMS_FROM, body: 'Herald test' });
+
+  const audit = JSON.stringify((await http.get('/v1/audit?limit=1000').expect(200)).body);
+  for (const secret of [smtp.pass, twilio.authToken, 'PRIVATE KEY']) expect(audit).not.toContain(secret);
+  expect(audit).toContain('provider.put');
+});
+
+test('a campaign over all four real providers delivers each message once with its content; faults are retried; bad addresses fail and are suppressed', async () => {
+  const http = api(herald.app, key);
+  const subscriptions = new Map<string, string>();
+  const people = Array.from({ length: 30 }, (_, i) => {
+    const id = `p${i + 1}`;
+    const sub = push.subscribe();
+    subscriptions.set(sub.id, id);
+    return {
+      id,
+      email: `${id}@example.com`,
+      phone: `+1415555${String(1000 + i)}`,
+      pushTokens: [`fcm-token-${id}`],
+      webPushSubscriptions: [sub.subscription],
+      attributes: id === 'p9' ? { real: true } : { first_name: `Name${i + 1}`, real: true },
+    };
+  });
+  await http.post('/v1/contacts', { contacts: people }).expect(200);
+  smtp.reject.add('p3@example.com');
+  fcm.unregistered.add('fcm-token-p5');
+  const gone = [...subscriptions.entries()].find(([, id]) => id === 'p7')![0];
+  push.gone.add(gone);
+  smtp.faults.next(2, { kind: 'status', status: 451 });
+  twilio.faults.next(2, { kind: 'status', status: 429, retryAfterSeconds: 1 });
+  twilio.faults.next(1, { kind: 'hang' });
+  fcm.faults.next(2, { kind: 'status', status: 503 });
+  push.faults.next(1, { kind: 'status', status: 500 });
+
+  const audience = await http.post('/v1/audiences', { name: 'real', type: 'filter', all: [{ attribute: 'real', op: 'exists' }] }).expect(201);
+  const created = await http
+    .post('/v1/campaigns', {
+      name: 'Real launch',
+      audienceId: audience.body.id,
+      channels: [
+        { channel: 'email', subject: 'Hi {{ contact.first_name }}', body: 'Hello {{ contact.first_name }}', html: '<p>Hello <b>{{ contact.first_name }}</b></p>', fallback: 'friend' },
+        { channel: 'sms', body: 'Hi {{ contact.first_name | default: "there" }}' },
+        { channel: 'push', subject: 'News', body: 'Hi {{ contact.first_name }}' },
+        { channel: 'webpush', subject: 'Web news', body: 'Hi {{ contact.first_name }}' },
+      ],
+    })
+    .expect(201);
+  const id = created.body.id as string;
+  const preview = await http.post(`/v1/campaigns/${id}/preview`, { contactId: 'p9' }).expect(200);
+  expect(preview.body.channels[0]).toMatchObject({ channel: 'email', subject: 'Hi friend', html: '<p>Hello <b>friend</b></p>' });
+  expect(preview.body.channels[1]).toMatchObject({ channel: 'sms', body: 'Hi there' });
+
+  await http.post(`/v1/campaigns/${id}/send`).expect(202);
+  const done = await campaignEnded(herald.app, key, id);
+  expect(done.status).toBe('Finished');
+  expect(done.counts).toEqual({ planned: 120, pending: 0, sending: 0, sent: 117, notSent: 0, failed: 3 });
+  const failed = (await http.get(`/v1/campaigns/${id}/deliveries?state=failed`).expect(200)).body.items;
+  expect(failed.map((d: { contactId: string; channel: string; error: string }) => `${d.contactId}/${d.channel}: ${d.error}`).sort()).toEqual([
+    expect.stringMatching(/^p3\/email: smtp: .*mailbox unavailable/),
+    expect.stringMatching(/^p5\/push: fcm: HTTP 404 UNREGISTERED/),
+    expect.stringMatching(/^p7\/webpush: webpush: HTTP 410/),
+  ]);
+
+  // Every fault was retried, and each recipient got exactly one message per channel.
+  expect([smtp.faults.injected, twilio.faults.injected, fcm.faults.injected, push.faults.injected]).toEqual([2, 3, 2, 1]);
+  expect(smtp.messages).toHaveLength(29);
+  expect(new Set(smtp.messages.map((m) => m.to && 'text' in m.to ? m.to.text : '')).size).toBe(29);
+  const campaignSms = [...twilio.messages.values()].filter((m) => m.body.startsWith('Hi '));
+  expect(campaignSms).toHaveLength(30);
+  expect(new Set(campaignSms.map((m) => m.to)).size).toBe(30);
+  expect(fcm.messages).toHaveLength(29);
+  expect(new Set(fcm.messages.map((m) => m.token)).size).toBe(29);
+  expect(push.received).toHaveLength(29);
+  expect(new Set(push.received.map((p) => p.subscriptionId)).size).toBe(29);
+
+  // The content is each contact's own, with the headers each protocol needs.
+  const deliveries = (await http.get(`/v1/campaigns/${id}/deliveries?channel=email&limit=100`).expect(200)).body.items;
+  const p1Delivery = deliveries.find((d: { contactId: string }) => d.contactId === 'p1');
+  const mail = smtp.messages.find((m) => m.subject === 'Hi Name1')!;
+  expect(mail.text?.trim()).toBe('Hello Name1');
+  expect(mail.html).toContain('<b>Name1</b>');
+  expect(mail.from?.text).toBe('"Acme News" <news@acme.test>');
+  expect(mail.replyTo?.text).toBe('help@acme.test');
+  expect(mail.messageId).toBe(`<${p1Delivery.id}.${id}@acme.test>`);
+  expect(p1Delivery.providerMessageId).toBe(mail.messageId);
+  const header = (name: string) => mail.headerLines.find((h) => h.key === name)?.line.replace(/^[\w-]+:\s*/, '') ?? '';
+  const unsubscribe = header('list-unsubscribe');
+  expect(unsubscribe).toMatch(/^<http:\/\/herald\.test\/unsubscribe\/[\w-]+\.[\w-]+>$/);
+  expect(header('list-unsubscribe-post')).toBe('List-Unsubscribe=One-Click');
+  expect(smtp.messages.find((m) => m.subject === 'Hi friend')?.text?.trim()).toBe('Hello friend');
+  expect(campaignSms.find((m) => m.to === '+14155551000')).toMatchObject({ body: 'Hi Name1', from: SMS_FROM, statusCallback: 'https://acme.test/sms-status' });
+  expect(fcm.messages.find((m) => m.token === 'fcm-token-p1')).toMatchObject({ title: 'News', body: 'Hi Name1', data: { campaignId: id } });
+  expect(fcm.tokensIssued).toBe(1);
+  expect(fcm.rejectedAuth).toBe(0);
+  const web = push.received.find((p) => subscriptions.get(p.subscriptionId) === 'p1')!;
+  expect(web).toMatchObject({ vapidKey: vapidPublicKey, subject: 'mailto:ops@acme.test', payload: { title: 'Web news', body: 'Hi Name1', campaignId: id } });
+  expect(push.rejected).toEqual([]);
+
+  // Bad addresses are suppressed for their channel, and so is a one-click unsubscribe.
+  const suppressed = async (contactId: string) => (await http.get(`/v1/contacts/${contactId}`).expect(200)).body.suppressed;
+  expect(await suppressed('p3')).toEqual(['email']);
+  expect(await suppressed('p5')).toEqual(['push']);
+  expect(await suppressed('p7')).toEqual(['webpush']);
+  const path = new URL(unsubscribe.slice(1, -1)).pathname;
+  await request(herald.app).get(path).expect(200);
+  await request(herald.app).post(path).type('form').send('List-Unsubscribe=One-Click').expect(200);
+  await request(herald.app).post(`${path}x`).expect(404);
+  expect(await suppressed('p1')).toEqual(['email']);
+
+  // The next campaign skips them: notSent(suppressed) with the channel's event.
+  const next = await http
+    .post('/v1/campaigns', { name: 'Follow-up', audienceId: audience.body.id, channels: [{ channel: 'email', subject: 'Again', body: 'b' }, { channel: 'push', subject: 'Again', body: 'b' }] })
+    .expect(201);
+  await http.post(`/v1/campaigns/${next.body.id}/send`).expect(202);
+  const second = await campaignEnded(herald.app, key, next.body.id);
+  expect(second.counts).toMatchObject({ planned: 60, sent: 57, notSent: 3, failed: 0 });
+  const events = (await http.get(`/v1/events?campaignId=${next.body.id}&limit=1000`).expect(200)).body.items;
+  expect(
+    events
+      .filter((e: { type: string }) => e.type.endsWith('.notSent'))
+      .map((e: { type: string; contactId: string; reason: string }) => `${e.type} ${e.contactId} ${e.reason}`)
+      .sort(),
+  ).toEqual(['message.notSent p1 suppressed', 'message.notSent p3 suppressed', 'push.notSent p5 suppressed']);
+});
+
+test('a stop after Finished cancels the SMS still queued at the provider', async () => {
+  const http = api(herald.app, key);
+  twilio.queueMs = 60_000;
+  try {
+    const people = Array.from({ length: 10 }, (_, i) => ({ id: `q${i}`, phone: `+1415666${String(1000 + i)}`, attributes: { queued: true } }));
+    await http.post('/v1/contacts', { contacts: people }).expect(200);
+    const audience = await http.post('/v1/audiences', { name: 'queued', type: 'filter', all: [{ attribute: 'queued', op: 'exists' }] }).expect(201);
+    const created = await http
+      .post('/v1/campaigns', { name: 'Scheduled SMS', audienceId: audience.body.id, channels: [{ channel: 'sms', body: 'Flash sale' }] })
+      .expect(201);
+    const id = created.body.id as string;
+    await http.post(`/v1/campaigns/${id}/send`).expect(202);
+    expect((await campaignEnded(herald.app, key, id)).counts).toMatchObject({ sent: 10 });
+    const queued = [...twilio.messages.values()].filter((m) => m.body === 'Flash sale');
+    expect(queued.map((m) => m.status)).toEqual(Array(10).fill('queued'));
+
+    const stop = await http.post(`/v1/campaigns/${id}/stop`, { confirmation: id }).expect(200);
+    expect(stop.body.steps.find((s: { step: string }) => s.step === 'provider_cancellation').counts).toEqual({ asked: 10, cancelled: 10, tooLate: 0, errors: 0 });
+    expect(stop.body.counts).toMatchObject({ planned: 10, sent: 0, notSent: 10 });
+    expect(queued.map((m) => m.status)).toEqual(Array(10).fill('canceled'));
+    expect(twilio.sent().filter((m) => m.body === 'Flash sale')).toEqual([]);
+  } finally {
+    twilio.queueMs = 0;
+  }
+});

@@ -1,0 +1,25 @@
+/** Fault injection shared by the provider emulators: the next N requests fail in a chosen way. */
+
+/** A fault an emulator can answer with instead of doing its job. */
+export type Fault =
+  | { kind: 'status'; status: number; retryAfterSeconds?: number }
+  /** Accept the request and never answer (the client's timeout fires). */
+  | { kind: 'hang' };
+
+/** A queue of faults: each request takes the next one, if any. */
+export class Faults {
+  private readonly queue: Fault[] = [];
+  /** Requests answered with a fault so far. */
+  injected = 0;
+
+  /** The next `times` requests get `fault`. */
+  next(times: number, fault: Fault): void {
+    for (let i = 0; i < times; i++) this.queue.push(fault);
+  }
+
+  take(): Fault | undefined {
+    const fault = this.queue.shift();
+    if (fault) this.injected++;
+    return fault;
+  }
+}
