@@ -49,7 +49,7 @@ export class FcmProvider implements Provider {
   send(messages: OutboundMessage[], signal: AbortSignal): Promise<SendOutcome[]> {
     return this.limiter.each(messages, signal, async (m) => {
       try {
-        return await this.sendOne(m, false);
+        return await this.sendOne(m);
       } catch (err) {
         return { status: 'retryable', error: `fcm: ${(err as Error).message}` };
       }
@@ -60,9 +60,13 @@ export class FcmProvider implements Provider {
     return this.http.close();
   }
 
-  /** An access token, from the cache while it has more than a minute left. */
-  async accessToken(force = false): Promise<string> {
-    if (!force && this.token && this.token.expiresAt - 60_000 > Date.now()) return this.token.value;
+  /**
+   * An access token, from the cache while it has more than a minute left. `rejected` is a token the API just
+   * refused: a new one is fetched unless another request already replaced it.
+   */
+  async accessToken(rejected?: string): Promise<string> {
+    const cached = this.token;
+    if (cached && cached.value !== rejected && cached.expiresAt - 60_000 > Date.now()) return cached.value;
     this.refreshing ??= this.fetchToken().finally(() => {
       this.refreshing = undefined;
     });
@@ -92,8 +96,8 @@ export class FcmProvider implements Provider {
     return body.access_token;
   }
 
-  private async sendOne(m: OutboundMessage, retried: boolean): Promise<SendOutcome> {
-    const token = await this.accessToken(retried);
+  private async sendOne(m: OutboundMessage, rejected?: string): Promise<SendOutcome> {
+    const token = await this.accessToken(rejected);
     const res = await this.http.send(`${this.config.baseUrl.replace(/\/$/, '')}/v1/projects/${this.config.projectId}/messages:send`, {
       headers: { authorization: `Bearer ${token}`, 'content-type': 'application/json' },
       body: JSON.stringify({
@@ -108,7 +112,7 @@ export class FcmProvider implements Provider {
       const name = json<{ name?: string }>(res.text)?.name;
       return { status: 'accepted', providerMessageId: name ?? `fcm/${m.deliveryId}` };
     }
-    if (res.status === 401 && !retried) return this.sendOne(m, true);
+    if (res.status === 401 && rejected === undefined) return this.sendOne(m, token);
     const body = json<FcmError>(res.text)?.error;
     const code = body?.details?.find((d) => d.errorCode)?.errorCode ?? body?.status;
     const error = `fcm: HTTP ${res.status} ${code ?? ''} ${body?.message ?? ''}`.replace(/\s+/g, ' ').trim();

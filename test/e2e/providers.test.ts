@@ -201,13 +201,17 @@ test('a campaign over all four real providers delivers each message once with it
   await request(herald.app).post(`${path}x`).expect(404);
   expect(await suppressed('p1')).toEqual(['email']);
 
-  // The next campaign skips them: notSent(suppressed) with the channel's event.
+  // The next campaign skips them: notSent(suppressed) with the channel's event. Meanwhile the FCM access
+  // token Herald cached stops working: the provider takes a new one and goes on.
+  fcm.revokeTokens();
   const next = await http
     .post('/v1/campaigns', { name: 'Follow-up', audienceId: audience.body.id, channels: [{ channel: 'email', subject: 'Again', body: 'b' }, { channel: 'push', subject: 'Again', body: 'b' }] })
     .expect(201);
   await http.post(`/v1/campaigns/${next.body.id}/send`).expect(202);
   const second = await campaignEnded(herald.app, key, next.body.id);
   expect(second.counts).toMatchObject({ planned: 60, sent: 57, notSent: 3, failed: 0 });
+  expect(fcm.tokensIssued).toBe(2);
+  expect(fcm.messages).toHaveLength(29 + 29);
   const events = (await http.get(`/v1/events?campaignId=${next.body.id}&limit=1000`).expect(200)).body.items;
   expect(
     events

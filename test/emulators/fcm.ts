@@ -34,6 +34,8 @@ export interface FcmEmulator {
   /** Lifetime of issued access tokens. */
   tokenTtlSeconds: number;
   faults: Faults;
+  /** Invalidates every access token issued so far (as a key rotation would). */
+  revokeTokens(): void;
   close(): Promise<void>;
 }
 
@@ -135,6 +137,7 @@ export async function startFcmEmulator(): Promise<FcmEmulator> {
       private_key: privateKey.export({ type: 'pkcs8', format: 'pem' }).toString(),
       token_uri: `${baseUrl}/token`,
     },
+    revokeTokens: () => tokens.clear(),
     close: () =>
       new Promise<void>((resolve) => {
         server.closeAllConnections();
