@@ -90,7 +90,7 @@ export const PROVIDER_KINDS = {
   },
   webhook: {
     channels: ['email', 'sms', 'push', 'webpush'],
-    config: z.object({ url: z.url(), timeoutMs: z.number().int().min(100).max(120_000).optional() }).strict(),
+    config: z.object({ url: z.url(), timeoutMs: Pacing.timeoutMs, concurrency: Pacing.concurrency }).strict(),
     secrets: z.object({ authorization: z.string().max(2000).optional() }).strict(),
   },
   sandbox: {

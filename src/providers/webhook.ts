@@ -2,6 +2,8 @@
  * A generic HTTP provider (listmonk's "postback" messenger): POSTs each message as JSON to a URL, with the
  * delivery as idempotency key. For in-house gateways, and the local sink the tests and the benchmark count with.
  */
+import { HttpClient, json } from './http';
+import { Limiter, retryAfterMs } from './limits';
 import type { OutboundMessage, Provider, SendOutcome } from './provider';
 
 /** Options of the webhook provider. */
@@ -11,59 +13,57 @@ export interface WebhookOptions {
   timeoutMs?: number;
   /** Sent as `Authorization` when set. */
   authorization?: string;
+  /** Requests in flight at once (default 50). */
+  concurrency?: number;
 }
 
 /**
  * The webhook provider. A 2xx answer (`{ "id": ... }` optional) accepts the message, 429 and 5xx are retryable
- * (Retry-After honoured), any other status is permanent. Requests already on the wire are let finish when the
- * batch is aborted, so their outcome is recorded; none is started after the abort.
+ * (Retry-After honoured), any other status is permanent. After an abort no new request starts; those on the
+ * wire finish, so their outcome is recorded.
  */
 export class WebhookProvider implements Provider {
   readonly name = 'webhook';
+  private readonly http: HttpClient;
+  private readonly limiter: Limiter;
 
-  constructor(private readonly options: WebhookOptions) {}
+  constructor(private readonly options: WebhookOptions) {
+    const concurrency = options.concurrency ?? 50;
+    this.http = new HttpClient({ connections: concurrency, ...(options.timeoutMs ? { timeoutMs: options.timeoutMs } : {}) });
+    this.limiter = new Limiter({ concurrency });
+  }
 
-  async send(messages: OutboundMessage[], signal: AbortSignal): Promise<SendOutcome[]> {
-    signal.throwIfAborted();
-    return Promise.all(messages.map((m) => this.post(m)));
+  send(messages: OutboundMessage[], signal: AbortSignal): Promise<SendOutcome[]> {
+    return this.limiter.each(messages, signal, (m) => this.post(m));
+  }
+
+  close(): Promise<void> {
+    return this.http.close();
   }
 
   private async post(message: OutboundMessage): Promise<SendOutcome> {
-    let res: Response;
+    let res;
     try {
-      res = await fetch(this.options.url, {
-        method: 'POST',
+      res = await this.http.send(this.options.url, {
         headers: {
           'content-type': 'application/json',
           'idempotency-key': `${message.campaignId}/${message.deliveryId}`,
           ...(this.options.authorization ? { authorization: this.options.authorization } : {}),
         },
         body: JSON.stringify(message),
-        signal: AbortSignal.timeout(this.options.timeoutMs ?? 10_000),
       });
     } catch (err) {
       return { status: 'retryable', error: `webhook: ${(err as Error).message}` };
     }
-    const text = await res.text();
-    if (res.ok) {
-      const id = parseId(text);
-      return { status: 'accepted', providerMessageId: id ?? `${message.campaignId}/${message.deliveryId}` };
+    if (res.status >= 200 && res.status < 300) {
+      const id = json<{ id?: unknown }>(res.text)?.id;
+      return { status: 'accepted', providerMessageId: typeof id === 'string' && id ? id : `${message.campaignId}/${message.deliveryId}` };
     }
-    const error = `webhook: HTTP ${res.status} ${text.slice(0, 200)}`.trim();
+    const error = `webhook: HTTP ${res.status} ${res.text.slice(0, 200)}`.trim();
     if (res.status === 429 || res.status >= 500) {
-      const after = Number(res.headers.get('retry-after'));
-      return { status: 'retryable', error, ...(after > 0 ? { retryAfterMs: after * 1000 } : {}) };
+      const after = retryAfterMs(res.headers['retry-after']);
+      return { status: 'retryable', error, ...(after !== undefined ? { retryAfterMs: after } : {}) };
     }
     return { status: 'permanent', error };
-  }
-}
-
-function parseId(body: string): string | undefined {
-  try {
-    const parsed: unknown = JSON.parse(body);
-    const id = (parsed as { id?: unknown } | null)?.id;
-    return typeof id === 'string' && id.length > 0 ? id : undefined;
-  } catch {
-    return undefined;
   }
 }
