@@ -83,7 +83,7 @@ export async function sendClaimed(args: {
   ctx.cancellationSignal.throwIfAborted();
   if (retry) {
     throw ApplicationFailure.create({
-      message: `${provider.name}: ${retry.error}`,
+      message: retry.error,
       type: 'ProviderRetryable',
       nextRetryDelay: retry.afterMs || backoffWithJitter(ctx.info.attempt),
     });
