@@ -29,17 +29,18 @@ afterAll(async () => {
 /** Everything account A has, to show a refused request changed nothing. */
 async function snapshotA() {
   const a = api(herald.app, keyA);
-  const [c, aud, cmp, audit] = await Promise.all([
+  const [c, aud, cmp, audit, providers] = await Promise.all([
     a.get('/v1/contacts?limit=1000'),
     a.get('/v1/audiences'),
     a.get('/v1/campaigns?limit=1000'),
     a.get('/v1/audit?limit=1000'),
+    a.get('/v1/providers'),
   ]);
-  return { contacts: c.body, audiences: aud.body, campaigns: cmp.body, audit: audit.body.items.length };
+  return { contacts: c.body, audiences: aud.body, campaigns: cmp.body, audit: audit.body.items.length, providers: providers.body };
 }
 
 describe('bad input gets 400 with the field and the reason, and changes nothing', () => {
-  const cases: [string, 'get' | 'post' | 'patch', () => string, object | undefined, RegExp][] = [
+  const cases: [string, 'get' | 'post' | 'patch' | 'put', () => string, object | undefined, RegExp][] = [
     ['contacts: email not an email', 'post', () => '/v1/contacts', { contacts: [{ id: 'z', email: 'nope' }] }, /contacts\.0\.email/],
     ['contacts: phone not E.164', 'post', () => '/v1/contacts', { contacts: [{ id: 'z', phone: '555' }] }, /contacts\.0\.phone: must be an E\.164/],
     ['contacts: unknown time zone', 'post', () => '/v1/contacts', { contacts: [{ id: 'z', timezone: 'Mars/Base' }] }, /contacts\.0\.timezone/],
@@ -59,6 +60,11 @@ describe('bad input gets 400 with the field and the reason, and changes nothing'
     ['campaigns: throttle of zero', 'patch', () => `/v1/campaigns/${campaignId}`, { throttle: { limit: 0, periodSeconds: 60 } }, /throttle\.limit/],
     ['campaigns: end date in the past', 'patch', () => `/v1/campaigns/${campaignId}`, { endAt: '2020-01-01T00:00:00Z' }, /endAt: must be in the future/],
     ['campaigns: stop without confirmation', 'post', () => `/v1/campaigns/${campaignId}/stop`, {}, /confirmation:/],
+    ['campaigns: preview of an unknown contact', 'post', () => `/v1/campaigns/${campaignId}/preview`, { contactId: 'ghost' }, /contactId: unknown contact ghost/],
+    ['campaigns: html on a channel other than email', 'patch', () => `/v1/campaigns/${campaignId}`, { channels: [{ channel: 'sms', body: 'b', html: '<p>x</p>' }] }, /channels\.0\.html: only the email channel/],
+    ['providers: unknown channel', 'put', () => '/v1/providers/fax', { kind: 'sandbox', config: {} }, /channel:/],
+    ['providers: unknown kind', 'put', () => '/v1/providers/sms', { kind: 'carrier-pigeon', config: {} }, /kind:/],
+    ['providers: test send without a body', 'post', () => '/v1/providers/sms/test', { to: '+14155550123' }, /body:/],
     ['campaigns: empty patch', 'patch', () => `/v1/campaigns/${campaignId}`, {}, /at least one field/],
     ['campaigns: schedule in the past', 'post', () => `/v1/campaigns/${campaignId}/schedule`, { at: '2020-01-01T00:00:00Z' }, /at: must be in the future/],
     ['campaigns: schedule not a time', 'post', () => `/v1/campaigns/${campaignId}/schedule`, { at: 'tomorrow' }, /at:/],
@@ -104,7 +110,21 @@ describe('accounts are isolated', () => {
       expect(JSON.stringify(res.body)).not.toContain('A campaign');
     }
     expect((await b.patch(`/v1/campaigns/${campaignId}`, { name: 'mine' })).status).toBe(404);
-    expect((await b.post(`/v1/campaigns/${campaignId}/send`)).status).toBe(404);
+    for (const [action, body] of [
+      ['send', undefined],
+      ['schedule', { at: new Date(Date.now() + 3_600_000).toISOString() }],
+      ['pause', undefined],
+      ['resume', undefined],
+      ['stop', { confirmation: campaignId }],
+      ['cancel', {}],
+      ['unschedule', undefined],
+      ['copy', undefined],
+      ['preview', { contactId: 'a1' }],
+    ] as const) {
+      const res = await b.post(`/v1/campaigns/${campaignId}/${action}`, body);
+      expect({ action, status: res.status }).toEqual({ action, status: 404 });
+    }
+    expect((await b.get(`/v1/campaigns/${campaignId}/report`)).status).toBe(404);
     expect((await b.post('/v1/campaigns', { name: 'x', audienceId, channels: [{ channel: 'sms', body: 'b' }] })).status).toBe(400);
     expect((await b.post('/v1/audiences', { name: 'x', type: 'list', contactIds: ['a1'] })).status).toBe(400);
     for (const path of ['/v1/campaigns', '/v1/audiences', '/v1/contacts', '/v1/events', '/v1/audit']) {
@@ -112,6 +132,7 @@ describe('accounts are isolated', () => {
     }
     const a = api(herald.app, keyA);
     expect((await a.get(`/v1/campaigns/${campaignId}`)).body).toMatchObject({ name: 'A campaign', status: 'Draft' });
+    expect((await a.get('/v1/campaigns?limit=1000')).body.items.filter((c: { name: string }) => c.name.includes('copy'))).toEqual([]);
   });
 
   test('requests without a valid key get 401', async () => {
