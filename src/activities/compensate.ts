@@ -10,7 +10,7 @@ export interface ProviderCancellation {
   cancelled: number;
   tooLate: number;
   errors: number;
-  /** Channels whose provider cannot cancel (nothing was asked of them). */
+  /** Channels whose provider cannot cancel or holds nothing (nothing was asked of them). */
   unsupported: string[];
   cancelledByChannel: Record<string, number>;
 }
@@ -31,12 +31,14 @@ export async function cancelAtProviders(args: {
   const result: ProviderCancellation = { asked: 0, cancelled: 0, tooLate: 0, errors: 0, unsupported: [], cancelledByChannel: {} };
   for (const { channel } of campaign.channels) {
     const provider = await providers.get(campaign.accountId, channel);
-    if (!provider.cancel) {
+    if (!provider.cancel || provider.cancelWindowMs === 0) {
       result.unsupported.push(channel);
       continue;
     }
+    // Only what was handed over recently can still be held: older messages are not asked about.
+    const since = provider.cancelWindowMs === undefined ? new Date(0) : new Date(Date.now() - provider.cancelWindowMs);
     for (let after = 0; ; ) {
-      const handed = await store.listHanded(campaign.id, channel, after, PAGE);
+      const handed = await store.listHanded(campaign.id, channel, since, after, PAGE);
       if (handed.length === 0) break;
       after = handed[handed.length - 1]!.id;
       const outcomes = await provider.cancel(

@@ -49,6 +49,8 @@ export interface Provider {
   send(messages: OutboundMessage[], signal: AbortSignal): Promise<SendOutcome[]>;
   /** Present when the provider can cancel messages it still holds (queued or scheduled); one outcome per id. */
   cancel?(providerMessageIds: string[], signal: AbortSignal): Promise<CancelOutcome[]>;
+  /** How long after accepting a message the provider may still hold it; older ones are not asked about. */
+  readonly cancelWindowMs?: number;
   close?(): Promise<void>;
 }
 

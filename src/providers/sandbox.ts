@@ -47,7 +47,12 @@ export class SandboxProvider implements Provider {
   private nextId = 1;
   private calls = 0;
 
-  constructor(private readonly options: SandboxOptions = {}) {}
+  /** A sandbox without a queue holds nothing, so a stop has nothing to ask it. */
+  readonly cancelWindowMs: number;
+
+  constructor(private readonly options: SandboxOptions = {}) {
+    this.cancelWindowMs = options.holdMs ?? 0;
+  }
 
   async send(messages: OutboundMessage[], signal: AbortSignal): Promise<SendOutcome[]> {
     if (this.options.latencyMs) {

@@ -56,6 +56,7 @@ export const PROVIDER_KINDS = {
         accountSid: z.string().regex(/^AC[0-9a-fA-F]{32}$/, 'must be an account SID: AC and 32 hex digits'),
         from: z.string().regex(/^(\+[1-9]\d{6,14}|MG[0-9a-fA-F]{32})$/, 'must be an E.164 number or a messaging service SID'),
         statusCallback: z.url().optional(),
+        cancelWindowSeconds: z.number().int().min(0).max(35 * 86_400).optional(),
         ...Pacing,
       })
       .strict(),

@@ -15,6 +15,8 @@ export interface TwilioConfig {
   /** Sender number (E.164) or messaging service SID (`MG...`). */
   from: string;
   statusCallback?: string;
+  /** How long after acceptance a message may still be queued or scheduled (cancellable); default an hour. */
+  cancelWindowSeconds?: number;
   concurrency?: number;
   ratePerSecond?: number;
   timeoutMs?: number;
@@ -38,6 +40,7 @@ interface TwilioMessage {
 /** The Twilio-style SMS provider. */
 export class TwilioSmsProvider implements Provider {
   readonly name = 'twilio';
+  readonly cancelWindowMs: number;
   private readonly http: HttpClient;
   private readonly limiter: Limiter;
   private readonly auth: string;
@@ -48,6 +51,7 @@ export class TwilioSmsProvider implements Provider {
     secrets: TwilioSecrets,
   ) {
     const concurrency = config.concurrency ?? 20;
+    this.cancelWindowMs = (config.cancelWindowSeconds ?? 3600) * 1000;
     this.http = new HttpClient({ connections: concurrency, ...(config.timeoutMs ? { timeoutMs: config.timeoutMs } : {}) });
     this.limiter = new Limiter({ concurrency, ...(config.ratePerSecond ? { ratePerSecond: config.ratePerSecond } : {}) });
     this.auth = `Basic ${Buffer.from(`${config.accountSid}:${secrets.authToken}`).toString('base64')}`;

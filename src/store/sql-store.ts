@@ -438,12 +438,13 @@ export class SqlStore implements Store {
     return Object.fromEntries(rows.map((r) => [r.channel, r.n]));
   }
 
-  async listHanded(campaignId: string, channel: Channel, afterId: number, limit: number): Promise<HandedDelivery[]> {
+  async listHanded(campaignId: string, channel: Channel, since: Date, afterId: number, limit: number): Promise<HandedDelivery[]> {
     const { rows } = await this.db.query<{ id: number; provider_message_id: string }>(
       `SELECT id, provider_message_id FROM deliveries
        WHERE campaign_id = $1 AND channel = $2 AND state = 'sent' AND provider_message_id IS NOT NULL AND id > $3
+         AND updated_at >= $5
        ORDER BY id LIMIT $4`,
-      [campaignId, channel, afterId, limit],
+      [campaignId, channel, afterId, limit, since],
     );
     return rows.map((r) => ({ id: r.id, providerMessageId: r.provider_message_id }));
   }

@@ -161,8 +161,11 @@ export interface Store {
     limit: number,
     opts?: { plannedBefore?: Date },
   ): Promise<ChannelTally>;
-  /** Sent deliveries of a channel with a provider message id, by id after `afterId`: what a provider may still hold. */
-  listHanded(campaignId: string, channel: Channel, afterId: number, limit: number): Promise<HandedDelivery[]>;
+  /**
+   * Sent deliveries of a channel with a provider message id, handed over since `since`, by id after `afterId`:
+   * what a provider may still hold.
+   */
+  listHanded(campaignId: string, channel: Channel, since: Date, afterId: number, limit: number): Promise<HandedDelivery[]>;
   saveReport(campaignId: string, report: ControlReport): Promise<void>;
   /** Adds `channel` to the contact's suppressed channels (unsubscribe, bounce, unregistered token). */
   suppressContact(accountId: string, contactId: string, channel: Channel): Promise<boolean>;
