@@ -3,9 +3,8 @@
  * token at its token URI; the token is cached until shortly before it expires and refreshed on a 401.
  */
 import { SignJWT, importPKCS8, type KeyLike } from 'jose';
-import { HttpClient, form, json } from './http';
-import { Limiter, retryAfterMs } from './limits';
-import type { OutboundMessage, Provider, SendOutcome } from './provider';
+import { HttpProvider, failure, form, json } from './http';
+import type { OutboundMessage, SendOutcome } from './provider';
 
 /** FCM settings (secrets apart). */
 export interface FcmConfig {
@@ -29,10 +28,8 @@ interface FcmError {
 }
 
 /** The FCM HTTP v1 provider. */
-export class FcmProvider implements Provider {
+export class FcmProvider extends HttpProvider {
   readonly name = 'fcm';
-  private readonly http: HttpClient;
-  private readonly limiter: Limiter;
   private key: Promise<KeyLike> | undefined;
   private token: { value: string; expiresAt: number } | undefined;
   private refreshing: Promise<string> | undefined;
@@ -41,23 +38,7 @@ export class FcmProvider implements Provider {
     private readonly config: FcmConfig,
     private readonly secrets: FcmSecrets,
   ) {
-    const concurrency = config.concurrency ?? 50;
-    this.http = new HttpClient({ connections: concurrency, ...(config.timeoutMs ? { timeoutMs: config.timeoutMs } : {}) });
-    this.limiter = new Limiter({ concurrency, ...(config.ratePerSecond ? { ratePerSecond: config.ratePerSecond } : {}) });
-  }
-
-  send(messages: OutboundMessage[], signal: AbortSignal): Promise<SendOutcome[]> {
-    return this.limiter.each(messages, signal, async (m) => {
-      try {
-        return await this.sendOne(m);
-      } catch (err) {
-        return { status: 'retryable', error: `fcm: ${(err as Error).message}` };
-      }
-    });
-  }
-
-  close(): Promise<void> {
-    return this.http.close();
+    super(config, 50);
   }
 
   /**
@@ -96,7 +77,7 @@ export class FcmProvider implements Provider {
     return body.access_token;
   }
 
-  private async sendOne(m: OutboundMessage, rejected?: string): Promise<SendOutcome> {
+  protected async sendOne(m: OutboundMessage, rejected?: string): Promise<SendOutcome> {
     const token = await this.accessToken(rejected);
     const res = await this.http.send(`${this.config.baseUrl.replace(/\/$/, '')}/v1/projects/${this.config.projectId}/messages:send`, {
       headers: { authorization: `Bearer ${token}`, 'content-type': 'application/json' },
@@ -116,11 +97,7 @@ export class FcmProvider implements Provider {
     const body = json<FcmError>(res.text)?.error;
     const code = body?.details?.find((d) => d.errorCode)?.errorCode ?? body?.status;
     const error = `fcm: HTTP ${res.status} ${code ?? ''} ${body?.message ?? ''}`.replace(/\s+/g, ' ').trim();
-    if (res.status === 429 || res.status >= 500) {
-      const after = retryAfterMs(res.headers['retry-after']);
-      return { status: 'retryable', error, ...(after !== undefined ? { retryAfterMs: after } : {}) };
-    }
     // UNREGISTERED (404): the app instance is gone, so its token is suppressed. INVALID_ARGUMENT may be the payload.
-    return { status: 'permanent', error, suppress: code === 'UNREGISTERED' };
+    return failure(res, error, code === 'UNREGISTERED');
   }
 }

@@ -1,5 +1,7 @@
 /** The HTTP client providers share: undici with keep-alive connection pools, JSON and form bodies, timeouts. */
 import { Agent, request } from 'undici';
+import { Limiter, retryAfterMs } from './limits';
+import type { OutboundMessage, Provider, SendOutcome } from './provider';
 
 /** A response with its body read. */
 export interface HttpResponse {
@@ -53,4 +55,58 @@ export function json<T>(text: string): T | undefined {
   } catch {
     return undefined;
   }
+}
+
+/** Pacing every HTTP provider accepts. */
+export interface HttpPacing {
+  concurrency?: number;
+  ratePerSecond?: number;
+  timeoutMs?: number;
+}
+
+/**
+ * The base of providers that send one HTTP request per message: a keep-alive client and a limiter sized by
+ * the provider's pacing; a request that throws (connection refused, timeout) makes its message retryable.
+ */
+export abstract class HttpProvider implements Provider {
+  abstract readonly name: string;
+  protected readonly http: HttpClient;
+  private readonly limiter: Limiter;
+
+  constructor(pacing: HttpPacing, defaultConcurrency: number) {
+    const concurrency = pacing.concurrency ?? defaultConcurrency;
+    this.http = new HttpClient({ connections: concurrency, ...(pacing.timeoutMs ? { timeoutMs: pacing.timeoutMs } : {}) });
+    this.limiter = new Limiter({ concurrency, ...(pacing.ratePerSecond ? { ratePerSecond: pacing.ratePerSecond } : {}) });
+  }
+
+  send(messages: OutboundMessage[], signal: AbortSignal): Promise<SendOutcome[]> {
+    return this.limiter.each(messages, signal, async (m) => {
+      try {
+        return await this.sendOne(m);
+      } catch (err) {
+        return { status: 'retryable', error: `${this.name}: ${(err as Error).message}` };
+      }
+    });
+  }
+
+  close(): Promise<void> {
+    return this.http.close();
+  }
+
+  /** Sends one message; throwing means a network failure (retryable). */
+  protected abstract sendOne(message: OutboundMessage): Promise<SendOutcome>;
+
+  /** Runs `task` per item within the limits (for cancel calls). */
+  protected within<T>(items: T[], signal: AbortSignal, task: (item: T) => Promise<SendOutcome>): Promise<SendOutcome[]> {
+    return this.limiter.each(items, signal, task);
+  }
+}
+
+/** The outcome of an HTTP answer that is not a success: 429 and 5xx retryable (Retry-After honoured), else permanent. */
+export function failure(res: HttpResponse, error: string, suppress = false): SendOutcome {
+  if (res.status === 429 || res.status >= 500) {
+    const after = retryAfterMs(res.headers['retry-after']);
+    return { status: 'retryable', error, ...(after !== undefined ? { retryAfterMs: after } : {}) };
+  }
+  return { status: 'permanent', error, ...(suppress ? { suppress } : {}) };
 }

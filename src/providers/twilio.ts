@@ -3,9 +3,8 @@
  * status callback, and cancel of a queued or scheduled message by updating its Status to `canceled`.
  * Plain undici with keep-alive rather than the twilio SDK: two calls are all Herald needs, and the SDK is large.
  */
-import { HttpClient, form, json } from './http';
-import { Limiter, retryAfterMs } from './limits';
-import type { CancelOutcome, OutboundMessage, Provider, SendOutcome } from './provider';
+import { HttpProvider, failure, form, json } from './http';
+import type { CancelOutcome, OutboundMessage, SendOutcome } from './provider';
 
 /** Twilio-style SMS settings (secrets apart). */
 export interface TwilioConfig {
@@ -38,11 +37,9 @@ interface TwilioMessage {
 }
 
 /** The Twilio-style SMS provider. */
-export class TwilioSmsProvider implements Provider {
+export class TwilioSmsProvider extends HttpProvider {
   readonly name = 'twilio';
   readonly cancelWindowMs: number;
-  private readonly http: HttpClient;
-  private readonly limiter: Limiter;
   private readonly auth: string;
   private readonly messagesUrl: string;
 
@@ -50,21 +47,14 @@ export class TwilioSmsProvider implements Provider {
     private readonly config: TwilioConfig,
     secrets: TwilioSecrets,
   ) {
-    const concurrency = config.concurrency ?? 20;
+    super(config, 20);
     this.cancelWindowMs = (config.cancelWindowSeconds ?? 3600) * 1000;
-    this.http = new HttpClient({ connections: concurrency, ...(config.timeoutMs ? { timeoutMs: config.timeoutMs } : {}) });
-    this.limiter = new Limiter({ concurrency, ...(config.ratePerSecond ? { ratePerSecond: config.ratePerSecond } : {}) });
     this.auth = `Basic ${Buffer.from(`${config.accountSid}:${secrets.authToken}`).toString('base64')}`;
     this.messagesUrl = `${config.baseUrl.replace(/\/$/, '')}/2010-04-01/Accounts/${config.accountSid}/Messages`;
   }
 
-  send(messages: OutboundMessage[], signal: AbortSignal): Promise<SendOutcome[]> {
-    return this.limiter.each(messages, signal, (m) => this.create(m));
-  }
-
   async cancel(providerMessageIds: string[], signal: AbortSignal): Promise<CancelOutcome[]> {
-    const limiter = new Limiter({ concurrency: this.config.concurrency ?? 20 });
-    const outcomes = await limiter.each(providerMessageIds, signal, async (sid): Promise<SendOutcome> => {
+    const outcomes = await this.within(providerMessageIds, signal, async (sid): Promise<SendOutcome> => {
       let res;
       try {
         res = await this.post(`${this.messagesUrl}/${encodeURIComponent(sid)}.json`, { Status: 'canceled' });
@@ -84,31 +74,13 @@ export class TwilioSmsProvider implements Provider {
     });
   }
 
-  close(): Promise<void> {
-    return this.http.close();
-  }
-
-  private async create(m: OutboundMessage): Promise<SendOutcome> {
+  protected async sendOne(m: OutboundMessage): Promise<SendOutcome> {
     const from = this.config.from.startsWith('MG') ? { MessagingServiceSid: this.config.from } : { From: this.config.from };
-    let res;
-    try {
-      res = await this.post(`${this.messagesUrl}.json`, {
-        To: m.to,
-        ...from,
-        Body: m.body,
-        StatusCallback: this.config.statusCallback,
-      });
-    } catch (err) {
-      return { status: 'retryable', error: `twilio: ${(err as Error).message}` };
-    }
+    const res = await this.post(`${this.messagesUrl}.json`, { To: m.to, ...from, Body: m.body, StatusCallback: this.config.statusCallback });
     const body = json<TwilioMessage>(res.text);
     if (res.status === 201 && body?.sid) return { status: 'accepted', providerMessageId: body.sid };
     const error = `twilio: HTTP ${res.status}${body?.code ? ` ${body.code}` : ''} ${body?.message ?? ''}`.trim();
-    if (res.status === 429 || res.status >= 500) {
-      const after = retryAfterMs(res.headers['retry-after']);
-      return { status: 'retryable', error, ...(after !== undefined ? { retryAfterMs: after } : {}) };
-    }
-    return { status: 'permanent', error, suppress: body?.code !== undefined && BAD_NUMBER.has(body.code) };
+    return failure(res, error, body?.code !== undefined && BAD_NUMBER.has(body.code));
   }
 
   private post(url: string, fields: Record<string, string | undefined>) {

@@ -3,9 +3,8 @@
  * (aes128gcm); the request goes out over Herald's keep-alive client. 404 and 410 mean the subscription is gone.
  */
 import webpush from 'web-push';
-import { HttpClient } from './http';
-import { Limiter, retryAfterMs } from './limits';
-import type { OutboundMessage, Provider, SendOutcome } from './provider';
+import { HttpProvider, failure } from './http';
+import type { OutboundMessage, SendOutcome } from './provider';
 
 /** Web Push settings of an account (the private key apart). */
 export interface WebPushConfig {
@@ -26,35 +25,17 @@ export interface WebPushSecrets {
 }
 
 /** The Web Push provider. */
-export class WebPushProvider implements Provider {
+export class WebPushProvider extends HttpProvider {
   readonly name = 'webpush';
-  private readonly http: HttpClient;
-  private readonly limiter: Limiter;
 
   constructor(
     private readonly config: WebPushConfig,
     private readonly secrets: WebPushSecrets,
   ) {
-    const concurrency = config.concurrency ?? 50;
-    this.http = new HttpClient({ connections: concurrency, ...(config.timeoutMs ? { timeoutMs: config.timeoutMs } : {}) });
-    this.limiter = new Limiter({ concurrency, ...(config.ratePerSecond ? { ratePerSecond: config.ratePerSecond } : {}) });
+    super(config, 50);
   }
 
-  send(messages: OutboundMessage[], signal: AbortSignal): Promise<SendOutcome[]> {
-    return this.limiter.each(messages, signal, async (m) => {
-      try {
-        return await this.sendOne(m);
-      } catch (err) {
-        return { status: 'retryable', error: `webpush: ${(err as Error).message}` };
-      }
-    });
-  }
-
-  close(): Promise<void> {
-    return this.http.close();
-  }
-
-  private async sendOne(m: OutboundMessage): Promise<SendOutcome> {
+  protected async sendOne(m: OutboundMessage): Promise<SendOutcome> {
     let subscription: webpush.PushSubscription;
     try {
       subscription = JSON.parse(m.to) as webpush.PushSubscription;
@@ -75,12 +56,7 @@ export class WebPushProvider implements Provider {
       const location = res.headers.location;
       return { status: 'accepted', providerMessageId: (Array.isArray(location) ? location[0] : location) ?? `webpush/${m.deliveryId}` };
     }
-    const error = `webpush: HTTP ${res.status} ${res.text.slice(0, 200)}`.trim();
-    if (res.status === 404 || res.status === 410) return { status: 'permanent', error, suppress: true };
-    if (res.status === 429 || res.status >= 500) {
-      const after = retryAfterMs(res.headers['retry-after']);
-      return { status: 'retryable', error, ...(after !== undefined ? { retryAfterMs: after } : {}) };
-    }
-    return { status: 'permanent', error };
+    // 404 and 410: the subscription is gone, so the contact is suppressed for web push.
+    return failure(res, `webpush: HTTP ${res.status} ${res.text.slice(0, 200)}`.trim(), res.status === 404 || res.status === 410);
   }
 }
