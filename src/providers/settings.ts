@@ -40,6 +40,7 @@ export const PROVIDER_KINDS = {
         secure: z.boolean().default(false),
         requireTLS: z.boolean().optional(),
         rejectUnauthorized: z.boolean().optional(),
+        ca: z.string().max(20_000).includes('BEGIN CERTIFICATE', { message: 'must be PEM certificates' }).optional(),
         from: z.string().min(3).max(320).regex(/@/, 'must contain an email address'),
         replyTo: z.email().optional(),
         maxConnections: z.number().int().min(1).max(100).optional(),

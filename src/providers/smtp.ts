@@ -13,6 +13,8 @@ export interface SmtpConfig {
   requireTLS?: boolean;
   /** Verify the server's certificate (default true). */
   rejectUnauthorized?: boolean;
+  /** PEM certificate(s) to trust for a relay with a private CA or a self-signed certificate. */
+  ca?: string;
   /** The sender identity, e.g. `"Acme" <news@acme.example>`. */
   from: string;
   replyTo?: string;
@@ -53,7 +55,7 @@ export class SmtpProvider implements Provider {
       connectionTimeout: 10_000,
       greetingTimeout: 10_000,
       socketTimeout: 30_000,
-      tls: { rejectUnauthorized: config.rejectUnauthorized ?? true },
+      tls: { rejectUnauthorized: config.rejectUnauthorized ?? true, ...(config.ca ? { ca: config.ca } : {}) },
       ...(secrets.user ? { auth: { user: secrets.user, pass: secrets.pass ?? '' } } : {}),
     });
     this.limiter = new Limiter({ concurrency: maxConnections, ...(config.ratePerSecond ? { ratePerSecond: config.ratePerSecond } : {}) });

@@ -28,7 +28,8 @@ beforeAll(async () => {
   await http
     .put('/v1/providers/email', {
       kind: 'smtp',
-      config: { host: '127.0.0.1', port: smtp.port, secure: false, from: '"Acme News" <news@acme.test>', replyTo: 'help@acme.test' },
+      // STARTTLS required, verifying the relay's (self-signed) certificate against the one we trust.
+      config: { host: '127.0.0.1', port: smtp.port, secure: false, requireTLS: true, ca: smtp.certificate, from: '"Acme News" <news@acme.test>', replyTo: 'help@acme.test' },
       secrets: { user: smtp.user, pass: smtp.pass },
     })
     .expect(200);
@@ -93,6 +94,17 @@ test('provider secrets are write-only; bad settings are refused naming the field
   const tried = await http.post('/v1/providers/sms/test', { to: '+14155550123', body: 'Herald test' }).expect(200);
   expect(tried.body).toMatchObject({ status: 'accepted', providerMessageId: expect.stringMatching(/^SM[0-9a-f]{32}$/) });
   expect(twilio.messages.get(tried.body.providerMessageId)).toMatchObject({ to: '+14155550123', from: SMS_FROM, body: 'Herald test' });
+
+  // Certificates are verified unless trusted: without the relay's certificate the test send fails, saying why.
+  const emailSettings = listed.body.find((p: { channel: string }) => p.channel === 'email');
+  await http.put('/v1/providers/email', { kind: 'smtp', config: { ...emailSettings.config, ca: undefined } }).expect(200);
+  const untrusted = await http.post('/v1/providers/email/test', { to: 'ops@acme.test', subject: 'Test', body: 'Hi' }).expect(200);
+  expect(untrusted.body).toMatchObject({ status: 'retryable', error: expect.stringMatching(/self[- ]signed certificate/) });
+  await http.put('/v1/providers/email', { kind: 'smtp', config: emailSettings.config }).expect(200);
+  const trusted = await http.post('/v1/providers/email/test', { to: 'ops@acme.test', subject: 'Test', body: 'Hi' }).expect(200);
+  expect(trusted.body).toMatchObject({ status: 'accepted' });
+  expect(smtp.messages.at(-1)).toMatchObject({ subject: 'Test', tls: true });
+  smtp.messages.length = 0;
 
   const audit = JSON.stringify((await http.get('/v1/audit?limit=1000').expect(200)).body);
   for (const secret of [smtp.pass, twilio.authToken, 'PRIVATE KEY']) expect(audit).not.toContain(secret);
@@ -172,6 +184,7 @@ test('a campaign over all four real providers delivers each message once with it
   const p1Delivery = deliveries.find((d: { contactId: string }) => d.contactId === 'p1');
   const mail = smtp.messages.find((m) => m.subject === 'Hi Name1')!;
   expect(mail.text?.trim()).toBe('Hello Name1');
+  expect(smtp.messages.every((m) => m.tls)).toBe(true);
   expect(mail.html).toContain('<b>Name1</b>');
   expect(mail.from?.text).toBe('"Acme News" <news@acme.test>');
   expect(mail.replyTo?.text).toBe('help@acme.test');
