@@ -94,6 +94,8 @@ export async function campaignWorkflow(input: CampaignWorkflowInput): Promise<Ca
   /** Batches in flight when the last pause or stop arrived, and how many of them it cut short (each confirmed). */
   let inFlightAtRequest = 0;
   let aborted = 0;
+  /** Numbers this run's batches: a batch key (run id / number) is never reused, so a retry takes back only its own claims. */
+  let batchSeq = 0;
   let report: ControlReport | null = null;
 
   const progress = (): CampaignProgress => ({
@@ -248,7 +250,6 @@ export async function campaignWorkflow(input: CampaignWorkflowInput): Promise<Ca
     const throttle = state.throttle;
     let budget = throttle && state.window ? throttle.limit - state.window.used : Number.POSITIVE_INFINITY;
     let next = 0;
-    let seq = 0;
     const scope = new CancellationScope();
     sendScope = scope;
     // One lane per concurrent batch (one under a throttle); each takes the next channel with work left, round robin.
@@ -260,7 +261,7 @@ export async function campaignWorkflow(input: CampaignWorkflowInput): Promise<Ca
         budget -= batchSize;
         inFlight++;
         try {
-          const batchKey = `${workflowInfo().runId}/${++seq}`;
+          const batchKey = `${workflowInfo().runId}/${++batchSeq}`;
           const r = await sender.sendBatch({ campaignId, channel, batchSize, batchKey });
           budget += batchSize - r.claimed;
           if (r.claimed === 0) exhausted.add(channel);
