@@ -47,7 +47,12 @@ export function secretsKey(config: Pick<Config, 'SECRETS_KEY' | 'HERALD_DATA_DIR
   const file = path.join(config.HERALD_DATA_DIR, 'secrets-key');
   if (!existsSync(file)) {
     mkdirSync(config.HERALD_DATA_DIR, { recursive: true });
-    writeFileSync(file, randomBytes(32).toString('base64'), { mode: 0o600, flag: 'wx' });
+    try {
+      writeFileSync(file, randomBytes(32).toString('base64'), { mode: 0o600, flag: 'wx' });
+    } catch (err) {
+      // Another process on this machine made it first: use theirs.
+      if ((err as NodeJS.ErrnoException).code !== 'EEXIST') throw err;
+    }
   }
   return Buffer.from(readFileSync(file, 'utf8').trim(), 'base64');
 }
