@@ -12,7 +12,6 @@ export interface ProviderCancellation {
   errors: number;
   /** Channels whose provider cannot cancel or holds nothing (nothing was asked of them). */
   unsupported: string[];
-  cancelledByChannel: Record<string, number>;
 }
 
 const PAGE = 500;
@@ -28,7 +27,7 @@ export async function cancelAtProviders(args: {
   campaign: Campaign;
 }): Promise<ProviderCancellation> {
   const { ctx, store, providers, campaign } = args;
-  const result: ProviderCancellation = { asked: 0, cancelled: 0, tooLate: 0, errors: 0, unsupported: [], cancelledByChannel: {} };
+  const result: ProviderCancellation = { asked: 0, cancelled: 0, tooLate: 0, errors: 0, unsupported: [] };
   for (const { channel } of campaign.channels) {
     const provider = await providers.get(campaign.accountId, channel);
     if (!provider.cancel || provider.cancelWindowMs === 0) {
@@ -54,7 +53,6 @@ export async function cancelAtProviders(args: {
       result.cancelled += cancelled.length;
       result.tooLate += outcomes.filter((o) => o.status === 'tooLate').length;
       result.errors += outcomes.filter((o) => o.status === 'error').length;
-      if (cancelled.length > 0) result.cancelledByChannel[channel] = (result.cancelledByChannel[channel] ?? 0) + cancelled.length;
       ctx.heartbeat();
     }
   }

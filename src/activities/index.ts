@@ -92,13 +92,12 @@ export function createActivities({ store, providers, send, clock = () => new Dat
     },
 
     /** Marks every unsent delivery notSent(`reason`) with its per-channel event; returns how many per channel. */
-    async markUnsent(input: { campaignId: string; reason: NotSentReason; plannedBefore?: string }): Promise<ChannelTally> {
+    async markUnsent(input: { campaignId: string; reason: NotSentReason }): Promise<ChannelTally> {
       const ctx = Context.current();
       const campaign = await load(input.campaignId);
       const total: ChannelTally = {};
-      const opts = input.plannedBefore ? { plannedBefore: new Date(input.plannedBefore) } : {};
       for (;;) {
-        const chunk = await store.markUnsent(campaign, input.reason, MARK_CHUNK, opts);
+        const chunk = await store.markUnsent(campaign, input.reason, MARK_CHUNK);
         const entries = Object.entries(chunk) as [Channel, number][];
         if (entries.length === 0) return total;
         for (const [channel, n] of entries) total[channel] = (total[channel] ?? 0) + n;

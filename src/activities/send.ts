@@ -9,7 +9,7 @@ import type { UnsubscribeTarget } from '../unsubscribe';
 
 /** Worker-side send tuning. */
 export interface SendSettings {
-  /** Messages handed to the provider per call; outcomes are recorded and a heartbeat sent after each. */
+  /** Messages handed to the provider per call; their outcomes are recorded after each call. */
   chunkSize: number;
   /** After this many attempts of a batch, messages the provider keeps refusing as retryable are marked failed. */
   maxAttempts: number;
@@ -77,7 +77,6 @@ export async function sendClaimed(args: {
       if (r.state === 'sent') sent++;
       else failed++;
     }
-    ctx.heartbeat({ done: i + chunk.length });
   }
   // A cancelled batch reports the cancellation, not the retry its unstarted messages asked for.
   ctx.cancellationSignal.throwIfAborted();

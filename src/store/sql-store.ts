@@ -414,16 +414,10 @@ export class SqlStore implements Store {
     return rows[0]?.at ?? null;
   }
 
-  async markUnsent(
-    campaign: Campaign,
-    reason: NotSentReason,
-    limit: number,
-    opts: { plannedBefore?: Date } = {},
-  ): Promise<ChannelTally> {
+  async markUnsent(campaign: Campaign, reason: NotSentReason, limit: number): Promise<ChannelTally> {
     const { rows } = await this.db.query<{ channel: Channel; n: number }>(
       `WITH picked AS (
          SELECT id FROM deliveries WHERE campaign_id = $1 AND state IN ('pending', 'sending')
-           AND ($5::timestamptz IS NULL OR planned_at < $5)
          ORDER BY id LIMIT $3 FOR UPDATE),
        upd AS (
          UPDATE deliveries d SET state = 'notSent', reason = $2, batch_key = NULL, updated_at = now()
@@ -433,7 +427,7 @@ export class SqlStore implements Store {
          SELECT $4, ${prefixSql('upd.channel')} || '.notSent', $1, c.id, upd.channel, $2
          FROM upd JOIN contacts c ON c.pk = upd.contact_pk)
        SELECT channel, count(*)::int AS n FROM upd GROUP BY channel`,
-      [campaign.id, reason, limit, campaign.accountId, opts.plannedBefore ?? null],
+      [campaign.id, reason, limit, campaign.accountId],
     );
     return Object.fromEntries(rows.map((r) => [r.channel, r.n]));
   }

@@ -152,15 +152,10 @@ export interface Store {
   /** The earliest planned time of a pending delivery, or null when none is pending. */
   nextPlannedAt(campaignId: string): Promise<Date | null>;
   /**
-   * Marks up to `limit` unsent deliveries (pending or sending; with `plannedBefore`, only those planned before it)
-   * notSent(`reason`) with one event each; returns how many per channel (empty when none were left).
+   * Marks up to `limit` unsent deliveries (pending or sending) notSent(`reason`) with one event each; returns how
+   * many per channel (empty when none were left).
    */
-  markUnsent(
-    campaign: Campaign,
-    reason: NotSentReason,
-    limit: number,
-    opts?: { plannedBefore?: Date },
-  ): Promise<ChannelTally>;
+  markUnsent(campaign: Campaign, reason: NotSentReason, limit: number): Promise<ChannelTally>;
   /**
    * Sent deliveries of a channel with a provider message id, handed over since `since`, by id after `afterId`:
    * what a provider may still hold.
