@@ -92,13 +92,13 @@ export interface ApiSettings {
   secretsKey: Buffer;
 }
 
-/** The API settings from the configuration. */
-export function apiSettings(config: Config): ApiSettings {
+/** The API settings from the configuration and the secrets key (see `secretsKey`). */
+export function apiSettings(config: Config, key: Buffer): ApiSettings {
   return {
     taskQueue: config.TASK_QUEUE,
     namespace: config.TEMPORAL_NAMESPACE,
     temporalUiUrl: config.TEMPORAL_UI_URL,
     sendOptions: { batchSize: config.BATCH_SIZE, concurrency: config.SEND_CONCURRENCY, pageSize: config.PLAN_PAGE_SIZE },
-    secretsKey: secretsKey(config),
+    secretsKey: key,
   };
 }

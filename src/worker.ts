@@ -19,9 +19,15 @@ export interface WorkerDeps {
   unsubscribe?: { baseUrl: string; key: Buffer };
 }
 
-/** The providers a worker sends with: each account's configured ones, else the default (sandbox or webhook). */
-export function workerProviders(config: Config, store: Store): ProviderRegistry {
-  return createProviderRegistry(defaultProvider(config), { store, secretsKey: secretsKey(config) });
+/**
+ * What a worker sends with, from the configuration: each account's configured providers (else the default,
+ * sandbox or webhook) and the signer of unsubscribe links; `key` is the secrets key (see `secretsKey`).
+ */
+export function workerSending(config: Config, store: Store, key: Buffer): Pick<WorkerDeps, 'providers' | 'unsubscribe'> {
+  return {
+    providers: createProviderRegistry(defaultProvider(config), { store, secretsKey: key }),
+    unsubscribe: { baseUrl: publicUrl(config), key },
+  };
 }
 
 /** Creates a worker (not yet running). */
@@ -55,21 +61,20 @@ async function main(): Promise<void> {
   if (!config.DATABASE_URL) throw new Error('npm run worker needs DATABASE_URL (the embedded store runs in `npm start`)');
   const store = await openStore({ databaseUrl: config.DATABASE_URL });
   const connection = await NativeConnection.connect({ address: config.TEMPORAL_ADDRESS });
-  const providers = workerProviders(config, store);
+  const sending = workerSending(config, store, secretsKey(config));
   try {
     const worker = await createWorker({
       connection,
       store,
-      providers,
+      ...sending,
       config,
-      unsubscribe: { baseUrl: publicUrl(config), key: secretsKey(config) },
       ...(config.WORKFLOW_BUNDLE ? { workflowBundle: { codePath: config.WORKFLOW_BUNDLE } } : {}),
     });
     console.log(`herald worker on task queue ${config.TASK_QUEUE} at ${config.TEMPORAL_ADDRESS}`);
     await worker.run();
   } finally {
     await connection.close();
-    await providers.close();
+    await sending.providers.close();
     await store.close();
   }
 }

@@ -1,6 +1,6 @@
 /** `npm run api`: the REST API alone, against TEMPORAL_ADDRESS and DATABASE_URL (workers run elsewhere). */
 import { Client, Connection } from '@temporalio/client';
-import { apiSettings, loadConfig } from '../config';
+import { apiSettings, loadConfig, secretsKey } from '../config';
 import { openStore } from '../store';
 import { createApp } from './app';
 
@@ -12,7 +12,7 @@ async function main(): Promise<void> {
   const app = createApp({
     store,
     temporal: new Client({ connection, namespace: config.TEMPORAL_NAMESPACE }),
-    settings: apiSettings(config),
+    settings: apiSettings(config, secretsKey(config)),
   });
   const server = app.listen(config.PORT, config.HOST, () => {
     console.log(`herald api on http://${config.HOST}:${config.PORT}`);

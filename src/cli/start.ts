@@ -7,9 +7,9 @@ import path from 'node:path';
 import { Client, Connection } from '@temporalio/client';
 import { DefaultLogger, NativeConnection, Runtime } from '@temporalio/worker';
 import { createApp } from '../api/app';
-import { apiSettings, loadConfig, publicUrl, secretsKey, storeLocation } from '../config';
+import { apiSettings, loadConfig, secretsKey, storeLocation } from '../config';
 import { openStore } from '../store';
-import { createWorker, workerProviders } from '../worker';
+import { createWorker, workerSending } from '../worker';
 import { ensureDevApiKey } from './dev-account';
 import { findTemporalCli, isListening, registerSearchAttributes, startDevServer, type DevServer } from './temporal';
 
@@ -44,22 +44,22 @@ async function main(): Promise<void> {
     cleanup.unshift(() => store.close());
     const apiKey = await ensureDevApiKey(store, dataDir);
 
-    const providers = workerProviders(config, store);
-    cleanup.unshift(() => providers.close());
+    const key = secretsKey(config);
+    const sending = workerSending(config, store, key);
+    cleanup.unshift(() => sending.providers.close());
     const workerConnection = await NativeConnection.connect({ address: config.TEMPORAL_ADDRESS });
     cleanup.unshift(() => workerConnection.close());
     const worker = await createWorker({
       connection: workerConnection,
       store,
-      providers,
+      ...sending,
       config,
-      unsubscribe: { baseUrl: publicUrl(config), key: secretsKey(config) },
     });
 
     const app = createApp({
       store,
       temporal: new Client({ connection, namespace: config.TEMPORAL_NAMESPACE }),
-      settings: apiSettings(config),
+      settings: apiSettings(config, key),
     });
     const server = app.listen(config.PORT, config.HOST);
     await new Promise<void>((resolve, reject) => server.once('listening', resolve).once('error', reject));
