@@ -39,8 +39,9 @@ export class InvalidTransitionError extends HeraldError {
   constructor(
     action: string,
     readonly currentStatus: string,
+    message = `cannot ${action} a campaign that is ${currentStatus}`,
   ) {
-    super(`cannot ${action} a campaign that is ${currentStatus}`);
+    super(message);
   }
 }
 

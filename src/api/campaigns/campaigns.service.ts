@@ -31,6 +31,7 @@ import {
   unscheduleUpdate,
 } from '../../workflows/definitions';
 import type { ApiSettings } from '../../config';
+import { audit } from '../common/audit';
 import type { CampaignCounts, CampaignPatch, NewCampaign, Principal, Store } from '../../store/store';
 
 /** What the campaign service needs. */
@@ -56,7 +57,7 @@ export class CampaignService {
   async create(principal: Principal, input: NewCampaign): Promise<CampaignView> {
     await this.requireAudience(principal, input.audienceId);
     const campaign = await this.deps.store.createCampaign(principal.accountId, input);
-    await this.audit(principal, 'campaign.create', campaign.id, 'ok');
+    await audit(this.deps.store, principal, 'campaign.create', campaign.id, 'ok');
     return this.view(campaign);
   }
 
@@ -64,7 +65,7 @@ export class CampaignService {
     if (patch.audienceId) await this.requireAudience(principal, patch.audienceId);
     const updated = await this.deps.store.updateCampaign(principal.accountId, id, ['Draft'], patch);
     if (!updated) return this.refuse(principal, id, 'update');
-    await this.audit(principal, 'campaign.update', id, 'ok');
+    await audit(this.deps.store, principal, 'campaign.update', id, 'ok');
     return this.view(updated);
   }
 
@@ -100,13 +101,13 @@ export class CampaignService {
   async stop(principal: Principal, id: string, confirmation: string): Promise<ControlReport> {
     const campaign = await this.require(principal, id);
     if (confirmation !== id) {
-      await this.audit(principal, 'campaign.stop', id, 'refused', { reason: 'confirmation mismatch' });
+      await audit(this.deps.store, principal, 'campaign.stop', id, 'refused', { reason: 'confirmation mismatch' });
       throw new ConfirmationError('confirmation: type the campaign id exactly to stop it');
     }
     await this.allow(principal, campaign, 'stop');
     const { temporal, settings } = this.deps;
     const channels = campaign.channels.map((c) => c.channel);
-    const report = await this.carryOut(principal, campaign, 'stop', () =>
+    return this.carryOut(principal, campaign, 'stop', () =>
       temporal.workflow.executeUpdateWithStart(stopUpdate, {
         args: [{ confirmation, requestedBy: principal.keyId }],
         startWorkflowOperation: new WithStartWorkflowOperation<typeof campaignWorkflow>(CAMPAIGN_WORKFLOW_TYPE, {
@@ -118,7 +119,6 @@ export class CampaignService {
         }),
       }),
     );
-    return report;
   }
 
   /** Scheduled -> Cancelled; a started campaign is stopped instead (with the same confirmation). */
@@ -143,7 +143,7 @@ export class CampaignService {
       excludeSentOf: [...original.excludeSentOf, original.id],
       copiedFrom: original.id,
     });
-    await this.audit(principal, 'campaign.copy', id, 'ok', { copy: copy.id });
+    await audit(this.deps.store, principal, 'campaign.copy', id, 'ok', { copy: copy.id });
     return this.view(copy);
   }
 
@@ -213,10 +213,10 @@ export class CampaignService {
       });
     } catch (err) {
       await store.updateCampaign(principal.accountId, id, [status], { status: 'Draft', scheduledAt: null });
-      await this.audit(principal, `campaign.${action}`, id, 'error', { error: (err as Error).message });
+      await audit(this.deps.store, principal, `campaign.${action}`, id, 'error', { error: (err as Error).message });
       throw err;
     }
-    await this.audit(principal, `campaign.${action}`, id, 'ok', at ? { at: at.toISOString() } : undefined);
+    await audit(this.deps.store, principal, `campaign.${action}`, id, 'ok', at ? { at: at.toISOString() } : undefined);
     return this.view(campaign);
   }
 
@@ -241,7 +241,7 @@ export class CampaignService {
   /** Refuses (409, audited) an action the stored status does not allow; the workflow checks again in its validator. */
   private async allow(principal: Principal, campaign: Campaign, action: ControlAction): Promise<void> {
     if (canControl(action, campaign.status)) return;
-    await this.audit(principal, `campaign.${action}`, campaign.id, 'refused', { status: campaign.status });
+    await audit(this.deps.store, principal, `campaign.${action}`, campaign.id, 'refused', { status: campaign.status });
     throw new InvalidTransitionError(action, campaign.status);
   }
 
@@ -250,11 +250,11 @@ export class CampaignService {
     const started = Date.now();
     try {
       const result = await call();
-      await this.audit(principal, `campaign.${action}`, campaign.id, 'ok', { ms: Date.now() - started });
+      await audit(this.deps.store, principal, `campaign.${action}`, campaign.id, 'ok', { ms: Date.now() - started });
       return result;
     } catch (err) {
       const refusal = refusalOf(err, action, campaign.status);
-      await this.audit(principal, `campaign.${action}`, campaign.id, refusal ? 'refused' : 'error', {
+      await audit(this.deps.store, principal, `campaign.${action}`, campaign.id, refusal ? 'refused' : 'error', {
         error: (refusal ?? (err as Error)).message,
       });
       throw refusal ?? err;
@@ -276,7 +276,7 @@ export class CampaignService {
   /** Explains why an action is not allowed: 404 for unknown ids, 409 naming the status otherwise. */
   private async refuse(principal: Principal, id: string, action: string): Promise<never> {
     const current = await this.require(principal, id);
-    await this.audit(principal, `campaign.${action}`, id, 'refused', { status: current.status });
+    await audit(this.deps.store, principal, `campaign.${action}`, id, 'refused', { status: current.status });
     throw new InvalidTransitionError(action, current.status);
   }
 
@@ -298,9 +298,6 @@ export class CampaignService {
     };
   }
 
-  private audit(principal: Principal, action: string, target: string, result: 'ok' | 'refused' | 'error', detail?: Record<string, unknown>) {
-    return this.deps.store.audit(principal.accountId, { actor: principal.keyId, action, target, result, ...(detail ? { detail } : {}) });
-  }
 }
 
 /** The API error for a workflow's refusal of an update, or undefined when `err` is not one. */
@@ -309,8 +306,8 @@ function refusalOf(err: unknown, action: ControlAction, stored: CampaignStatus):
   if (!(err instanceof WorkflowUpdateFailedError) || !(err.cause instanceof ApplicationFailure)) return undefined;
   if (err.cause.type === REFUSED.confirmation) return new ConfirmationError(err.cause.message);
   if (err.cause.type === REFUSED.transition) {
-    const status = (err.cause.details?.[0] as CampaignStatus | undefined) ?? stored;
-    return Object.assign(new InvalidTransitionError(action, status), { message: err.cause.message });
+    // The workflow's own words: they also say when another action is under way.
+    return new InvalidTransitionError(action, (err.cause.details?.[0] as CampaignStatus | undefined) ?? stored, err.cause.message);
   }
   return undefined;
 }

@@ -5,6 +5,7 @@ import type { Channel } from '../../domain/vocabulary';
 import type { SendOutcome } from '../../providers/provider';
 import { unseal, seal } from '../../providers/secrets';
 import { buildProvider, parseSettings, type ProviderKind } from '../../providers/settings';
+import { audit } from '../common/audit';
 import type { Principal, Store, StoredProviderSettings } from '../../store/store';
 
 /** A channel's provider as the API shows it: the names of its secrets, never their values. */
@@ -39,7 +40,7 @@ export class ProviderService {
       request = { ...input, config: { ...input.config, publicKey: keys.publicKey }, secrets: { privateKey: keys.privateKey } };
     }
     const parsed = await parseSettings(channel, request, keep).catch(async (err: unknown) => {
-      await this.audit(principal, 'provider.put', channel, 'refused', { kind: input.kind, error: (err as Error).message });
+      await audit(this.deps.store, principal, 'provider.put', channel, 'refused', { kind: input.kind, error: (err as Error).message });
       throw err;
     });
     const saved = await store.putProviderSettings(principal.accountId, {
@@ -48,13 +49,13 @@ export class ProviderService {
       config: parsed.config,
       sealedSecrets: Object.keys(parsed.secrets).length > 0 ? seal(parsed.secrets, secretsKey) : null,
     });
-    await this.audit(principal, 'provider.put', channel, 'ok', { kind: parsed.kind, secretsChanged: request.secrets !== undefined });
+    await audit(this.deps.store, principal, 'provider.put', channel, 'ok', { kind: parsed.kind, secretsChanged: request.secrets !== undefined });
     return this.view(saved);
   }
 
   async remove(principal: Principal, channel: Channel): Promise<{ deleted: true }> {
     if (!(await this.deps.store.deleteProviderSettings(principal.accountId, channel))) throw new NotFoundError('provider for', channel);
-    await this.audit(principal, 'provider.delete', channel, 'ok');
+    await audit(this.deps.store, principal, 'provider.delete', channel, 'ok');
     return { deleted: true };
   }
 
@@ -68,7 +69,7 @@ export class ProviderService {
         [{ deliveryId: 0, campaignId: 'test', contactId: 'test', channel, to: message.to, body: message.body, ...(message.subject ? { subject: message.subject } : {}) }],
         AbortSignal.timeout(30_000),
       );
-      await this.audit(principal, 'provider.test', channel, outcome?.status === 'accepted' ? 'ok' : 'error', { outcome: outcome?.status });
+      await audit(this.deps.store, principal, 'provider.test', channel, outcome?.status === 'accepted' ? 'ok' : 'error', { outcome: outcome?.status });
       return outcome!;
     } finally {
       await provider.close?.();
@@ -80,7 +81,4 @@ export class ProviderService {
     return { channel: s.channel, kind: s.kind, config: s.config, secretsSet: Object.keys(secrets).sort(), updatedAt: s.updatedAt };
   }
 
-  private audit(principal: Principal, action: string, target: string, result: 'ok' | 'refused' | 'error', detail?: Record<string, unknown>) {
-    return this.deps.store.audit(principal.accountId, { actor: principal.keyId, action, target, result, ...(detail ? { detail } : {}) });
-  }
 }
