@@ -5,9 +5,8 @@
  * tokens are UNREGISTERED (404). Faults: 5xx, 429 with Retry-After, hanging requests.
  */
 import { generateKeyPairSync, randomBytes } from 'node:crypto';
-import { createServer } from 'node:http';
-import type { AddressInfo } from 'node:net';
 import { importSPKI, jwtVerify } from 'jose';
+import { startLocalServer } from '../helpers/local-server';
 import { Faults } from './faults';
 
 /** A push the emulator accepted. */
@@ -56,78 +55,70 @@ export async function startFcmEmulator(): Promise<FcmEmulator> {
   let baseUrl = '';
   const clientEmail = `herald@${projectId}.iam.gserviceaccount.com`;
 
-  const server = createServer((req, res) => {
-    const chunks: Buffer[] = [];
-    req.on('data', (c: Buffer) => chunks.push(c));
-    req.on('end', () => {
-      void (async () => {
-        const reply = (status: number, body: object, headers: Record<string, string> = {}) =>
-          res.writeHead(status, { 'content-type': 'application/json', ...headers }).end(JSON.stringify(body));
-        const raw = Buffer.concat(chunks).toString();
-        if (req.method === 'POST' && req.url === '/token') {
-          const params = new URLSearchParams(raw);
-          if (params.get('grant_type') !== 'urn:ietf:params:oauth:grant-type:jwt-bearer') return reply(400, { error: 'unsupported_grant_type' });
-          try {
-            const { payload } = await jwtVerify(params.get('assertion') ?? '', verifyKey, {
-              issuer: clientEmail,
-              audience: `${baseUrl}/token`,
-              algorithms: ['RS256'],
-            });
-            if (payload.scope !== 'https://www.googleapis.com/auth/firebase.messaging') return reply(400, { error: 'invalid_scope' });
-          } catch (err) {
-            return reply(400, { error: 'invalid_grant', error_description: (err as Error).message });
-          }
-          const token = `ya29.${randomBytes(24).toString('base64url')}`;
-          tokens.set(token, Date.now() + state.tokenTtlSeconds * 1000);
-          state.tokensIssued++;
-          return reply(200, { access_token: token, expires_in: state.tokenTtlSeconds, token_type: 'Bearer' });
-        }
-        if (req.method === 'POST' && req.url === `/v1/projects/${projectId}/messages:send`) {
-          const fault = state.faults.take();
-          if (fault?.kind === 'hang') return;
-          if (fault) {
-            const headers: Record<string, string> = fault.retryAfterSeconds ? { 'retry-after': String(fault.retryAfterSeconds) } : {};
-            return reply(fault.status, { error: { code: fault.status, status: 'UNAVAILABLE', message: 'injected fault' } }, headers);
-          }
-          const bearer = /^Bearer (.+)$/.exec(req.headers.authorization ?? '')?.[1];
-          const expires = bearer ? tokens.get(bearer) : undefined;
-          if (!expires || expires < Date.now()) {
-            state.rejectedAuth++;
-            return reply(401, { error: { code: 401, status: 'UNAUTHENTICATED', message: 'Request had invalid authentication credentials.' } });
-          }
-          const message = (JSON.parse(raw) as { message?: { token?: unknown; notification?: { title?: unknown; body?: unknown }; data?: Record<string, unknown> } })
-            .message;
-          const invalid = (why: string) => reply(400, { error: { code: 400, status: 'INVALID_ARGUMENT', message: why } });
-          if (!message || typeof message.token !== 'string' || message.token.length === 0) return invalid('message.token is required');
-          if (typeof message.notification?.body !== 'string') return invalid('message.notification.body must be a string');
-          if (message.data && Object.values(message.data).some((v) => typeof v !== 'string')) return invalid('message.data values must be strings');
-          if (state.unregistered.has(message.token)) {
-            return reply(404, {
-              error: {
-                code: 404,
-                status: 'NOT_FOUND',
-                message: 'Requested entity was not found.',
-                details: [{ '@type': 'type.googleapis.com/google.firebase.fcm.v1.FcmError', errorCode: 'UNREGISTERED' }],
-              },
-            });
-          }
-          const name = `projects/${projectId}/messages/${randomBytes(8).toString('hex')}`;
-          state.messages.push({
-            name,
-            token: message.token,
-            ...(typeof message.notification.title === 'string' ? { title: message.notification.title } : {}),
-            body: message.notification.body,
-            data: (message.data ?? {}) as Record<string, string>,
-          });
-          return reply(200, { name });
-        }
-        return reply(404, { error: { code: 404, message: `no route ${req.method} ${req.url}` } });
-      })();
-    });
+  const server = await startLocalServer(async (req, res, rawBody) => {
+    const reply = (status: number, body: object, headers: Record<string, string> = {}) =>
+      res.writeHead(status, { 'content-type': 'application/json', ...headers }).end(JSON.stringify(body));
+    const raw = rawBody.toString();
+    if (req.method === 'POST' && req.url === '/token') {
+      const params = new URLSearchParams(raw);
+      if (params.get('grant_type') !== 'urn:ietf:params:oauth:grant-type:jwt-bearer') return reply(400, { error: 'unsupported_grant_type' });
+      try {
+        const { payload } = await jwtVerify(params.get('assertion') ?? '', verifyKey, {
+          issuer: clientEmail,
+          audience: `${baseUrl}/token`,
+          algorithms: ['RS256'],
+        });
+        if (payload.scope !== 'https://www.googleapis.com/auth/firebase.messaging') return reply(400, { error: 'invalid_scope' });
+      } catch (err) {
+        return reply(400, { error: 'invalid_grant', error_description: (err as Error).message });
+      }
+      const token = `ya29.${randomBytes(24).toString('base64url')}`;
+      tokens.set(token, Date.now() + state.tokenTtlSeconds * 1000);
+      state.tokensIssued++;
+      return reply(200, { access_token: token, expires_in: state.tokenTtlSeconds, token_type: 'Bearer' });
+    }
+    if (req.method === 'POST' && req.url === `/v1/projects/${projectId}/messages:send`) {
+      const fault = state.faults.take();
+      if (fault?.kind === 'hang') return;
+      if (fault) {
+        const headers: Record<string, string> = fault.retryAfterSeconds ? { 'retry-after': String(fault.retryAfterSeconds) } : {};
+        return reply(fault.status, { error: { code: fault.status, status: 'UNAVAILABLE', message: 'injected fault' } }, headers);
+      }
+      const bearer = /^Bearer (.+)$/.exec(req.headers.authorization ?? '')?.[1];
+      const expires = bearer ? tokens.get(bearer) : undefined;
+      if (!expires || expires < Date.now()) {
+        state.rejectedAuth++;
+        return reply(401, { error: { code: 401, status: 'UNAUTHENTICATED', message: 'Request had invalid authentication credentials.' } });
+      }
+      const message = (JSON.parse(raw) as { message?: { token?: unknown; notification?: { title?: unknown; body?: unknown }; data?: Record<string, unknown> } })
+        .message;
+      const invalid = (why: string) => reply(400, { error: { code: 400, status: 'INVALID_ARGUMENT', message: why } });
+      if (!message || typeof message.token !== 'string' || message.token.length === 0) return invalid('message.token is required');
+      if (typeof message.notification?.body !== 'string') return invalid('message.notification.body must be a string');
+      if (message.data && Object.values(message.data).some((v) => typeof v !== 'string')) return invalid('message.data values must be strings');
+      if (state.unregistered.has(message.token)) {
+        return reply(404, {
+          error: {
+            code: 404,
+            status: 'NOT_FOUND',
+            message: 'Requested entity was not found.',
+            details: [{ '@type': 'type.googleapis.com/google.firebase.fcm.v1.FcmError', errorCode: 'UNREGISTERED' }],
+          },
+        });
+      }
+      const name = `projects/${projectId}/messages/${randomBytes(8).toString('hex')}`;
+      state.messages.push({
+        name,
+        token: message.token,
+        ...(typeof message.notification.title === 'string' ? { title: message.notification.title } : {}),
+        body: message.notification.body,
+        data: (message.data ?? {}) as Record<string, string>,
+      });
+      return reply(200, { name });
+    }
+    return reply(404, { error: { code: 404, message: `no route ${req.method} ${req.url}` } });
   });
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  const { port } = server.address() as AddressInfo;
-  baseUrl = `http://127.0.0.1:${port}`;
+  baseUrl = server.origin;
   return Object.assign(state, {
     baseUrl,
     projectId,
@@ -138,10 +129,6 @@ export async function startFcmEmulator(): Promise<FcmEmulator> {
       token_uri: `${baseUrl}/token`,
     },
     revokeTokens: () => tokens.clear(),
-    close: () =>
-      new Promise<void>((resolve) => {
-        server.closeAllConnections();
-        server.close(() => resolve());
-      }),
+    close: server.close,
   });
 }

@@ -5,8 +5,7 @@
  * Retry-After, hanging requests.
  */
 import { randomBytes } from 'node:crypto';
-import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
-import type { AddressInfo } from 'node:net';
+import { startLocalServer } from '../helpers/local-server';
 import { Faults } from './faults';
 
 /** A message the emulator holds. */
@@ -45,70 +44,52 @@ export async function startTwilioEmulator(): Promise<TwilioEmulator> {
   const expectedAuth = `Basic ${Buffer.from(`${accountSid}:${authToken}`).toString('base64')}`;
   const statusOf = (m: TwilioMessage) => (m.status === 'queued' && Date.now() >= m.queuedUntil ? 'sent' : m.status);
 
-  const server = createServer((req: IncomingMessage, res: ServerResponse) => {
-    const chunks: Buffer[] = [];
-    req.on('data', (c: Buffer) => chunks.push(c));
-    req.on('end', () => {
-      const reply = (status: number, body: object, headers: Record<string, string> = {}) =>
-        res.writeHead(status, { 'content-type': 'application/json', ...headers }).end(JSON.stringify(body));
-      const fault = emulator.faults.take();
-      if (fault?.kind === 'hang') return;
-      if (fault) {
-        const headers: Record<string, string> = fault.retryAfterSeconds ? { 'retry-after': String(fault.retryAfterSeconds) } : {};
-        return reply(fault.status, { code: 20500, message: 'injected fault', status: fault.status }, headers);
+  const server = await startLocalServer((req, res, raw) => {
+    const reply = (status: number, body: object, headers: Record<string, string> = {}) =>
+      res.writeHead(status, { 'content-type': 'application/json', ...headers }).end(JSON.stringify(body));
+    const fault = emulator.faults.take();
+    if (fault?.kind === 'hang') return;
+    if (fault) {
+      const headers: Record<string, string> = fault.retryAfterSeconds ? { 'retry-after': String(fault.retryAfterSeconds) } : {};
+      return reply(fault.status, { code: 20500, message: 'injected fault', status: fault.status }, headers);
+    }
+    if (req.headers.authorization !== expectedAuth) return reply(401, { code: 20003, message: 'Authenticate', status: 401 });
+    if (req.headers['content-type'] !== 'application/x-www-form-urlencoded') {
+      return reply(400, { code: 20001, message: 'form-encoded body expected', status: 400 });
+    }
+    const params = new URLSearchParams(raw.toString());
+    const base = `/2010-04-01/Accounts/${accountSid}/Messages`;
+    if (req.method === 'POST' && req.url === `${base}.json`) {
+      const to = params.get('To') ?? '';
+      const from = params.get('From') ?? params.get('MessagingServiceSid') ?? '';
+      const body = params.get('Body') ?? '';
+      if (!/^\+[1-9]\d{6,14}$/.test(to) || emulator.invalid.has(to)) {
+        return reply(400, { code: 21211, message: `The 'To' number ${to} is not a valid phone number.`, status: 400 });
       }
-      if (req.headers.authorization !== expectedAuth) return reply(401, { code: 20003, message: 'Authenticate', status: 401 });
-      if (req.headers['content-type'] !== 'application/x-www-form-urlencoded') {
-        return reply(400, { code: 20001, message: 'form-encoded body expected', status: 400 });
+      if (!from || !body) return reply(400, { code: 21602, message: 'Message body and From are required', status: 400 });
+      const sid = `SM${randomBytes(16).toString('hex')}`;
+      const message: TwilioMessage = { sid, to, from, body, status: 'queued', queuedUntil: Date.now() + emulator.queueMs };
+      const callback = params.get('StatusCallback');
+      if (callback) message.statusCallback = callback;
+      messages.set(sid, message);
+      return reply(201, { sid, status: 'queued', to, from, body });
+    }
+    const match = new RegExp(`^${base}/(SM[0-9a-f]{32})\\.json$`).exec(req.url ?? '');
+    if (req.method === 'POST' && match) {
+      const message = messages.get(match[1]!);
+      if (!message) return reply(404, { code: 20404, message: 'not found', status: 404 });
+      if (params.get('Status') !== 'canceled') return reply(400, { code: 21220, message: 'Status must be canceled', status: 400 });
+      if (statusOf(message) !== 'queued') {
+        return reply(400, { code: 30409, message: `message is ${statusOf(message)} and cannot be canceled`, status: 400 });
       }
-      const params = new URLSearchParams(Buffer.concat(chunks).toString());
-      const base = `/2010-04-01/Accounts/${accountSid}/Messages`;
-      if (req.method === 'POST' && req.url === `${base}.json`) {
-        const to = params.get('To') ?? '';
-        const from = params.get('From') ?? params.get('MessagingServiceSid') ?? '';
-        const body = params.get('Body') ?? '';
-        if (!/^\+[1-9]\d{6,14}$/.test(to) || emulator.invalid.has(to)) {
-          return reply(400, { code: 21211, message: `The 'To' number ${to} is not a valid phone number.`, status: 400 });
-        }
-        if (!from || !body) return reply(400, { code: 21602, message: 'Message body and From are required', status: 400 });
-        const sid = `SM${randomBytes(16).toString('hex')}`;
-        const message: TwilioMessage = { sid, to, from, body, status: 'queued', queuedUntil: Date.now() + emulator.queueMs };
-        const callback = params.get('StatusCallback');
-        if (callback) message.statusCallback = callback;
-        messages.set(sid, message);
-        return reply(201, { sid, status: 'queued', to, from, body });
-      }
-      const match = new RegExp(`^${base}/(SM[0-9a-f]{32})\\.json$`).exec(req.url ?? '');
-      if (req.method === 'POST' && match) {
-        const message = messages.get(match[1]!);
-        if (!message) return reply(404, { code: 20404, message: 'not found', status: 404 });
-        if (params.get('Status') !== 'canceled') return reply(400, { code: 21220, message: 'Status must be canceled', status: 400 });
-        if (statusOf(message) !== 'queued') {
-          return reply(400, { code: 30409, message: `message is ${statusOf(message)} and cannot be canceled`, status: 400 });
-        }
-        message.status = 'canceled';
-        return reply(200, { sid: message.sid, status: 'canceled' });
-      }
-      return reply(404, { code: 20404, message: `no route ${req.method} ${req.url}`, status: 404 });
-    });
+      message.status = 'canceled';
+      return reply(200, { sid: message.sid, status: 'canceled' });
+    }
+    return reply(404, { code: 20404, message: `no route ${req.method} ${req.url}`, status: 404 });
   });
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  const { port } = server.address() as AddressInfo;
-  const result: TwilioEmulator = {
-    ...emulator,
-    baseUrl: `http://127.0.0.1:${port}`,
-    get queueMs() {
-      return emulator.queueMs;
-    },
-    set queueMs(ms: number) {
-      emulator.queueMs = ms;
-    },
+  return Object.assign(emulator, {
+    baseUrl: server.origin,
     sent: () => [...messages.values()].filter((m) => statusOf(m) === 'sent'),
-    close: () =>
-      new Promise<void>((resolve) => {
-        server.closeAllConnections();
-        server.close(() => resolve());
-      }),
-  };
-  return result;
+    close: server.close,
+  });
 }

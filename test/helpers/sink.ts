@@ -3,8 +3,7 @@
  * arrived, honours the idempotency key (a resend is answered, counted as a replay, and not delivered again), and
  * counts real duplicates: the same campaign, channel and contact delivered under two keys.
  */
-import { createServer, type Server } from 'node:http';
-import type { AddressInfo } from 'node:net';
+import { startLocalServer } from './local-server';
 
 /** A message the sink delivered. */
 export interface SinkRecord {
@@ -34,39 +33,28 @@ export async function startSink(opts: { latencyMs?: number } = {}): Promise<Sink
   const seen = new Map<string, number>();
   let replays = 0;
   let nextId = 1;
-  const server: Server = createServer((req, res) => {
-    const chunks: Buffer[] = [];
-    req.on('data', (c: Buffer) => chunks.push(c));
-    req.on('end', () => {
-      const key = String(req.headers['idempotency-key'] ?? '');
-      let id = byKey.get(key);
-      if (id) {
-        replays++;
-      } else {
-        const m = JSON.parse(Buffer.concat(chunks).toString()) as Omit<SinkRecord, 'key' | 'at'>;
-        id = `sink_${nextId++}`;
-        byKey.set(key, id);
-        delivered.push({ key, campaignId: m.campaignId, channel: m.channel, contactId: m.contactId, at: Date.now() });
-        const triple = `${m.campaignId}/${m.channel}/${m.contactId}`;
-        seen.set(triple, (seen.get(triple) ?? 0) + 1);
-      }
-      const answer = JSON.stringify({ id });
-      setTimeout(() => res.writeHead(202, { 'content-type': 'application/json' }).end(answer), opts.latencyMs ?? 0);
-    });
+  const server = await startLocalServer((req, res, body) => {
+    const key = String(req.headers['idempotency-key'] ?? '');
+    let id = byKey.get(key);
+    if (id) {
+      replays++;
+    } else {
+      const m = JSON.parse(body.toString()) as Omit<SinkRecord, 'key' | 'at'>;
+      id = `sink_${nextId++}`;
+      byKey.set(key, id);
+      delivered.push({ key, campaignId: m.campaignId, channel: m.channel, contactId: m.contactId, at: Date.now() });
+      const triple = `${m.campaignId}/${m.channel}/${m.contactId}`;
+      seen.set(triple, (seen.get(triple) ?? 0) + 1);
+    }
+    const answer = JSON.stringify({ id });
+    setTimeout(() => res.writeHead(202, { 'content-type': 'application/json' }).end(answer), opts.latencyMs ?? 0);
   });
-  server.keepAliveTimeout = 60_000;
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  const { port } = server.address() as AddressInfo;
   return {
-    url: `http://127.0.0.1:${port}/messages`,
+    url: `${server.origin}/messages`,
     delivered,
     replays: () => replays,
     duplicates: () => [...seen.values()].filter((n) => n > 1).length,
     forCampaign: (campaignId) => delivered.filter((r) => r.campaignId === campaignId),
-    close: () =>
-      new Promise<void>((resolve) => {
-        server.closeAllConnections();
-        server.close(() => resolve());
-      }),
+    close: server.close,
   };
 }
