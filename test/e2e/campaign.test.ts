@@ -1,5 +1,5 @@
 /** Campaigns sent end to end: REST API -> real Temporal server -> worker -> sandbox provider, on both stores. */
-import { STORE_KINDS, api, campaignEnded, contacts, newAccount, openTestStore, startHerald, type TestHerald } from '../helpers';
+import { STORE_KINDS, api, campaignEnded, contacts, draftCampaign, newAccount, openTestStore, startHerald, type TestHerald } from '../helpers';
 import { campaignWorkflowId } from '../../src/workflows/definitions';
 
 describe.each(STORE_KINDS)('sending a campaign (%s store)', (kind) => {
@@ -19,15 +19,8 @@ describe.each(STORE_KINDS)('sending a campaign (%s store)', (kind) => {
 
   const finished = (id: string) => campaignEnded(herald.app, key, id);
 
-  async function draft(body: { audience: object; channels: object[] }): Promise<string> {
-    const http = api(herald.app, key);
-    const audience = await http.post('/v1/audiences', { name: 'audience', ...body.audience }).expect(201);
-    const campaign = await http
-      .post('/v1/campaigns', { name: 'campaign', audienceId: audience.body.id, channels: body.channels })
-      .expect(201);
-    expect(campaign.body.status).toBe('Draft');
-    return campaign.body.id;
-  }
+  const draft = (body: { audience: object; channels: object[] }) =>
+    draftCampaign(herald.app, key, body.audience, { channels: body.channels });
 
   test('a 10,000-recipient campaign ends Finished with exactly 10,000 sent, each contact once', async () => {
     const http = api(herald.app, key);

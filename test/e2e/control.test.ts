@@ -9,7 +9,7 @@ import type { Express } from 'express';
 import { CHANNELS, eventType } from '../../src/domain/vocabulary';
 import type { Store } from '../../src/store';
 import { REFUSED, campaignWorkflowId, progressQuery, stopUpdate } from '../../src/workflows/definitions';
-import { STORE_KINDS, api, campaignEnded, eventually, newAccount, openTestStore, startHerald, type TestHerald } from '../helpers';
+import { STORE_KINDS, api, campaignEnded, draftCampaign, eventually, newAccount, openTestStore, startHerald, type TestHerald } from '../helpers';
 
 /** Stop latencies (request to response) and messages seen after any stop or pause response, across this file. */
 const observed = { stopMs: [] as number[], afterResponse: 0 };
@@ -52,12 +52,8 @@ async function draft(
   for (let i = 0; i < people.length; i += 5_000) {
     await http.post('/v1/contacts', { contacts: people.slice(i, i + 5_000) }).expect(200);
   }
-  const audience = await http
-    .post('/v1/audiences', { name: group, type: 'filter', all: [{ attribute: 'group', op: 'eq', value: group }] })
-    .expect(201);
   const { channels = CONTENT, ...rest } = extra;
-  const campaign = await http.post('/v1/campaigns', { name: group, audienceId: audience.body.id, channels, ...rest }).expect(201);
-  return campaign.body.id;
+  return draftCampaign(app, key, { type: 'filter', all: [{ attribute: 'group', op: 'eq', value: group }] }, { name: group, channels, ...rest });
 }
 
 /** Every delivery of a campaign that ended notSent, and every notSent event of it, as `channel/contact` keys. */

@@ -166,6 +166,18 @@ export function api(app: Express, apiKey: string) {
   };
 }
 
+/**
+ * Creates an audience (`{type: 'list' | 'filter', ...}`) and a Draft campaign for it through the API; `fields`
+ * are the campaign's other fields (name, channels, localTime, throttle, endAt). Returns the campaign id.
+ */
+export async function draftCampaign(app: Express, apiKey: string, audience: object, fields: { channels: object[]; name?: string } & Record<string, unknown>): Promise<string> {
+  const http = api(app, apiKey);
+  const created = await http.post('/v1/audiences', { name: 'audience', ...audience }).expect(201);
+  const campaign = await http.post('/v1/campaigns', { name: 'campaign', audienceId: created.body.id, ...fields }).expect(201);
+  expect(campaign.body.status).toBe('Draft');
+  return campaign.body.id as string;
+}
+
 /** `n` contacts with an email (and a phone for every second one), ids `c1..cn`. */
 export function contacts(n: number, prefix = 'c') {
   return Array.from({ length: n }, (_, i) => ({
