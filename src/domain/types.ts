@@ -74,6 +74,7 @@ export interface Campaign {
   endAt: Date | null;
   /** Contacts sent any of these campaigns are left out (copy as draft). */
   excludeSentOf: string[];
+  /** The campaign this Draft was copied from: the last one it excludes. */
   copiedFrom: string | null;
   startedAt: Date | null;
   finishedAt: Date | null;

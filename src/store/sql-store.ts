@@ -169,8 +169,8 @@ export class SqlStore implements Store {
   async createCampaign(accountId: string, input: NewCampaign): Promise<Campaign> {
     const { rows } = await this.db.query(
       `INSERT INTO campaigns (id, account_id, name, status, audience_id, channels, local_time, throttle, end_at,
-                              exclude_sent_of, copied_from)
-       VALUES ($1, $2, $3, 'Draft', $4, $5, $6, $7, $8, $9, $10) RETURNING *`,
+                              exclude_sent_of)
+       VALUES ($1, $2, $3, 'Draft', $4, $5, $6, $7, $8, $9) RETURNING *`,
       [
         newId('cmp'),
         accountId,
@@ -181,7 +181,6 @@ export class SqlStore implements Store {
         input.throttle ? JSON.stringify(input.throttle) : null,
         input.endAt ?? null,
         input.excludeSentOf ?? [],
-        input.copiedFrom ?? null,
       ],
     );
     return toCampaign(one(rows));
@@ -670,7 +669,8 @@ function toCampaign(r: Row): Campaign {
     throttle: (r.throttle as Campaign['throttle']) ?? null,
     endAt: (r.end_at as Date | null) ?? null,
     excludeSentOf: (r.exclude_sent_of as string[] | null) ?? [],
-    copiedFrom: (r.copied_from as string | null) ?? null,
+    // A copy excludes its original last: the original is the copy's source.
+    copiedFrom: (r.exclude_sent_of as string[] | null)?.at(-1) ?? null,
     startedAt: (r.started_at as Date | null) ?? null,
     finishedAt: (r.finished_at as Date | null) ?? null,
     error: (r.error as string | null) ?? null,

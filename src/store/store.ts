@@ -34,7 +34,6 @@ export interface NewCampaign {
   throttle?: Throttle | null;
   endAt?: Date | null;
   excludeSentOf?: string[];
-  copiedFrom?: string | null;
 }
 
 /** Campaign fields a Draft may change. */

@@ -260,7 +260,6 @@ describe.each(STORE_KINDS)('store (%s)', (kind) => {
       audienceId: original.audienceId,
       channels: original.channels,
       excludeSentOf: [original.id],
-      copiedFrom: original.id,
     });
     expect(copy).toMatchObject({ excludeSentOf: [original.id], copiedFrom: original.id });
     await store.planPage(copy, 0, 100, NOW);

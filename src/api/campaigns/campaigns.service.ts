@@ -141,7 +141,6 @@ export class CampaignService {
       throttle: original.throttle,
       endAt: original.endAt && original.endAt.getTime() > Date.now() ? original.endAt : null,
       excludeSentOf: [...original.excludeSentOf, original.id],
-      copiedFrom: original.id,
     });
     await audit(this.deps.store, principal, 'campaign.copy', id, 'ok', { copy: copy.id });
     return this.view(copy);

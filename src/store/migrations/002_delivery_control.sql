@@ -4,7 +4,6 @@ ALTER TABLE campaigns ADD COLUMN local_time text;
 ALTER TABLE campaigns ADD COLUMN throttle jsonb;
 ALTER TABLE campaigns ADD COLUMN end_at timestamptz;
 ALTER TABLE campaigns ADD COLUMN exclude_sent_of text[] NOT NULL DEFAULT '{}';
-ALTER TABLE campaigns ADD COLUMN copied_from text;
 ALTER TABLE campaigns ADD COLUMN report jsonb;
 
 -- When a delivery is due: the send start, or the recipient's local time of day for local-time campaigns.
