@@ -7,6 +7,7 @@ import { WorkflowUpdateFailedError } from '@temporalio/client';
 import { ApplicationFailure } from '@temporalio/common';
 import type { Express } from 'express';
 import { CHANNELS, eventType } from '../../src/domain/vocabulary';
+import type { SandboxProvider } from '../../src/providers/sandbox';
 import type { Store } from '../../src/store';
 import { REFUSED, campaignWorkflowId, progressQuery, stopUpdate } from '../../src/workflows/definitions';
 import { STORE_KINDS, api, campaignEnded, draftCampaign, eventually, newAccount, openTestStore, startHerald, type TestHerald } from '../helpers';
@@ -77,6 +78,19 @@ async function notSentRecords(store: Store, accountId: string, campaignId: strin
   return { deliveries: deliveries.sort(), events: events.sort() };
 }
 
+/**
+ * Waits `ms`, then checks that the provider received nothing of the campaign after `at` (a stop or pause
+ * response); returns everything it did receive.
+ */
+async function nothingArrivesAfter(sandbox: SandboxProvider, campaignId: string, at: number, ms: number) {
+  await new Promise((r) => setTimeout(r, ms));
+  const received = sandbox.forCampaign(campaignId);
+  const late = received.filter((m) => m.at > at);
+  observed.afterResponse += late.length;
+  expect(late).toEqual([]);
+  return received;
+}
+
 /** POSTs and returns the response with the time it arrived. */
 async function timed(call: () => PromiseLike<{ status: number; body: unknown }>) {
   const sentAt = Date.now();
@@ -118,11 +132,7 @@ describe.each(STORE_KINDS)('emergency stop mid-send (%s store)', (kind) => {
     const report = res.body as { steps: { step: string; at: string; result: string; counts?: Record<string, number> }[]; counts: Record<string, number>; from: string };
 
     // Nothing after the response, now or a moment later.
-    await new Promise((r) => setTimeout(r, 500));
-    const received = herald.sandbox.forCampaign(id);
-    const late = received.filter((m) => m.at > at);
-    observed.afterResponse += late.length;
-    expect(late).toEqual([]);
+    const received = await nothingArrivesAfter(herald.sandbox, id, at, 500);
 
     // The numbers add up: everyone planned is sent or notSent, nobody pending or half-sent, nobody twice.
     const campaign = (await http.get(`/v1/campaigns/${id}`).expect(200)).body;
@@ -198,11 +208,7 @@ describe('pause, resume, cancel, unschedule and copy (postgres store)', () => {
     const { res, at } = await timed(() => http.post(`/v1/campaigns/${id}/pause`));
     expect(res.status).toBe(200);
     expect((res.body as { status: string }).status).toBe('Paused');
-    await new Promise((r) => setTimeout(r, 1_000));
-    const beforeResume = herald.sandbox.forCampaign(id);
-    const late = beforeResume.filter((m) => m.at > at);
-    observed.afterResponse += late.length;
-    expect(late).toEqual([]);
+    const beforeResume = await nothingArrivesAfter(herald.sandbox, id, at, 1_000);
     const paused = (await http.get(`/v1/campaigns/${id}`).expect(200)).body;
     expect(paused.counts).toMatchObject({ sending: 0, sent: beforeResume.length, pending: 2_000 - beforeResume.length });
 
