@@ -62,7 +62,8 @@ test('a campaign long enough to continue as new finishes exactly, and each of it
 });
 
 test('a history with pause, resume and an emergency stop replays', async () => {
-  const slow = await startHerald({ title: 'replay-control', store: herald.store, sandbox: { latencyMs: 50 }, sendOptions: { batchSize: 100 } });
+  // 10 messages per 50 ms call: 1,000 SMS take over a second, time enough to pause, resume and stop mid-send.
+  const slow = await startHerald({ title: 'replay-control', store: herald.store, sandbox: { latencyMs: 50 }, sendOptions: { batchSize: 100 }, chunkSize: 10 });
   try {
     const { apiKey } = await newAccount(herald.store);
     const http = api(slow.app, apiKey);
