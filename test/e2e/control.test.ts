@@ -299,7 +299,7 @@ describe('pause, resume, cancel, unschedule and copy (postgres store)', () => {
 
   test('a wrong confirmation gets 422 and changes nothing; invalid transitions get 409; stop while Paused', async () => {
     const http = api(herald.app, key);
-    const id = await draft(herald.app, key, everywhere(1_500, 'wrong'), { channels: emailOnly });
+    const id = await draft(herald.app, key, everywhere(5_000, 'wrong'), { channels: emailOnly });
     await http.post(`/v1/campaigns/${id}/pause`).expect(409);
     await http.post(`/v1/campaigns/${id}/send`).expect(202);
     await eventually(async () => (herald.sandbox.forCampaign(id).length >= 100 ? true : undefined), 60_000, 20);
@@ -327,7 +327,7 @@ describe('pause, resume, cancel, unschedule and copy (postgres store)', () => {
     expect(res.status).toBe(200);
     const report = res.body as { from: string; counts: { sent: number; notSent: number; planned: number; pending: number } };
     expect(report.from).toBe('Paused');
-    expect(report.counts.sent + report.counts.notSent).toBe(1_500);
+    expect(report.counts.sent + report.counts.notSent).toBe(5_000);
     expect(report.counts.pending).toBe(0);
     expect(herald.sandbox.forCampaign(id)).toHaveLength(report.counts.sent);
     expect((await http.post(`/v1/campaigns/${id}/resume`)).status).toBe(409);
@@ -429,7 +429,7 @@ describe('pause, resume, cancel, unschedule and copy (postgres store)', () => {
 
   test('cancelling the workflow from Temporal is an emergency stop with its compensation', async () => {
     const http = api(herald.app, key);
-    const id = await draft(herald.app, key, everywhere(1_000, 'wfcancel'), { channels: emailOnly });
+    const id = await draft(herald.app, key, everywhere(3_000, 'wfcancel'), { channels: emailOnly });
     await http.post(`/v1/campaigns/${id}/send`).expect(202);
     await eventually(async () => (herald.sandbox.forCampaign(id).length >= 100 ? true : undefined), 60_000, 20);
     const handle = herald.client.workflow.getHandle(campaignWorkflowId(id));
@@ -437,7 +437,7 @@ describe('pause, resume, cancel, unschedule and copy (postgres store)', () => {
     expect(await handle.result()).toMatchObject({ status: 'Stopped' });
     const campaign = (await http.get(`/v1/campaigns/${id}`).expect(200)).body;
     expect(campaign.status).toBe('Stopped');
-    expect(campaign.counts.sent + campaign.counts.notSent).toBe(1_000);
+    expect(campaign.counts.sent + campaign.counts.notSent).toBe(3_000);
     expect(campaign.counts.sent).toBe(herald.sandbox.forCampaign(id).length);
     const report = (await http.get(`/v1/campaigns/${id}/report`).expect(200)).body;
     expect(report).toMatchObject({ action: 'stop', requestedBy: 'temporal' });
