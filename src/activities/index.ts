@@ -1,6 +1,6 @@
 /** Campaign activities, built from their dependencies so tests and the worker can wire different ones. */
 import { ApplicationFailure, Context } from '@temporalio/activity';
-import type { Campaign, ControlReport, Throttle } from '../domain/types';
+import type { BrakeState, Campaign, ControlReport, Throttle } from '../domain/types';
 import type { CampaignStatus, Channel, NotSentReason } from '../domain/vocabulary';
 import type { ProviderRegistry } from '../providers/provider';
 import type { CampaignCounts, ChannelTally, PlanPageResult, Store } from '../store/store';
@@ -20,6 +20,8 @@ export interface BatchResult {
   claimed: number;
   sent: number;
   failed: number;
+  /** The account's brake was on: nothing was claimed or sent. */
+  braked?: true;
 }
 
 /** How a campaign is paced, read once when its workflow starts. */
@@ -56,8 +58,9 @@ export function createActivities({ store, providers, send, clock = () => new Dat
     },
 
     /**
-     * Claims up to `batchSize` due deliveries of one channel under `batchKey` and sends them. It heartbeats while it
-     * runs, so a cancel (pause, stop) reaches it within the worker's heartbeat throttle; it then stops between
+     * Claims up to `batchSize` due deliveries of one channel under `batchKey` and sends them, unless the account's
+     * brake is on (checked here, before every batch, whatever the workflow was told). It heartbeats while it runs,
+     * so a cancel (pause, stop, brake) reaches it within the worker's heartbeat throttle; it then stops between
      * chunks or aborts the provider call, and throws the cancellation once nothing more can leave.
      */
     async sendBatch(input: { campaignId: string; channel: Channel; batchSize: number; batchKey: string }): Promise<BatchResult> {
@@ -65,6 +68,7 @@ export function createActivities({ store, providers, send, clock = () => new Dat
       const beat = setInterval(() => ctx.heartbeat(), 50);
       try {
         const campaign = await load(input.campaignId);
+        if ((await store.getBrake(campaign.accountId)).on) return { claimed: 0, sent: 0, failed: 0, braked: true };
         // A retry takes back exactly what the failed attempt held under the same key.
         const claimed = await store.claimBatch(campaign.id, input.channel, input.batchKey, input.batchSize, ctx.info.attempt > 1, clock());
         if (claimed.length === 0) return { claimed: 0, sent: 0, failed: 0 };
@@ -77,8 +81,14 @@ export function createActivities({ store, providers, send, clock = () => new Dat
     },
 
     /** Mirrors a status the workflow entered into the store (Draft also clears the schedule). */
-    async recordStatus(input: { campaignId: string; status: CampaignStatus; error?: string }): Promise<void> {
-      await store.recordStatus(input.campaignId, input.status, clock(), input.error);
+    async recordStatus(input: { campaignId: string; status: CampaignStatus; error?: string; deleted?: boolean }): Promise<void> {
+      await store.recordStatus(input.campaignId, input.status, clock(), { error: input.error, deleted: input.deleted });
+    },
+
+    /** If the account's brake is on, records the campaign as held by it in `status`; returns the brake (ISO since). */
+    async holdForBrake(input: { campaignId: string; status: CampaignStatus }): Promise<{ on: boolean; since: string | null }> {
+      const brake: BrakeState = await store.holdForBrake(input.campaignId, input.status);
+      return { on: brake.on, since: brake.since?.toISOString() ?? null };
     },
 
     /** Returns deliveries stranded in `sending` to `pending`; called when no batch is in flight. */
@@ -91,13 +101,17 @@ export function createActivities({ store, providers, send, clock = () => new Dat
       return (await store.nextPlannedAt(input.campaignId))?.toISOString() ?? null;
     },
 
-    /** Marks every unsent delivery notSent(`reason`) with its per-channel event; returns how many per channel. */
-    async markUnsent(input: { campaignId: string; reason: NotSentReason }): Promise<ChannelTally> {
+    /**
+     * Marks every unsent delivery (planned before `plannedBefore`, if given) notSent(`reason`) with its per-channel
+     * event; returns how many per channel.
+     */
+    async markUnsent(input: { campaignId: string; reason: NotSentReason; plannedBefore?: string }): Promise<ChannelTally> {
       const ctx = Context.current();
       const campaign = await load(input.campaignId);
+      const before = input.plannedBefore ? new Date(input.plannedBefore) : undefined;
       const total: ChannelTally = {};
       for (;;) {
-        const chunk = await store.markUnsent(campaign, input.reason, MARK_CHUNK);
+        const chunk = await store.markUnsent(campaign, input.reason, MARK_CHUNK, before);
         const entries = Object.entries(chunk) as [Channel, number][];
         if (entries.length === 0) return total;
         for (const [channel, n] of entries) total[channel] = (total[channel] ?? 0) + n;

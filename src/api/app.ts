@@ -3,6 +3,8 @@ import type { Client } from '@temporalio/client';
 import express from 'express';
 import type { ApiSettings } from '../config';
 import type { Store } from '../store/store';
+import { accountRoutes } from './account/account.routes';
+import { BrakeService } from './account/brake.service';
 import { audienceRoutes } from './audiences/audiences.routes';
 import { campaignRoutes } from './campaigns/campaigns.routes';
 import { CampaignService } from './campaigns/campaigns.service';
@@ -30,6 +32,7 @@ export function createApp(deps: AppDeps): express.Express {
   audienceRoutes(routes, deps.store);
   campaignRoutes(routes, new CampaignService(deps));
   eventRoutes(routes, deps.store);
+  accountRoutes(routes, new BrakeService(deps));
   providerRoutes(routes, new ProviderService({ store: deps.store, secretsKey: deps.settings.secretsKey }));
   const openapi = routes.openapi({ title: 'Herald API', version: '1' });
 

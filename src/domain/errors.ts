@@ -56,3 +56,15 @@ export class UnauthorizedError extends HeraldError {
   readonly status = 401;
   readonly code = 'unauthorized';
 }
+
+/** The account's emergency brake is on: nothing may start sending until it is released (HTTP 409). */
+export class BrakeOnError extends HeraldError {
+  readonly status = 409;
+  readonly code = 'brake_on';
+  constructor(action: string, since: Date | null, by: string | null) {
+    super(
+      `cannot ${action}: the account's emergency brake is on` +
+        `${since ? ` since ${since.toISOString()}` : ''}${by ? ` (set by ${by})` : ''}; release it with POST /v1/account/brake {"on": false}`,
+    );
+  }
+}

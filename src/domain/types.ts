@@ -76,6 +76,10 @@ export interface Campaign {
   excludeSentOf: string[];
   /** The campaign this Draft was copied from: the last one it excludes. */
   copiedFrom: string | null;
+  /** The account brake holds it: it goes on when the brake is released (not when paused by hand). */
+  heldByBrake: boolean;
+  /** Deleted from the planned sends: its unsent deliveries are notSent(deleted); lists leave it out. */
+  deletedAt: Date | null;
   startedAt: Date | null;
   finishedAt: Date | null;
   error: string | null;
@@ -122,7 +126,7 @@ export function emptyCounts(): DeliveryCounts {
   return { planned: 0, pending: 0, sending: 0, sent: 0, notSent: 0, failed: 0 };
 }
 
-/** One step of a stop or cancel, as the report panel lists it. */
+/** One step of a stop, cancel or delete, as the report panel lists it. */
 export interface ReportStep {
   step: ReportStepName;
   at: string;
@@ -132,10 +136,10 @@ export interface ReportStep {
   counts?: Record<string, number>;
 }
 
-/** What a stop or cancel did, step by step, and the counts it left. */
+/** What a stop, cancel or delete did, step by step, and the counts it left. */
 export interface ControlReport {
   campaignId: string;
-  action: 'stop' | 'cancel';
+  action: 'stop' | 'cancel' | 'delete';
   requestedBy: string;
   requestedAt: string;
   completedAt: string;
@@ -144,4 +148,11 @@ export interface ControlReport {
   steps: ReportStep[];
   counts: DeliveryCounts;
   byChannel: Partial<Record<Channel, DeliveryCounts>>;
+}
+
+/** The account's emergency brake: on or off, since when, and who set it so. */
+export interface BrakeState {
+  on: boolean;
+  since: Date | null;
+  by: string | null;
 }

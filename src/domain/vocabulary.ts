@@ -69,8 +69,11 @@ export const REPORT_STEPS = [
 /** One report step. */
 export type ReportStepName = (typeof REPORT_STEPS)[number];
 
-/** What an operator can do to a campaign once it has left Draft. */
-export const CONTROL_ACTIONS = ['pause', 'resume', 'stop', 'cancel', 'unschedule'] as const;
+/**
+ * What can be done to a campaign once it has left Draft: an operator's actions, the account brake's hold and
+ * release, and deleting a planned campaign.
+ */
+export const CONTROL_ACTIONS = ['pause', 'resume', 'stop', 'cancel', 'unschedule', 'brake', 'release', 'delete'] as const;
 /** One control action. */
 export type ControlAction = (typeof CONTROL_ACTIONS)[number];
 
@@ -81,7 +84,23 @@ export const ALLOWED_FROM: Record<ControlAction, readonly CampaignStatus[]> = {
   stop: ['Sending', 'Paused', 'Finished'],
   cancel: ['Scheduled'],
   unschedule: ['Scheduled'],
+  // The brake holds what is sending; a Scheduled campaign is held when its time comes (see the workflow).
+  brake: ['Sending'],
+  // Only what the brake holds is released (the workflow checks it holds the campaign).
+  release: ['Paused', 'Scheduled'],
+  delete: ['Scheduled', 'Sending', 'Paused'],
 };
+
+/** Planned campaigns: waiting for their time, or with deliveries still to hand over. */
+export const PLANNED_STATUSES = ALLOWED_FROM.delete;
+
+/** Deliveries planned longer than this before the brake's release are not sent: notSent(brake_expired). */
+export const BRAKE_EXPIRY_MS = 7 * 24 * 60 * 60 * 1000;
+
+/** The ISO time before which deliveries planned are not sent when the brake is released at `releasedAt`. */
+export function brakeExpiry(releasedAt: Date | null): string {
+  return new Date((releasedAt ?? new Date()).getTime() - BRAKE_EXPIRY_MS).toISOString();
+}
 
 /** Statuses a campaign never leaves. */
 export const FINAL_STATUSES: readonly CampaignStatus[] = ['Stopped', 'Cancelled', 'Error'];

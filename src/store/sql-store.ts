@@ -4,6 +4,7 @@ import { CHANNELS, EVENT_PREFIX, type CampaignStatus, type Channel, type NotSent
 import {
   emptyCounts,
   type Audience,
+  type BrakeState,
   type AudienceDefinition,
   type Campaign,
   type Contact,
@@ -196,16 +197,16 @@ export class SqlStore implements Store {
     return rows[0] ? toCampaign(rows[0]) : null;
   }
 
-  async listCampaigns(accountId: string, opts: { status?: CampaignStatus; after?: string; limit: number }) {
-    const params: unknown[] = [accountId, opts.status ?? null, opts.limit];
+  async listCampaigns(accountId: string, opts: { status?: CampaignStatus; includeDeleted?: boolean; after?: string; limit: number }) {
+    const params: unknown[] = [accountId, opts.status ?? null, opts.limit, opts.includeDeleted === true];
     let cursorSql = '';
     if (opts.after) {
       const [at, id] = decodeCursor(opts.after);
       params.push(at, id);
-      cursorSql = 'AND (created_at, id) < ($4::timestamptz, $5)';
+      cursorSql = 'AND (created_at, id) < ($5::timestamptz, $6)';
     }
     const { rows } = await this.db.query(
-      `SELECT * FROM campaigns WHERE account_id = $1 AND ($2::text IS NULL OR status = $2) ${cursorSql}
+      `SELECT * FROM campaigns WHERE account_id = $1 AND ($2::text IS NULL OR status = $2) AND ($4 OR deleted_at IS NULL) ${cursorSql}
        ORDER BY created_at DESC, id DESC LIMIT $3`,
       params,
     );
@@ -242,16 +243,69 @@ export class SqlStore implements Store {
     return rows[0] ? toCampaign(rows[0]) : null;
   }
 
-  async recordStatus(id: string, status: CampaignStatus, at: Date, error?: string): Promise<void> {
+  async campaignIdsWhere(accountId: string, where: { statuses: readonly CampaignStatus[]; heldByBrake?: boolean }): Promise<string[]> {
+    const { rows } = await this.db.query<{ id: string }>(
+      `SELECT id FROM campaigns WHERE account_id = $1 AND status = ANY($2::text[]) AND deleted_at IS NULL
+         AND ($3::boolean IS NULL OR held_by_brake = $3) ORDER BY created_at, id`,
+      [accountId, where.statuses, where.heldByBrake ?? null],
+    );
+    return rows.map((r) => r.id);
+  }
+
+  async listPlanned(accountId: string, statuses: readonly CampaignStatus[]) {
+    const { rows } = await this.db.query(
+      `SELECT c.*, (SELECT min(planned_at) FROM deliveries d WHERE d.campaign_id = c.id AND d.state = 'pending') AS next_planned_at
+       FROM campaigns c WHERE c.account_id = $1 AND c.status = ANY($2::text[]) AND c.deleted_at IS NULL`,
+      [accountId, statuses],
+    );
+    return rows
+      .map((r) => ({ ...toCampaign(r), nextPlannedAt: (r.next_planned_at as Date | null) ?? (r.scheduled_at as Date | null) ?? null }))
+      .sort((a, b) => (a.nextPlannedAt?.getTime() ?? Infinity) - (b.nextPlannedAt?.getTime() ?? Infinity));
+  }
+
+  async recordStatus(id: string, status: CampaignStatus, at: Date, extra: { error?: string; deleted?: boolean } = {}): Promise<void> {
     await this.db.query(
-      `UPDATE campaigns SET status = $2, updated_at = now(),
+      `UPDATE campaigns SET status = $2, updated_at = now(), held_by_brake = false,
+         deleted_at = CASE WHEN $5 THEN coalesce(deleted_at, $3) ELSE deleted_at END,
          started_at = CASE WHEN $2 = 'Sending' THEN coalesce(started_at, $3) ELSE started_at END,
          finished_at = CASE WHEN $2 IN ('Finished', 'Stopped', 'Cancelled', 'Error') THEN $3 ELSE finished_at END,
          error = coalesce($4, error),
          scheduled_at = CASE WHEN $2 = 'Draft' THEN NULL ELSE scheduled_at END
        WHERE id = $1`,
-      [id, status, at, error ?? null],
+      [id, status, at, extra.error ?? null, extra.deleted === true],
     );
+  }
+
+  async getBrake(accountId: string): Promise<BrakeState> {
+    const { rows } = await this.db.query('SELECT brake_on, brake_since, brake_by FROM accounts WHERE id = $1', [accountId]);
+    return toBrake(one(rows));
+  }
+
+  async setBrake(accountId: string, on: boolean, by: string, at: Date): Promise<BrakeState> {
+    const { rows } = await this.db.query(
+      `UPDATE accounts SET brake_on = $2,
+         brake_since = CASE WHEN brake_on = $2 THEN brake_since ELSE $4 END,
+         brake_by = CASE WHEN brake_on = $2 THEN brake_by ELSE $3 END
+       WHERE id = $1 RETURNING brake_on, brake_since, brake_by`,
+      [accountId, on, by, at],
+    );
+    return toBrake(one(rows));
+  }
+
+  async holdForBrake(campaignId: string, status: CampaignStatus): Promise<BrakeState> {
+    return this.db.transaction(async (tx) => {
+      // The account row's lock orders this against setBrake: a release sees this hold, or this sees the release.
+      const { rows } = await tx.query(
+        `SELECT a.brake_on, a.brake_since, a.brake_by FROM accounts a JOIN campaigns c ON c.account_id = a.id
+         WHERE c.id = $1 FOR SHARE OF a`,
+        [campaignId],
+      );
+      const brake = toBrake(one(rows));
+      if (brake.on) {
+        await tx.query('UPDATE campaigns SET status = $2, held_by_brake = true, updated_at = now() WHERE id = $1', [campaignId, status]);
+      }
+      return brake;
+    });
   }
 
   async countDeliveries(campaignId: string): Promise<CampaignCounts> {
@@ -413,10 +467,11 @@ export class SqlStore implements Store {
     return rows[0]?.at ?? null;
   }
 
-  async markUnsent(campaign: Campaign, reason: NotSentReason, limit: number): Promise<ChannelTally> {
+  async markUnsent(campaign: Campaign, reason: NotSentReason, limit: number, plannedBefore?: Date): Promise<ChannelTally> {
     const { rows } = await this.db.query<{ channel: Channel; n: number }>(
       `WITH picked AS (
          SELECT id FROM deliveries WHERE campaign_id = $1 AND state IN ('pending', 'sending')
+           AND ($5::timestamptz IS NULL OR planned_at < $5)
          ORDER BY id LIMIT $3 FOR UPDATE),
        upd AS (
          UPDATE deliveries d SET state = 'notSent', reason = $2, batch_key = NULL, updated_at = now()
@@ -426,7 +481,7 @@ export class SqlStore implements Store {
          SELECT $4, ${prefixSql('upd.channel')} || '.notSent', $1, c.id, upd.channel, $2
          FROM upd JOIN contacts c ON c.pk = upd.contact_pk)
        SELECT channel, count(*)::int AS n FROM upd GROUP BY channel`,
-      [campaign.id, reason, limit, campaign.accountId],
+      [campaign.id, reason, limit, campaign.accountId, plannedBefore ?? null],
     );
     return Object.fromEntries(rows.map((r) => [r.channel, r.n]));
   }
@@ -642,6 +697,10 @@ function toProviderSettings(r: Row): StoredProviderSettings {
   };
 }
 
+function toBrake(r: Row): BrakeState {
+  return { on: r.brake_on === true, since: (r.brake_since as Date | null) ?? null, by: (r.brake_by as string | null) ?? null };
+}
+
 function toClaimed(r: Row): ClaimedDelivery {
   return { id: r.delivery_id as number, channel: r.channel as Channel, contact: toContact(r) };
 }
@@ -671,6 +730,8 @@ function toCampaign(r: Row): Campaign {
     excludeSentOf: (r.exclude_sent_of as string[] | null) ?? [],
     // A copy excludes its original last: the original is the copy's source.
     copiedFrom: (r.exclude_sent_of as string[] | null)?.at(-1) ?? null,
+    heldByBrake: r.held_by_brake === true,
+    deletedAt: (r.deleted_at as Date | null) ?? null,
     startedAt: (r.started_at as Date | null) ?? null,
     finishedAt: (r.finished_at as Date | null) ?? null,
     error: (r.error as string | null) ?? null,

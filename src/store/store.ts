@@ -1,6 +1,7 @@
 /** The store interface: everything Herald persists. The sending engine sees only this and the providers. */
 import type {
   Audience,
+  BrakeState,
   AudienceDefinition,
   Campaign,
   ChannelContent,
@@ -115,14 +116,32 @@ export interface Store {
   getCampaign(accountId: string, id: string): Promise<Campaign | null>;
   /** Reads a campaign without an account scope: for activities, which act on behalf of the workflow. */
   loadCampaign(id: string): Promise<Campaign | null>;
+  /** Newest first; deleted campaigns are left out unless `includeDeleted`. */
   listCampaigns(
     accountId: string,
-    opts: { status?: CampaignStatus; after?: string; limit: number },
+    opts: { status?: CampaignStatus; includeDeleted?: boolean; after?: string; limit: number },
   ): Promise<Page<Campaign>>;
+  /** The account's campaigns (not deleted) in one of `statuses`, and only those the brake holds when `heldByBrake`. */
+  campaignIdsWhere(accountId: string, where: { statuses: readonly CampaignStatus[]; heldByBrake?: boolean }): Promise<string[]>;
+  /** Planned campaigns (not deleted) in `statuses`, with the earliest planned time of a pending delivery, soonest first. */
+  listPlanned(accountId: string, statuses: readonly CampaignStatus[]): Promise<(Campaign & { nextPlannedAt: Date | null })[]>;
   /** Applies `patch` only while the campaign is in one of `from`; returns null when it was not. */
   updateCampaign(accountId: string, id: string, from: readonly CampaignStatus[], patch: CampaignPatch): Promise<Campaign | null>;
-  /** Mirrors a status the workflow reached, with the timestamps that go with it. */
-  recordStatus(id: string, status: CampaignStatus, at: Date, error?: string): Promise<void>;
+  /**
+   * Mirrors a status the workflow reached, with the timestamps that go with it; the brake no longer holds the
+   * campaign (only `holdForBrake` holds), and `deleted` marks it deleted.
+   */
+  recordStatus(id: string, status: CampaignStatus, at: Date, extra?: { error?: string; deleted?: boolean }): Promise<void>;
+
+  getBrake(accountId: string): Promise<BrakeState>;
+  /** Turns the account's brake on or off; a change records when and by whom, a repeat changes nothing. */
+  setBrake(accountId: string, on: boolean, by: string, at: Date): Promise<BrakeState>;
+  /**
+   * While the campaign's account brake is on, marks the campaign held by it in `status`; returns the brake as it
+   * was. Serialised with `setBrake` on the account row, so a release either sees the hold or the hold sees the
+   * release.
+   */
+  holdForBrake(campaignId: string, status: CampaignStatus): Promise<BrakeState>;
   countDeliveries(campaignId: string): Promise<CampaignCounts>;
   /** Counts for several campaigns in one query (campaigns without deliveries get zero counts). */
   countDeliveriesOf(campaignIds: string[]): Promise<Map<string, CampaignCounts>>;
@@ -151,10 +170,10 @@ export interface Store {
   /** The earliest planned time of a pending delivery, or null when none is pending. */
   nextPlannedAt(campaignId: string): Promise<Date | null>;
   /**
-   * Marks up to `limit` unsent deliveries (pending or sending) notSent(`reason`) with one event each; returns how
-   * many per channel (empty when none were left).
+   * Marks up to `limit` unsent deliveries (pending or sending; only those planned before `plannedBefore` if given)
+   * notSent(`reason`) with one event each; returns how many per channel (empty when none were left).
    */
-  markUnsent(campaign: Campaign, reason: NotSentReason, limit: number): Promise<ChannelTally>;
+  markUnsent(campaign: Campaign, reason: NotSentReason, limit: number, plannedBefore?: Date): Promise<ChannelTally>;
   /**
    * Sent deliveries of a channel with a provider message id, handed over since `since`, by id after `afterId`:
    * what a provider may still hold.

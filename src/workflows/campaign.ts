@@ -1,9 +1,10 @@
 /**
  * The campaign workflow: Herald's state machine for one campaign. It waits for the schedule, pages the audience
  * into deliveries, then sends them in batches per channel with a few batches in flight, paced by local time of
- * day, throttle windows and the end date. Pause, resume, stop, cancel and unschedule are updates; sends run in a
- * cancellation scope that pause and stop cancel, and a stop's compensation runs where nothing can cancel it.
- * The workflow holds counters and a cursor only; recipients live in the store.
+ * day, throttle windows and the end date. Pause, resume, stop, cancel, unschedule, delete and the account brake's
+ * hold and release are updates; sends run in a cancellation scope that pause, brake, stop and delete cancel, and
+ * a stop's compensation runs where nothing can cancel it. The workflow holds counters and a cursor only;
+ * recipients live in the store.
  */
 import {
   ActivityCancellationType,
@@ -35,9 +36,12 @@ import {
   CampaignStatusAttribute,
   DEFAULT_SEND_OPTIONS,
   REFUSED,
+  brakeUpdate,
   cancelUpdate,
+  deleteUpdate,
   pauseUpdate,
   progressQuery,
+  releaseUpdate,
   reportQuery,
   resumeUpdate,
   stopUpdate,
@@ -47,6 +51,7 @@ import {
   type CampaignRunState,
   type CampaignWorkflowInput,
   type ControlInput,
+  type StopInput,
 } from './definitions';
 
 const NON_RETRYABLE = ['CampaignNotFound', 'NoContent'];
@@ -70,7 +75,12 @@ interface Control {
   action: ControlAction;
   by: string;
   at: string;
+  /** A brake release: deliveries planned before this (ISO) are not sent. */
+  expireBefore?: string;
 }
+
+/** How a hold by the account brake ended: the brake was off, it was released, or another action came instead. */
+type Hold = 'free' | 'released' | 'interrupted';
 
 /** How a stretch of planning and sending ended. */
 type Interruption = 'control' | 'done';
@@ -107,21 +117,40 @@ export async function campaignWorkflow(input: CampaignWorkflowInput): Promise<Ca
   });
   const settled = () => FINAL_STATUSES.includes(state.status) || state.status === 'Draft';
 
-  /** Validator: refuses an action the current status does not allow (a stop already under way allows nothing else). */
-  const allow = (action: ControlAction) => (_input: ControlInput | undefined) => {
-    const busy = control?.action === 'stop' || control?.action === 'cancel' || control?.action === 'unschedule';
-    if (!canControl(action, state.status) || (busy && control?.action !== action)) {
-      throw ApplicationFailure.create({
-        message: `cannot ${action} a campaign that is ${state.status}${busy ? ` (a ${control!.action} is under way)` : ''}`,
-        type: REFUSED.transition,
-        nonRetryable: true,
-        details: [state.status],
-      });
+  /**
+   * Validator: refuses an action the current status does not allow. While one action is under way only the same
+   * one is accepted, except that an emergency (stop, delete) overrides a pause or brake hold in progress.
+   */
+  const allow = (action: ControlAction) => (_input?: unknown) => {
+    const pending = control?.action;
+    const overrides = (action === 'stop' || action === 'delete') && (pending === 'pause' || pending === 'brake');
+    let refusal: string | undefined;
+    if (!canControl(action, state.status)) refusal = `cannot ${action} a campaign that is ${state.status}`;
+    else if (pending && pending !== action && !overrides) {
+      refusal = `cannot ${action} a campaign that is ${state.status} (a ${pending} is under way)`;
+    } else if (action === 'release' && !state.heldByBrake) {
+      refusal = `cannot release a campaign the brake does not hold (it is ${state.status}${state.status === 'Paused' ? ' by hand: resume it' : ''})`;
+    }
+    if (refusal) {
+      throw ApplicationFailure.create({ message: refusal, type: REFUSED.transition, nonRetryable: true, details: [state.status] });
     }
   };
+  /** Validator of stop and delete: the campaign id typed again, and the status allows it. */
+  const confirmed = (action: 'stop' | 'delete') => (req: StopInput | undefined) => {
+    if (req?.confirmation !== campaignId) {
+      throw ApplicationFailure.create({
+        message: `confirmation must be the campaign id ${campaignId}`,
+        type: REFUSED.confirmation,
+        nonRetryable: true,
+      });
+    }
+    allow(action)(req);
+  };
   /** Records the request and interrupts whatever the workflow is waiting on or sending. */
-  const request = (action: ControlAction, by: string | undefined) => {
-    if (control?.action !== action) control = { action, by: by ?? 'temporal', at: new Date().toISOString() };
+  const request = (action: ControlAction, by: string | undefined, expireBefore?: string) => {
+    if (control?.action !== action) {
+      control = { action, by: by ?? 'temporal', at: new Date().toISOString(), ...(expireBefore ? { expireBefore } : {}) };
+    }
     // A stop that follows a pause still in progress reports the batches the pause found in flight.
     if (sendScope && !sendScope.consideredCancelled) {
       inFlightAtRequest = inFlight;
@@ -147,31 +176,36 @@ export async function campaignWorkflow(input: CampaignWorkflowInput): Promise<Ca
   onControl(resumeUpdate, 'resume', () => state.status !== 'Paused', progress);
   onControl(unscheduleUpdate, 'unschedule', () => state.status === 'Draft', progress);
   onControl(cancelUpdate, 'cancel', () => report !== null, () => report!);
+  onControl(brakeUpdate, 'brake', () => control?.action !== 'brake', progress);
   setHandler(
-    stopUpdate,
+    releaseUpdate,
     async (req) => {
-      request('stop', req.requestedBy);
-      await condition(() => report !== null);
-      return report!;
+      request('release', req.requestedBy, req.expireBefore);
+      await condition(() => state.status !== 'Paused' && state.status !== 'Scheduled');
+      return progress();
     },
-    {
-      validator: (req) => {
-        if (req?.confirmation !== campaignId) {
-          throw ApplicationFailure.create({
-            message: `confirmation must be the campaign id ${campaignId}`,
-            type: REFUSED.confirmation,
-            nonRetryable: true,
-          });
-        }
-        allow('stop')(req);
-      },
-    },
+    { validator: allow('release') },
   );
+  for (const [def, action] of [[stopUpdate, 'stop'], [deleteUpdate, 'delete']] as const) {
+    setHandler(
+      def,
+      async (req: StopInput) => {
+        request(action, req.requestedBy);
+        await condition(() => report !== null);
+        return report!;
+      },
+      { validator: confirmed(action) },
+    );
+  }
 
-  const enter = async (status: CampaignStatus, error?: string): Promise<void> => {
-    await store.recordStatus({ campaignId, status, ...(error ? { error } : {}) });
+  /** Shows a status the store already holds: in the workflow and its search attribute. */
+  const mirror = (status: CampaignStatus): void => {
     state.status = status;
     upsertSearchAttributes([{ key: CampaignStatusAttribute, value: status }]);
+  };
+  const enter = async (status: CampaignStatus, extra: { error?: string; deleted?: boolean } = {}): Promise<void> => {
+    await store.recordStatus({ campaignId, status, ...extra });
+    mirror(status);
   };
   const carryOn = (): Promise<never> =>
     continueAsNew<typeof campaignWorkflow>({ ...input, carried: { ...state, generation: state.generation + 1 } });
@@ -183,14 +217,38 @@ export async function campaignWorkflow(input: CampaignWorkflowInput): Promise<Ca
     return control !== undefined;
   };
 
-  /** The compensation of a stop or cancel; nothing cancels it once it has begun. */
-  const compensate = (action: 'stop' | 'cancel', reason: NotSentReason): Promise<CampaignResult> =>
+  /**
+   * While the account's brake is on, holds the campaign in `status` (Paused, or Scheduled past its time) until the
+   * brake is released or another action (stop, delete, cancel, unschedule) comes instead.
+   */
+  const holdWhileBraked = async (status: 'Paused' | 'Scheduled'): Promise<Hold> => {
+    const brake = await store.holdForBrake({ campaignId, status });
+    if (control?.action === 'brake') control = undefined;
+    if (control) return 'interrupted';
+    if (!brake.on) return 'free';
+    state.heldByBrake = true;
+    mirror(status);
+    await condition(() => control !== undefined);
+    const { action, expireBefore } = control!;
+    if (action !== 'release' && action !== 'resume') return 'interrupted';
+    control = undefined;
+    state.heldByBrake = false;
+    state.expireBefore = expireBefore;
+    return 'released';
+  };
+
+  /**
+   * The compensation of a stop, cancel or delete; nothing cancels it once it has begun. A campaign that never
+   * started ends Cancelled, one that did ends Stopped; a deleted one is also marked deleted.
+   */
+  const compensate = (action: 'stop' | 'cancel' | 'delete', reason: NotSentReason): Promise<CampaignResult> =>
     CancellationScope.nonCancellable(async () => {
       const from = state.status;
+      const started = from !== 'Scheduled';
       const steps: ReportStep[] = [];
       const step = (name: ReportStepName, result: string, counts?: Record<string, number>) =>
         steps.push({ step: name, at: new Date().toISOString(), result, ...(counts ? { counts } : {}) });
-      if (action === 'stop') {
+      if (started) {
         step(
           'in_flight_aborted',
           `${inFlightAtRequest} batch(es) in flight: ${aborted} aborted mid-batch, ${inFlightAtRequest - aborted} ` +
@@ -225,7 +283,7 @@ export async function campaignWorkflow(input: CampaignWorkflowInput): Promise<Ca
       const counts = await store.countDeliveries({ campaignId });
       const { planned, sent, notSent, failed, pending } = counts.total;
       step('final_counts', `planned ${planned} = sent ${sent} + notSent ${notSent} + failed ${failed} + pending ${pending}`);
-      const final: CampaignStatus = action === 'stop' ? 'Stopped' : 'Cancelled';
+      const final: CampaignStatus = started ? 'Stopped' : 'Cancelled';
       const done: ControlReport = {
         campaignId,
         action,
@@ -238,7 +296,7 @@ export async function campaignWorkflow(input: CampaignWorkflowInput): Promise<Ca
         byChannel: counts.byChannel,
       };
       await store.saveReport({ report: done });
-      await enter(final);
+      await enter(final, { deleted: action === 'delete' });
       report = done;
       state.phase = 'done';
       return { status: final, tally: tallyOf(counts.total, state.tally.batches) };
@@ -263,6 +321,11 @@ export async function campaignWorkflow(input: CampaignWorkflowInput): Promise<Ca
         try {
           const batchKey = `${workflowInfo().runId}/${++batchSeq}`;
           const r = await sender.sendBatch({ campaignId, channel, batchSize, batchKey });
+          if (r.braked) {
+            // The account's brake is on, whether or not its update has reached this workflow: hold the campaign.
+            if (!control) request('brake', 'account brake');
+            return;
+          }
           budget += batchSize - r.claimed;
           if (r.claimed === 0) exhausted.add(channel);
           if (state.window) state.window.used += r.claimed;
@@ -305,6 +368,11 @@ export async function campaignWorkflow(input: CampaignWorkflowInput): Promise<Ca
         continue;
       }
       if (state.phase !== 'sending') return 'done';
+      if (state.expireBefore) {
+        // Released by the brake: what was planned more than 7 days before the release is not sent.
+        await store.markUnsent({ campaignId, reason: 'brake_expired', plannedBefore: state.expireBefore });
+        state.expireBefore = undefined;
+      }
 
       const endAt = state.endAt ? Date.parse(state.endAt) : Number.POSITIVE_INFINITY;
       const throttle = state.throttle;
@@ -355,15 +423,22 @@ export async function campaignWorkflow(input: CampaignWorkflowInput): Promise<Ca
   };
 
   try {
+    let heldFromSchedule = false;
     if (state.phase === 'scheduled') {
       if (!input.carried) await enter('Scheduled');
-      if (!(await waitOrControl(Date.parse(input.scheduledAt ?? '') - Date.now()))) state.phase = 'planning';
+      // At its time the campaign starts, unless the account's brake is on: then it waits for the release.
+      if (!(await waitOrControl(Date.parse(input.scheduledAt ?? '') - Date.now()))) {
+        const hold = await holdWhileBraked('Scheduled');
+        if (hold !== 'interrupted') state.phase = 'planning';
+        heldFromSchedule = hold === 'released';
+      }
     }
     if (state.phase === 'planning' && !state.startedAt) {
       const pacing = await store.loadPacing({ campaignId });
       state.throttle = pacing.throttle;
       state.endAt = pacing.endAt;
-      state.startedAt = new Date().toISOString();
+      // Held past its time by the brake, it is planned at its scheduled time: the release's 7-day rule applies.
+      state.startedAt = heldFromSchedule ? input.scheduledAt! : new Date().toISOString();
       await enter('Sending');
     }
 
@@ -371,21 +446,25 @@ export async function campaignWorkflow(input: CampaignWorkflowInput): Promise<Ca
       if ((await run()) === 'done') break;
       const action = control!.action;
       if (action === 'stop') return await compensate('stop', 'stopped');
+      if (action === 'delete') return await compensate('delete', 'deleted');
       if (action === 'cancel') return await compensate('cancel', 'cancelled');
       if (action === 'unschedule') {
         await enter('Draft');
         return { status: 'Draft', tally: state.tally };
       }
-      control = undefined;
-      await enter('Paused');
-      await condition(() => control !== undefined);
-      if (control!.action === 'resume') {
+      if (action === 'brake') {
+        if ((await holdWhileBraked('Paused')) === 'interrupted') continue;
+      } else {
         control = undefined;
-        // Re-read the audience: contacts added meanwhile join; the unique delivery key keeps everyone else once.
-        state.phase = 'planning';
-        state.cursor = 0;
-        await enter('Sending');
+        await enter('Paused');
+        await condition(() => control !== undefined);
+        if (control!.action !== 'resume') continue;
+        control = undefined;
       }
+      // Re-read the audience: contacts added meanwhile join; the unique delivery key keeps everyone else once.
+      state.phase = 'planning';
+      state.cursor = 0;
+      await enter('Sending');
     }
 
     if (reopened) {
@@ -412,7 +491,7 @@ export async function campaignWorkflow(input: CampaignWorkflowInput): Promise<Ca
       const message = err.cause instanceof Error ? err.cause.message : err.message;
       // Batches cut short by the failure leave nothing claimed behind: their rows are pending again.
       await store.releaseOrphans({ campaignId });
-      await enter('Error', message);
+      await enter('Error', { error: message });
       return { status: 'Error', tally: state.tally, error: message };
     }
     throw err;

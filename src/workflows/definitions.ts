@@ -72,6 +72,10 @@ export interface CampaignRunState {
   throttle?: Throttle | null;
   endAt?: string | null;
   window?: ThrottleWindow;
+  /** The account brake holds the campaign (Paused, or Scheduled past its time) until it is released. */
+  heldByBrake?: boolean;
+  /** Set by a brake release: pending deliveries planned before this ISO time become notSent(brake_expired). */
+  expireBefore?: string;
 }
 
 /** Input of the campaign workflow. */
@@ -112,6 +116,11 @@ export interface StopInput extends ControlInput {
   confirmation: string;
 }
 
+/** Input of the brake's release: deliveries planned before `expireBefore` (ISO) are not sent. */
+export interface ReleaseInput extends ControlInput {
+  expireBefore: string;
+}
+
 /** Failure types an update's validator refuses with; the API maps them to 409 and 422. */
 export const REFUSED = { transition: 'InvalidTransition', confirmation: 'ConfirmationMismatch' } as const;
 
@@ -133,6 +142,23 @@ export const stopUpdate = defineUpdate<ControlReport, [StopInput]>('stop');
 export const cancelUpdate = defineUpdate<ControlReport, [ControlInput]>('cancel');
 /** Update: Scheduled -> Draft; the workflow ends and the campaign can be edited and scheduled again. */
 export const unscheduleUpdate = defineUpdate<CampaignProgress, [ControlInput]>('unschedule');
+/**
+ * Update: the account's emergency brake holds a Sending campaign: Sending -> Paused (held by the brake). Returns
+ * once in-flight batches have aborted. Sends also check the brake before every batch, so a campaign this update
+ * does not reach holds itself at its next batch.
+ */
+export const brakeUpdate = defineUpdate<CampaignProgress, [ControlInput]>('brake');
+/**
+ * Update: the brake is released: a campaign it holds goes on (Paused -> Sending, or a held Scheduled one starts),
+ * and its deliveries planned before `expireBefore` become notSent(brake_expired). Refused for campaigns the brake
+ * does not hold (paused by hand).
+ */
+export const releaseUpdate = defineUpdate<CampaignProgress, [ReleaseInput]>('release');
+/**
+ * Update: deletes a planned campaign (Scheduled, Sending or Paused): like a stop, and its unsent deliveries become
+ * notSent(deleted); the campaign leaves the lists. `confirmation` must be the campaign id. Returns the report.
+ */
+export const deleteUpdate = defineUpdate<ControlReport, [StopInput]>('delete');
 
 /**
  * Start arguments that reopen a Finished campaign whose workflow has closed, so a stop can still reach what

@@ -10,7 +10,7 @@ import { CHANNELS, eventType } from '../../src/domain/vocabulary';
 import type { SandboxProvider } from '../../src/providers/sandbox';
 import type { Store } from '../../src/store';
 import { REFUSED, campaignWorkflowId, progressQuery, stopUpdate } from '../../src/workflows/definitions';
-import { STORE_KINDS, api, campaignEnded, draftCampaign, eventually, newAccount, openTestStore, startHerald, type TestHerald } from '../helpers';
+import { STORE_KINDS, api, campaignEnded, draftCampaign, eventually, newAccount, notSentRecords, openTestStore, startHerald, type TestHerald } from '../helpers';
 
 /** Stop latencies (request to response) and messages seen after any stop or pause response, across this file. */
 const observed = { stopMs: [] as number[], afterResponse: 0 };
@@ -55,27 +55,6 @@ async function draft(
   }
   const { channels = CONTENT, ...rest } = extra;
   return draftCampaign(app, key, { type: 'filter', all: [{ attribute: 'group', op: 'eq', value: group }] }, { name: group, channels, ...rest });
-}
-
-/** Every delivery of a campaign that ended notSent, and every notSent event of it, as `channel/contact` keys. */
-async function notSentRecords(store: Store, accountId: string, campaignId: string) {
-  const deliveries: string[] = [];
-  for (let after: string | undefined; ; ) {
-    const page = await store.listDeliveries(campaignId, { state: 'notSent', limit: 1000, ...(after ? { after } : {}) });
-    deliveries.push(...page.items.map((d) => `${d.channel}/${d.contactId}`));
-    if (!page.next) break;
-    after = page.next;
-  }
-  const events: string[] = [];
-  for (let after: string | undefined; ; ) {
-    const page = await store.listEvents(accountId, { campaignId, limit: 1000, ...(after ? { after } : {}) });
-    for (const e of page.items) {
-      if (e.type === eventType(e.channel, 'notSent')) events.push(`${e.channel}/${e.contactId}`);
-    }
-    if (!page.next) break;
-    after = page.next;
-  }
-  return { deliveries: deliveries.sort(), events: events.sort() };
 }
 
 /**

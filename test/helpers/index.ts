@@ -11,6 +11,7 @@ import { SandboxProvider, type SandboxOptions } from '../../src/providers/sandbo
 import { openStore, type Store } from '../../src/store';
 import { createWorker } from '../../src/worker';
 import { DEFAULT_SEND_OPTIONS, type SendOptions } from '../../src/workflows/definitions';
+import { eventType } from '../../src/domain/vocabulary';
 
 /** Store engines every store test runs against. */
 export const STORE_KINDS = ['embedded', 'postgres'] as const;
@@ -186,6 +187,27 @@ export function contacts(n: number, prefix = 'c') {
     ...(i % 2 === 0 ? { phone: `+1415555${String(i).padStart(4, '0')}` } : {}),
     attributes: { first_name: `Name${i + 1}`, n: i + 1 },
   }));
+}
+
+/** Every delivery of a campaign that ended notSent, and every notSent event of it, as `channel/contact` keys. */
+export async function notSentRecords(store: Store, accountId: string, campaignId: string) {
+  const deliveries: string[] = [];
+  for (let after: string | undefined; ; ) {
+    const page = await store.listDeliveries(campaignId, { state: 'notSent', limit: 1000, ...(after ? { after } : {}) });
+    deliveries.push(...page.items.map((d) => `${d.channel}/${d.contactId}`));
+    if (!page.next) break;
+    after = page.next;
+  }
+  const events: string[] = [];
+  for (let after: string | undefined; ; ) {
+    const page = await store.listEvents(accountId, { campaignId, limit: 1000, ...(after ? { after } : {}) });
+    for (const e of page.items) {
+      if (e.type === eventType(e.channel, 'notSent')) events.push(`${e.channel}/${e.contactId}`);
+    }
+    if (!page.next) break;
+    after = page.next;
+  }
+  return { deliveries: deliveries.sort(), events: events.sort() };
 }
 
 /** Polls `fn` until it returns a defined value or `timeoutMs` passes. */

@@ -4,8 +4,10 @@ import type { RouteTable } from '../route';
 import {
   CancelBody,
   CreateCampaignBody,
+  DeletePlannedQuery,
   DeliveriesQuery,
   ListCampaignsQuery,
+  PlannedQuery,
   PreviewBody,
   ScheduleBody,
   StopBody,
@@ -111,6 +113,23 @@ export function campaignRoutes(routes: RouteTable, service: CampaignService): vo
     params: IdParams,
     query: DeliveriesQuery,
     handler: ({ params, query, principal }) => service.deliveries(principal, params.id, query),
+  });
+  routes.add({
+    method: 'get', path: '/v1/planned', tag: 'planned',
+    summary:
+      'Planned sends, soonest first: campaigns sending or paused (with planned counts and next planned time), and ' +
+      'unless scheduled=false ("show planned also") those scheduled for later',
+    query: PlannedQuery,
+    handler: ({ query, principal }) => service.planned(principal, query),
+  });
+  routes.add({
+    method: 'delete', path: '/v1/planned/:id', tag: 'planned',
+    summary:
+      'Delete a planned campaign (confirmation = its id): nothing more of it is sent, its unsent deliveries become ' +
+      'notSent deleted, and it leaves the lists; returns the report',
+    params: IdParams,
+    query: DeletePlannedQuery,
+    handler: ({ params, query, principal }) => service.delete(principal, params.id, query.confirmation),
   });
 }
 

@@ -2,7 +2,7 @@
 import { z } from 'zod';
 import { CAMPAIGN_STATUSES, CHANNELS, DELIVERY_STATES } from '../../domain/vocabulary';
 import { parseTemplate } from '../../templates';
-import { Limit, NumericCursor } from '../common/schemas';
+import { BooleanQuery, Limit, NumericCursor } from '../common/schemas';
 
 const template = (max: number) =>
   z
@@ -92,8 +92,20 @@ export const ScheduleBody = z
 
 /** Query of the campaign list. */
 export const ListCampaignsQuery = z
-  .object({ status: z.enum(CAMPAIGN_STATUSES).optional(), after: z.string().max(500).optional(), limit: Limit })
+  .object({
+    status: z.enum(CAMPAIGN_STATUSES).optional(),
+    /** Deleted planned campaigns are left out of lists unless asked for. */
+    includeDeleted: BooleanQuery.optional(),
+    after: z.string().max(500).optional(),
+    limit: Limit,
+  })
   .strict();
+
+/** Query of the planned sends: in-progress campaigns, and with `scheduled` (default true) future schedules too. */
+export const PlannedQuery = z.object({ scheduled: BooleanQuery.default(true) }).strict();
+
+/** Query of a planned campaign's deletion: the campaign id typed again. */
+export const DeletePlannedQuery = z.object({ confirmation: z.string().max(200) }).strict();
 
 /** Query of a campaign's deliveries. */
 export const DeliveriesQuery = z

@@ -11,9 +11,9 @@ import {
   type Client,
 } from '@temporalio/client';
 import { ApplicationFailure } from '@temporalio/common';
-import { ConfirmationError, InvalidInputError, InvalidTransitionError, NotFoundError } from '../../domain/errors';
-import type { Campaign, ControlReport } from '../../domain/types';
-import { canControl, type CampaignStatus, type ControlAction } from '../../domain/vocabulary';
+import { BrakeOnError, ConfirmationError, InvalidInputError, InvalidTransitionError, NotFoundError } from '../../domain/errors';
+import type { BrakeState, Campaign, ControlReport } from '../../domain/types';
+import { PLANNED_STATUSES, brakeExpiry, canControl, type CampaignStatus, type ControlAction } from '../../domain/vocabulary';
 import { compileContent } from '../../templates';
 import type { campaignWorkflow } from '../../workflows/campaign';
 import {
@@ -24,11 +24,14 @@ import {
   REFUSED,
   campaignWorkflowId,
   cancelUpdate,
+  deleteUpdate,
   pauseUpdate,
+  releaseUpdate,
   reopenForStop,
   resumeUpdate,
   stopUpdate,
   unscheduleUpdate,
+  type ReleaseInput,
 } from '../../workflows/definitions';
 import type { ApiSettings } from '../../config';
 import { audit } from '../common/audit';
@@ -41,14 +44,18 @@ export interface CampaignServiceDeps {
   settings: ApiSettings;
 }
 
-/** A campaign as the API returns it: stored fields, exact counts, and where to watch it in Temporal. */
+/** A campaign as the API returns it: stored fields, exact counts, the account's brake, its Temporal workflow. */
 export type CampaignView = Campaign & {
   counts: CampaignCounts['total'];
   byChannel: CampaignCounts['byChannel'];
   progress: number;
+  brake: BrakeState;
   workflowId: string;
   workflowUrl: string;
 };
+
+/** A planned send as the planned list shows it. */
+export type PlannedView = CampaignView & { nextPlannedAt: Date | null };
 
 /** Campaign operations, each scoped to the caller's account and written to the audit log. */
 export class CampaignService {
@@ -84,9 +91,19 @@ export class CampaignService {
     return this.progressUpdate(principal, id, 'pause');
   }
 
-  /** Paused -> Sending. */
-  resume(principal: Principal, id: string): Promise<CampaignView> {
-    return this.progressUpdate(principal, id, 'resume');
+  /**
+   * Paused -> Sending; refused while the account's brake is on. A campaign the brake still holds after its
+   * release (one the release did not reach) is released, with the release's 7-day rule.
+   */
+  async resume(principal: Principal, id: string): Promise<CampaignView> {
+    const campaign = await this.require(principal, id);
+    const brake = await this.requireBrakeOff(principal, campaign, 'resume');
+    if (!campaign.heldByBrake) return this.progressUpdate(principal, id, 'resume');
+    await this.allow(principal, campaign, 'release');
+    const handle = this.deps.temporal.workflow.getHandle(campaignWorkflowId(id));
+    const args: [ReleaseInput] = [{ requestedBy: principal.keyId, expireBefore: brakeExpiry(brake.since) }];
+    await this.carryOut(principal, campaign, 'release', () => handle.executeUpdate(releaseUpdate, { args }));
+    return this.get(principal, id);
   }
 
   /** Scheduled -> Draft. */
@@ -128,6 +145,32 @@ export class CampaignService {
     await this.allow(principal, campaign, 'cancel');
     const handle = this.deps.temporal.workflow.getHandle(campaignWorkflowId(id));
     return this.carryOut(principal, campaign, 'cancel', () => handle.executeUpdate(cancelUpdate, { args: [{ requestedBy: principal.keyId }] }));
+  }
+
+  /**
+   * Deletes a planned campaign (Scheduled, Sending or Paused; `confirmation` must be its id): in-flight sends
+   * abort, its unsent deliveries become notSent(deleted), and it leaves the lists. Returns the report.
+   */
+  async delete(principal: Principal, id: string, confirmation: string): Promise<ControlReport> {
+    const campaign = await this.require(principal, id);
+    if (confirmation !== id) {
+      await audit(this.deps.store, principal, 'campaign.delete', id, 'refused', { reason: 'confirmation mismatch' });
+      throw new ConfirmationError('confirmation: type the campaign id exactly to delete it');
+    }
+    await this.allow(principal, campaign, 'delete');
+    const handle = this.deps.temporal.workflow.getHandle(campaignWorkflowId(id));
+    return this.carryOut(principal, campaign, 'delete', () =>
+      handle.executeUpdate(deleteUpdate, { args: [{ confirmation, requestedBy: principal.keyId }] }),
+    );
+  }
+
+  /** Planned sends, soonest first: campaigns sending or paused, and with `scheduled` those waiting for their time. */
+  async planned(principal: Principal, query: { scheduled: boolean }): Promise<{ items: PlannedView[] }> {
+    const statuses = query.scheduled ? PLANNED_STATUSES : PLANNED_STATUSES.filter((s) => s !== 'Scheduled');
+    const planned = await this.deps.store.listPlanned(principal.accountId, statuses);
+    const counts = await this.deps.store.countDeliveriesOf(planned.map((c) => c.id));
+    const brake = await this.deps.store.getBrake(principal.accountId);
+    return { items: planned.map((c) => ({ ...this.toView(c, counts.get(c.id)!, brake), nextPlannedAt: c.nextPlannedAt })) };
   }
 
   /** A new Draft with the same content whose audience leaves out everyone the original was sent to. */
@@ -175,10 +218,11 @@ export class CampaignService {
     return this.view(await this.require(principal, id));
   }
 
-  async list(principal: Principal, query: { status?: CampaignStatus; after?: string; limit: number }) {
+  async list(principal: Principal, query: { status?: CampaignStatus; includeDeleted?: boolean; after?: string; limit: number }) {
     const page = await this.deps.store.listCampaigns(principal.accountId, query);
     const counts = await this.deps.store.countDeliveriesOf(page.items.map((c) => c.id));
-    return { items: page.items.map((c) => this.toView(c, counts.get(c.id)!)), next: page.next };
+    const brake = await this.deps.store.getBrake(principal.accountId);
+    return { items: page.items.map((c) => this.toView(c, counts.get(c.id)!, brake)), next: page.next };
   }
 
   async deliveries(principal: Principal, id: string, query: Parameters<Store['listDeliveries']>[1]) {
@@ -189,6 +233,8 @@ export class CampaignService {
   private async start(principal: Principal, id: string, status: CampaignStatus, at: Date | undefined): Promise<CampaignView> {
     const { store, temporal } = this.deps;
     const action = at ? 'schedule' : 'send';
+    // While the brake is on nothing starts now; a schedule is kept, and waits for the release if its time comes.
+    if (!at) await this.requireBrakeOff(principal, { id, status: 'Draft' }, action);
     // The conditional update is the guard: of two concurrent sends, one wins and the other gets 409.
     const campaign = await store.updateCampaign(principal.accountId, id, ['Draft'], { status, scheduledAt: at ?? null });
     if (!campaign) return this.refuse(principal, id, action);
@@ -237,6 +283,14 @@ export class CampaignService {
     return this.get(principal, id);
   }
 
+  /** Refuses (409, audited) an action while the account's brake is on; returns the brake (off). */
+  private async requireBrakeOff(principal: Principal, campaign: Pick<Campaign, 'id' | 'status'>, action: string): Promise<BrakeState> {
+    const brake = await this.deps.store.getBrake(principal.accountId);
+    if (!brake.on) return brake;
+    await audit(this.deps.store, principal, `campaign.${action}`, campaign.id, 'refused', { status: campaign.status, brake: 'on' });
+    throw new BrakeOnError(`${action} campaign ${campaign.id}`, brake.since, brake.by);
+  }
+
   /** Refuses (409, audited) an action the stored status does not allow; the workflow checks again in its validator. */
   private async allow(principal: Principal, campaign: Campaign, action: ControlAction): Promise<void> {
     if (canControl(action, campaign.status)) return;
@@ -280,10 +334,14 @@ export class CampaignService {
   }
 
   private async view(campaign: Campaign): Promise<CampaignView> {
-    return this.toView(campaign, await this.deps.store.countDeliveries(campaign.id));
+    const [counts, brake] = await Promise.all([
+      this.deps.store.countDeliveries(campaign.id),
+      this.deps.store.getBrake(campaign.accountId),
+    ]);
+    return this.toView(campaign, counts, brake);
   }
 
-  private toView(campaign: Campaign, counts: CampaignCounts): CampaignView {
+  private toView(campaign: Campaign, counts: CampaignCounts, brake: BrakeState): CampaignView {
     const { total } = counts;
     const done = total.sent + total.notSent + total.failed;
     const workflowId = campaignWorkflowId(campaign.id);
@@ -292,6 +350,7 @@ export class CampaignService {
       counts: total,
       byChannel: counts.byChannel,
       progress: total.planned === 0 ? 0 : done / total.planned,
+      brake,
       workflowId,
       workflowUrl: `${this.deps.settings.temporalUiUrl}/namespaces/${this.deps.settings.namespace}/workflows/${workflowId}`,
     };

@@ -1,0 +1,77 @@
+/**
+ * The account emergency brake. The switch is a persisted flag that every send batch checks before it claims
+ * anything; turning it on also holds every Sending campaign of the account through its workflow (so in-flight
+ * batches abort before the response), turning it off releases exactly the campaigns the brake holds. Both fan out
+ * over the store, which is current, not over Temporal's visibility, which may lag.
+ */
+import { WorkflowNotFoundError, WorkflowUpdateFailedError, type Client } from '@temporalio/client';
+import { ApplicationFailure } from '@temporalio/common';
+import type { BrakeState } from '../../domain/types';
+import { brakeExpiry } from '../../domain/vocabulary';
+import type { Principal, Store } from '../../store/store';
+import { REFUSED, brakeUpdate, campaignWorkflowId, releaseUpdate } from '../../workflows/definitions';
+import { audit } from '../common/audit';
+
+/** What a switch of the brake did. */
+export interface BrakeResult extends BrakeState {
+  /** Campaigns held (brake on) or released (brake off) through their workflows. */
+  campaigns: string[];
+  /** Campaigns that had already left the state the switch acts on (finished, stopped, paused by hand). */
+  skipped: string[];
+  /** Campaigns whose workflow did not answer: each holds itself at its next batch (on) or can be resumed (off). */
+  errors: { campaignId: string; error: string }[];
+  /** Request to response. */
+  ms: number;
+}
+
+/** The brake's use cases. */
+export class BrakeService {
+  constructor(private readonly deps: { store: Store; temporal: Client }) {}
+
+  state(principal: Principal): Promise<BrakeState> {
+    return this.deps.store.getBrake(principal.accountId);
+  }
+
+  /**
+   * Turns the brake on or off and fans out to the campaigns it acts on; answers once each of them has. Switching
+   * to the state the brake is already in fans out again, which reaches campaigns an earlier switch missed.
+   */
+  async set(principal: Principal, on: boolean): Promise<BrakeResult> {
+    const started = Date.now();
+    const { store, temporal } = this.deps;
+    const brake = await store.setBrake(principal.accountId, on, principal.keyId, new Date());
+    const ids = on
+      ? await store.campaignIdsWhere(principal.accountId, { statuses: ['Sending'] })
+      : await store.campaignIdsWhere(principal.accountId, { statuses: ['Paused', 'Scheduled'], heldByBrake: true });
+    const result: BrakeResult = { ...brake, campaigns: [], skipped: [], errors: [], ms: 0 };
+    const requestedBy = principal.keyId;
+    const expireBefore = brakeExpiry(brake.since);
+    await Promise.all(
+      ids.map(async (campaignId) => {
+        const handle = temporal.workflow.getHandle(campaignWorkflowId(campaignId));
+        try {
+          if (on) await handle.executeUpdate(brakeUpdate, { args: [{ requestedBy }] });
+          else await handle.executeUpdate(releaseUpdate, { args: [{ requestedBy, expireBefore }] });
+          result.campaigns.push(campaignId);
+        } catch (err) {
+          if (wasRefused(err)) result.skipped.push(campaignId);
+          else result.errors.push({ campaignId, error: (err as Error).message });
+        }
+      }),
+    );
+    result.ms = Date.now() - started;
+    await audit(store, principal, on ? 'account.brake.on' : 'account.brake.off', principal.accountId, result.errors.length ? 'error' : 'ok', {
+      campaigns: result.campaigns,
+      skipped: result.skipped,
+      errors: result.errors,
+      ms: result.ms,
+    });
+    return result;
+  }
+}
+
+/** The workflow refused the update (its status had moved on) or has closed: nothing for the brake to do there. */
+function wasRefused(err: unknown): boolean {
+  if (err instanceof WorkflowNotFoundError) return true;
+  return err instanceof WorkflowUpdateFailedError && err.cause instanceof ApplicationFailure && err.cause.type === REFUSED.transition;
+}
