@@ -6,9 +6,8 @@
 import { WorkflowUpdateFailedError } from '@temporalio/client';
 import { ApplicationFailure } from '@temporalio/common';
 import type { Express } from 'express';
-import { CHANNELS, eventType } from '../../src/domain/vocabulary';
+import { CHANNELS } from '../../src/domain/vocabulary';
 import type { SandboxProvider } from '../../src/providers/sandbox';
-import type { Store } from '../../src/store';
 import { REFUSED, campaignWorkflowId, progressQuery, stopUpdate } from '../../src/workflows/definitions';
 import { STORE_KINDS, api, campaignEnded, draftCampaign, eventually, newAccount, notSentRecords, openTestStore, startHerald, type TestHerald } from '../helpers';
 
