@@ -12,13 +12,22 @@ import type { Principal, Store } from '../../store/store';
 import { REFUSED, brakeUpdate, campaignWorkflowId, releaseUpdate } from '../../workflows/definitions';
 import { audit } from '../common/audit';
 
+/**
+ * How long the switch waits for a campaign's workflow (its worker may be down). The flag is set before the
+ * fan-out, so a campaign that does not answer in time still sends nothing: it holds at its next batch.
+ */
+const ANSWER_WITHIN_MS = 10_000;
+
 /** What a switch of the brake did. */
 export interface BrakeResult extends BrakeState {
   /** Campaigns held (brake on) or released (brake off) through their workflows. */
   campaigns: string[];
   /** Campaigns that had already left the state the switch acts on (finished, stopped, paused by hand). */
   skipped: string[];
-  /** Campaigns whose workflow did not answer: each holds itself at its next batch (on) or can be resumed (off). */
+  /**
+   * Campaigns whose workflow did not answer in time: each holds itself at its next batch (on), or is released
+   * by switching off again or resuming it (off).
+   */
   errors: { campaignId: string; error: string }[];
   /** Request to response. */
   ms: number;
@@ -50,8 +59,11 @@ export class BrakeService {
       ids.map(async (campaignId) => {
         const handle = temporal.workflow.getHandle(campaignWorkflowId(campaignId));
         try {
-          if (on) await handle.executeUpdate(brakeUpdate, { args: [{ requestedBy }] });
-          else await handle.executeUpdate(releaseUpdate, { args: [{ requestedBy, expireBefore }] });
+          await temporal.withDeadline(Date.now() + ANSWER_WITHIN_MS, () =>
+            on
+              ? handle.executeUpdate(brakeUpdate, { args: [{ requestedBy }] })
+              : handle.executeUpdate(releaseUpdate, { args: [{ requestedBy, expireBefore }] }),
+          );
           result.campaigns.push(campaignId);
         } catch (err) {
           if (wasRefused(err)) result.skipped.push(campaignId);
