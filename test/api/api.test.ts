@@ -29,18 +29,19 @@ afterAll(async () => {
 /** Everything account A has, to show a refused request changed nothing. */
 async function snapshotA() {
   const a = api(herald.app, keyA);
-  const [c, aud, cmp, audit, providers] = await Promise.all([
+  const [c, aud, cmp, audit, providers, brake] = await Promise.all([
     a.get('/v1/contacts?limit=1000'),
     a.get('/v1/audiences'),
     a.get('/v1/campaigns?limit=1000'),
     a.get('/v1/audit?limit=1000'),
     a.get('/v1/providers'),
+    a.get('/v1/account/brake'),
   ]);
-  return { contacts: c.body, audiences: aud.body, campaigns: cmp.body, audit: audit.body.items.length, providers: providers.body };
+  return { contacts: c.body, audiences: aud.body, campaigns: cmp.body, audit: audit.body.items.length, providers: providers.body, brake: brake.body };
 }
 
 describe('bad input gets 400 with the field and the reason, and changes nothing', () => {
-  const cases: [string, 'get' | 'post' | 'patch' | 'put', () => string, object | undefined, RegExp][] = [
+  const cases: [string, 'get' | 'post' | 'patch' | 'put' | 'delete', () => string, object | undefined, RegExp][] = [
     ['contacts: email not an email', 'post', () => '/v1/contacts', { contacts: [{ id: 'z', email: 'nope' }] }, /contacts\.0\.email/],
     ['contacts: phone not E.164', 'post', () => '/v1/contacts', { contacts: [{ id: 'z', phone: '555' }] }, /contacts\.0\.phone: must be an E\.164/],
     ['contacts: unknown time zone', 'post', () => '/v1/contacts', { contacts: [{ id: 'z', timezone: 'Mars/Base' }] }, /contacts\.0\.timezone/],
@@ -74,12 +75,17 @@ describe('bad input gets 400 with the field and the reason, and changes nothing'
     ['deliveries: bad state filter', 'get', () => `/v1/campaigns/${campaignId}/deliveries?state=lost`, undefined, /state:/],
     ['events: unknown type', 'get', () => '/v1/events?type=sms.delivered', undefined, /type:/],
     ['events: limit too large', 'get', () => '/v1/events?limit=5000', undefined, /limit:/],
+    ['brake: on not a boolean', 'post', () => '/v1/account/brake', { on: 'yes' }, /on:/],
+    ['brake: no body', 'post', () => '/v1/account/brake', {}, /on:/],
+    ['planned: scheduled not a boolean', 'get', () => '/v1/planned?scheduled=maybe', undefined, /scheduled: must be 'true' or 'false'/],
+    ['planned: delete without confirmation', 'delete', () => `/v1/planned/${campaignId}`, undefined, /confirmation:/],
+    ['campaigns: includeDeleted not a boolean', 'get', () => '/v1/campaigns?includeDeleted=1', undefined, /includeDeleted:/],
   ];
 
   test.each(cases)('%s', async (_name, method, path, body, message) => {
     const before = await snapshotA();
     const http = api(herald.app, keyA);
-    const res = await (method === 'get' ? http.get(path()) : http[method](path(), body));
+    const res = await (method === 'get' || method === 'delete' ? http[method](path()) : http[method](path(), body));
     expect(res.status).toBe(400);
     expect(res.body.error.code).toBe('invalid_request');
     expect(res.body.error.message).toMatch(message);
@@ -125,6 +131,8 @@ describe('accounts are isolated', () => {
       expect({ action, status: res.status }).toEqual({ action, status: 404 });
     }
     expect((await b.get(`/v1/campaigns/${campaignId}/report`)).status).toBe(404);
+    expect((await b.delete(`/v1/planned/${campaignId}?confirmation=${campaignId}`)).status).toBe(404);
+    expect((await b.get('/v1/planned')).body.items).toEqual([]);
     expect((await b.post('/v1/campaigns', { name: 'x', audienceId, channels: [{ channel: 'sms', body: 'b' }] })).status).toBe(400);
     expect((await b.post('/v1/audiences', { name: 'x', type: 'list', contactIds: ['a1'] })).status).toBe(400);
     for (const path of ['/v1/campaigns', '/v1/audiences', '/v1/contacts', '/v1/events', '/v1/audit']) {

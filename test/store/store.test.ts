@@ -266,4 +266,45 @@ describe.each(STORE_KINDS)('store (%s)', (kind) => {
     const planned = await store.listDeliveries(copy.id, { limit: 10 });
     expect(planned.items.map((d) => d.contactId)).toEqual(['w2', 'w3']);
   });
+  test('the brake records when and by whom it changed; a repeat changes nothing; it holds a campaign only while on', async () => {
+    const campaign = await campaignFor([contact('b1')]);
+    expect(await store.getBrake(accountId)).toEqual({ on: false, since: null, by: null });
+    expect(await store.holdForBrake(campaign.id, 'Paused')).toMatchObject({ on: false });
+    expect(await store.getCampaign(accountId, campaign.id)).toMatchObject({ status: 'Draft', heldByBrake: false });
+
+    const on = await store.setBrake(accountId, true, 'key_a', NOW);
+    expect(on).toEqual({ on: true, since: NOW, by: 'key_a' });
+    expect(await store.setBrake(accountId, true, 'key_b', new Date(NOW.getTime() + 1000))).toEqual(on);
+    expect(await store.holdForBrake(campaign.id, 'Paused')).toEqual(on);
+    expect(await store.getCampaign(accountId, campaign.id)).toMatchObject({ status: 'Paused', heldByBrake: true });
+    expect(await store.campaignIdsWhere(accountId, { statuses: ['Paused'], heldByBrake: true })).toEqual([campaign.id]);
+
+    // Any status the workflow records afterwards means the brake no longer holds it.
+    await store.recordStatus(campaign.id, 'Sending', NOW);
+    expect(await store.campaignIdsWhere(accountId, { statuses: ['Paused', 'Sending'], heldByBrake: true })).toEqual([]);
+    const off = await store.setBrake(accountId, false, 'key_b', new Date(NOW.getTime() + 2000));
+    expect(off).toEqual({ on: false, since: new Date(NOW.getTime() + 2000), by: 'key_b' });
+  });
+
+  test('marking unsent with a planned-before time leaves newer deliveries pending', async () => {
+    const campaign = await campaignFor([contact('e1'), contact('e2')]);
+    await store.planPage(campaign, 0, 1, new Date('2026-03-01T00:00:00Z'));
+    await store.planPage(campaign, (await store.planPage(campaign, 0, 1, NOW)).nextCursor!, 1, NOW);
+    expect(await store.markUnsent(campaign, 'brake_expired', 100, new Date('2026-03-03T00:00:00Z'))).toEqual({ email: 1 });
+    const rows = await store.listDeliveries(campaign.id, { limit: 10 });
+    expect(rows.items.map((d) => [d.contactId, d.state, d.reason])).toEqual([
+      ['e1', 'notSent', 'brake_expired'],
+      ['e2', 'pending', null],
+    ]);
+  });
+
+  test('deleted campaigns leave the campaign list unless asked for', async () => {
+    const kept = await campaignFor([contact('d1')]);
+    const gone = await campaignFor([contact('d2')]);
+    await store.recordStatus(gone.id, 'Cancelled', NOW, { deleted: true });
+    expect((await store.listCampaigns(accountId, { limit: 10 })).items.map((c) => c.id)).toEqual([kept.id]);
+    const all = await store.listCampaigns(accountId, { limit: 10, includeDeleted: true });
+    expect(all.items.map((c) => c.id).sort()).toEqual([kept.id, gone.id].sort());
+    expect(all.items.find((c) => c.id === gone.id)?.deletedAt).toEqual(NOW);
+  });
 });
