@@ -15,6 +15,8 @@ const ConfigSchema = z.object({
   TEMPORAL_NAMESPACE: z.string().default('default'),
   TEMPORAL_UI_URL: z.string().url().default('http://127.0.0.1:8233'),
   TASK_QUEUE: z.string().default(TASK_QUEUE),
+  /** The worker's log level: TRACE, DEBUG, INFO, WARN or ERROR. */
+  LOG_LEVEL: z.enum(['TRACE', 'DEBUG', 'INFO', 'WARN', 'ERROR']).default('INFO'),
   HOST: z.string().default('127.0.0.1'),
   PORT: z.coerce.number().int().min(0).max(65535).default(3000),
   BATCH_SIZE: int(DEFAULT_SEND_OPTIONS.batchSize),
@@ -27,6 +29,8 @@ const ConfigSchema = z.object({
   SANDBOX_FAILURE_RATE: z.coerce.number().min(0).max(1).default(0),
   /** When set, every channel is POSTed to this URL (the webhook provider) instead of the in-process sandbox. */
   WEBHOOK_URL: z.string().url().optional(),
+  /** Requests the webhook provider keeps in flight (and keep-alive connections it holds) per worker process. */
+  WEBHOOK_CONCURRENCY: int(50),
   /** A prebuilt workflow bundle (see `bundleWorkflowCode`); workers bundle from source without one. */
   WORKFLOW_BUNDLE: z.string().optional(),
   /**

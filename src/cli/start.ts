@@ -54,6 +54,7 @@ async function main(): Promise<void> {
       store,
       ...sending,
       config,
+      ...(config.WORKFLOW_BUNDLE ? { workflowBundle: { codePath: config.WORKFLOW_BUNDLE } } : {}),
     });
 
     const app = createApp({

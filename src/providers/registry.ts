@@ -48,8 +48,10 @@ export function createProviderRegistry(fallback: Provider = new SandboxProvider(
 }
 
 /** The default provider from configuration: every channel to WEBHOOK_URL when set, else to the sandbox. */
-export function defaultProvider(config: Pick<Config, 'SANDBOX_LATENCY_MS' | 'SANDBOX_FAILURE_RATE' | 'WEBHOOK_URL'>): Provider {
-  if (config.WEBHOOK_URL) return new WebhookProvider({ url: config.WEBHOOK_URL });
+export function defaultProvider(
+  config: Pick<Config, 'SANDBOX_LATENCY_MS' | 'SANDBOX_FAILURE_RATE' | 'WEBHOOK_URL' | 'WEBHOOK_CONCURRENCY'>,
+): Provider {
+  if (config.WEBHOOK_URL) return new WebhookProvider({ url: config.WEBHOOK_URL, concurrency: config.WEBHOOK_CONCURRENCY });
   const sandbox: SandboxOptions = { latencyMs: config.SANDBOX_LATENCY_MS, failureRate: config.SANDBOX_FAILURE_RATE };
   return new SandboxProvider(sandbox);
 }

@@ -1,0 +1,144 @@
+/**
+ * Herald as the benchmark runs it: real processes (API and worker in one on the embedded store, as `npm start`
+ * runs them; or the API and any number of workers on PostgreSQL), driven through its REST API like a user.
+ */
+import { randomBytes } from 'node:crypto';
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import pg from 'pg';
+import { freePort } from '../src/cli/temporal';
+import { openStore } from '../src/store';
+import { startTs, type Child } from './processes';
+
+const ROOT = path.resolve(__dirname, '..');
+
+/** What every Herald instance is started with. */
+export interface HeraldEnv {
+  temporalAddress: string;
+  sinkUrl: string;
+  concurrency: number;
+  workflowBundle: string;
+}
+
+/** A running Herald: its API, its key, its worker processes. */
+export interface Herald {
+  name: string;
+  api: HeraldApi;
+  workerPids: number[];
+  stop(): Promise<void>;
+}
+
+/** Herald on the embedded store: one process with the API and the worker, on its own data folder. */
+export async function startEmbedded(env: HeraldEnv, name = 'embedded'): Promise<Herald> {
+  const dataDir = mkdtempSync(path.join(os.tmpdir(), 'herald-bench-'));
+  const port = await freePort();
+  const { child } = await startTs(path.join(ROOT, 'src/cli/start.ts'), { ...common(env, name), HERALD_DATA_DIR: dataDir, PORT: String(port) }, (l) =>
+    l.startsWith('Herald is running'),
+  );
+  const key = readFileSync(path.join(dataDir, 'dev-api-key'), 'utf8').trim();
+  return {
+    name,
+    api: new HeraldApi(`http://127.0.0.1:${port}`, key),
+    workerPids: [child.pid],
+    async stop() {
+      await child.stop();
+      rmSync(dataDir, { recursive: true, force: true });
+    },
+  };
+}
+
+/** Herald on a new PostgreSQL database (dropped at stop): the API process and `workers` worker processes. */
+export async function startPostgres(env: HeraldEnv, adminUrl: string, workers = 1, name = 'postgres'): Promise<Herald> {
+  const database = `herald_bench_${randomBytes(4).toString('hex')}`;
+  const admin = new pg.Client({ connectionString: adminUrl });
+  await admin.connect();
+  await admin.query(`CREATE DATABASE ${database}`);
+  await admin.end();
+  const url = new URL(adminUrl);
+  url.pathname = `/${database}`;
+  const databaseUrl = url.toString();
+  const store = await openStore({ databaseUrl });
+  const { apiKey } = await store.createAccount('bench');
+  await store.close();
+
+  const port = await freePort();
+  const shared = { ...common(env, name), DATABASE_URL: databaseUrl, SECRETS_KEY: randomBytes(32).toString('base64') };
+  const children: Child[] = [];
+  const stop = async () => {
+    await Promise.all(children.map((c) => c.stop()));
+    const drop = new pg.Client({ connectionString: adminUrl });
+    await drop.connect();
+    await drop.query(`DROP DATABASE IF EXISTS ${database} WITH (FORCE)`);
+    await drop.end();
+  };
+  try {
+    children.push((await startTs(path.join(ROOT, 'src/api/server.ts'), { ...shared, PORT: String(port) }, (l) => l.startsWith('herald api on'))).child);
+    for (let i = 0; i < workers; i++) {
+      children.push((await startTs(path.join(ROOT, 'src/worker.ts'), shared, (l) => l.startsWith('herald worker on'))).child);
+    }
+  } catch (err) {
+    await stop();
+    throw err;
+  }
+  return { name, api: new HeraldApi(`http://127.0.0.1:${port}`, apiKey), workerPids: children.slice(1).map((c) => c.pid), stop };
+}
+
+function common(env: HeraldEnv, name: string): Record<string, string> {
+  return {
+    TEMPORAL_ADDRESS: env.temporalAddress,
+    TASK_QUEUE: `bench-herald-${name}`,
+    WEBHOOK_URL: env.sinkUrl,
+    WEBHOOK_CONCURRENCY: String(env.concurrency),
+    WORKFLOW_BUNDLE: env.workflowBundle,
+    LOG_LEVEL: 'WARN',
+  };
+}
+
+/** Herald's REST API, as a user calls it. */
+export class HeraldApi {
+  constructor(
+    readonly base: string,
+    private readonly key: string,
+  ) {}
+
+  /** Calls the API; throws with the API's message unless the status is 2xx. */
+  async call<T = Record<string, unknown>>(method: string, route: string, body?: unknown): Promise<T> {
+    const res = await fetch(`${this.base}${route}`, {
+      method,
+      headers: { authorization: `Bearer ${this.key}`, 'content-type': 'application/json' },
+      ...(body === undefined ? {} : { body: JSON.stringify(body) }),
+    });
+    const json = (await res.json()) as T & { error?: { message: string } };
+    if (!res.ok) throw new Error(`${method} ${route}: ${res.status} ${json.error?.message ?? ''}`);
+    return json;
+  }
+
+  /** Imports contacts `<set>0..<set>n-1` with an email, tagged `set`; returns an audience of exactly them. */
+  async audience(set: string, n: number): Promise<string> {
+    for (let from = 0; from < n; from += 10_000) {
+      const contacts = Array.from({ length: Math.min(10_000, n - from) }, (_, k) => ({
+        id: `${set}${from + k}`,
+        email: `${set}${from + k}@example.com`,
+        attributes: { set, first_name: `Bench${from + k}` },
+      }));
+      await this.call('POST', '/v1/contacts', { contacts });
+    }
+    const audience = await this.call<{ id: string }>('POST', '/v1/audiences', {
+      name: set,
+      type: 'filter',
+      all: [{ attribute: 'set', op: 'eq', value: set }],
+    });
+    return audience.id;
+  }
+
+  /** A Draft email campaign for `audienceId`; returns its id. */
+  async campaign(audienceId: string, name: string): Promise<string> {
+    const campaign = await this.call<{ id: string }>('POST', '/v1/campaigns', {
+      name,
+      audienceId,
+      channels: [{ channel: 'email', subject: 'Hi {{ contact.first_name }}', body: 'Hello {{ contact.first_name }}, this is the benchmark.' }],
+    });
+    return campaign.id;
+  }
+}

@@ -1,0 +1,70 @@
+/** Child processes of the benchmark: started with tsx, awaited until they say they are ready, sampled for memory. */
+import { spawn, type ChildProcess } from 'node:child_process';
+import { readFileSync } from 'node:fs';
+import { createInterface } from 'node:readline';
+
+/** A child process the benchmark started. */
+export interface Child {
+  pid: number;
+  stop(): Promise<void>;
+}
+
+/**
+ * Runs `file` (TypeScript) in its own Node process with `env` added, and resolves once a line of its stdout
+ * satisfies `ready` (with that line). Its stderr goes to ours; an exit before it is ready rejects.
+ */
+export function startTs(file: string, env: Record<string, string>, ready: (line: string) => boolean): Promise<{ child: Child; line: string }> {
+  // BENCH_PROFILE=<dir>: every child writes a CPU profile there when it exits (open it in Chrome DevTools).
+  const profile = process.env.BENCH_PROFILE ? ['--cpu-prof', `--cpu-prof-dir=${process.env.BENCH_PROFILE}`] : [];
+  const proc = spawn(process.execPath, [...profile, '--import', 'tsx', file], {
+    env: { ...process.env, ...env },
+    stdio: ['ignore', 'pipe', 'inherit'],
+  });
+  return new Promise((resolve, reject) => {
+    let done = false;
+    createInterface({ input: proc.stdout! }).on('line', (line) => {
+      if (!done && ready(line)) {
+        done = true;
+        resolve({ child: { pid: proc.pid!, stop: () => stopProcess(proc) }, line });
+      }
+    });
+    proc.once('exit', (code) => {
+      if (!done) reject(new Error(`${file} exited with code ${code} before it was ready`));
+    });
+  });
+}
+
+function stopProcess(proc: ChildProcess): Promise<void> {
+  if (proc.exitCode !== null || proc.signalCode !== null) return Promise.resolve();
+  return new Promise((resolve) => {
+    const timer = setTimeout(() => proc.kill('SIGKILL'), 15_000);
+    proc.once('exit', () => {
+      clearTimeout(timer);
+      resolve();
+    });
+    proc.kill('SIGTERM');
+  });
+}
+
+/** Resident memory of a process in bytes, from /proc (0 when it cannot be read). */
+export function rssOf(pid: number): number {
+  try {
+    const match = /VmRSS:\s+(\d+) kB/.exec(readFileSync(`/proc/${pid}/status`, 'utf8'));
+    return match ? Number(match[1]) * 1024 : 0;
+  } catch {
+    return 0;
+  }
+}
+
+/** Samples the resident memory of some processes every 100 ms; `stop` returns each one's peak in bytes. */
+export function sampleRss(pids: number[]): { stop(): number[] } {
+  const peaks = pids.map(rssOf);
+  const timer = setInterval(() => pids.forEach((pid, i) => (peaks[i] = Math.max(peaks[i]!, rssOf(pid)))), 100);
+  return {
+    stop() {
+      clearInterval(timer);
+      pids.forEach((pid, i) => (peaks[i] = Math.max(peaks[i]!, rssOf(pid))));
+      return peaks;
+    },
+  };
+}
