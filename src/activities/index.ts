@@ -52,9 +52,14 @@ export function createActivities({ store, providers, send, clock = () => new Dat
       return { throttle: campaign.throttle, endAt: campaign.endAt?.toISOString() ?? null };
     },
 
-    /** Plans one page of the audience: a pending delivery per reachable contact and channel (idempotent). */
+    /**
+     * Plans one page of the audience: a pending delivery per reachable contact and channel (idempotent). After the
+     * last page the planner's statistics are refreshed, so sending starts with fast plans.
+     */
     async planAudiencePage(input: { campaignId: string; cursor: number; pageSize: number; startAt: string }): Promise<PlanPageResult> {
-      return store.planPage(await load(input.campaignId), input.cursor, input.pageSize, new Date(input.startAt));
+      const page = await store.planPage(await load(input.campaignId), input.cursor, input.pageSize, new Date(input.startAt));
+      if (page.nextCursor === null) await store.analyzeDeliveries();
+      return page;
     },
 
     /**

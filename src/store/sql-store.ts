@@ -388,6 +388,10 @@ export class SqlStore implements Store {
     };
   }
 
+  async analyzeDeliveries(): Promise<void> {
+    await this.db.query('ANALYZE deliveries');
+  }
+
   async claimBatch(
     campaignId: string,
     channel: Channel,
@@ -407,7 +411,7 @@ export class SqlStore implements Store {
     const { rows } = await this.db.query(
       `WITH picked AS (
          SELECT id FROM deliveries WHERE campaign_id = $1 AND channel = $2 AND state = 'pending' AND planned_at <= $5
-         ORDER BY id LIMIT $4 FOR UPDATE SKIP LOCKED),
+         ORDER BY planned_at, id LIMIT $4 FOR UPDATE SKIP LOCKED),
        upd AS (
          UPDATE deliveries d SET state = 'sending', batch_key = $3, updated_at = now()
          FROM picked WHERE d.id = picked.id RETURNING d.id, d.channel, d.contact_pk)
@@ -427,7 +431,7 @@ export class SqlStore implements Store {
        upd AS (
          UPDATE deliveries d SET state = r.state, reason = r.reason, error = r.error,
                 provider_message_id = coalesce(r.provider_message_id, d.provider_message_id), updated_at = now()
-         FROM r WHERE d.id = r.id AND d.campaign_id = $1
+         FROM r WHERE d.id = r.id
            AND (d.state IN ('pending', 'sending') OR (d.state = 'sent' AND r.reason = 'provider_cancelled'))
          RETURNING d.channel, d.contact_pk, d.state, d.reason, d.error, r.suppress),
        sup AS (

@@ -152,6 +152,11 @@ export interface Store {
    */
   planPage(campaign: Campaign, cursor: number, limit: number, startAt: Date): Promise<PlanPageResult>;
   /**
+   * Refreshes the query planner's statistics of the deliveries table. Planning writes many rows at once; without
+   * fresh statistics (PGlite never gathers them by itself) claims and result writes pick slow plans.
+   */
+  analyzeDeliveries(): Promise<void>;
+  /**
    * Claims up to `limit` pending deliveries due by `now` under `batchKey`. With `resume`, first takes back what an
    * earlier attempt under the same key claimed and did not finish (and claims nothing new if there is any).
    */
