@@ -79,6 +79,8 @@ interface ControlSample {
   afterResponse: number;
   waitedMs: number;
   sentBefore: number;
+  /** A stop's report steps: ms from the request to each step's end. */
+  steps?: Record<string, number>;
 }
 
 const cleanup: (() => Promise<unknown>)[] = [];
@@ -298,19 +300,23 @@ async function controlTrials(herald: Herald, audience: string, action: 'stop' | 
     await sleep(waitedMs);
     const sentBefore = (await sinkStats(id)).campaign!.count;
     const requested = Date.now();
-    if (action === 'stop') await herald.api.call('POST', `/v1/campaigns/${id}/stop`, { confirmation: id });
-    else if (action === 'pause') await herald.api.call('POST', `/v1/campaigns/${id}/pause`);
+    let steps: Record<string, number> | undefined;
+    if (action === 'stop') {
+      const report = await herald.api.call<{ steps: { step: string; at: string }[] }>('POST', `/v1/campaigns/${id}/stop`, { confirmation: id });
+      steps = Object.fromEntries(report.steps.map((s) => [s.step, Date.parse(s.at) - requested]));
+    } else if (action === 'pause') await herald.api.call('POST', `/v1/campaigns/${id}/pause`);
     else await herald.api.call('POST', '/v1/account/brake', { on: true });
     const answered = Date.now();
     await sleep(500);
     const afterResponse = (await sinkStats(id, answered)).campaign!.after;
-    samples.push({ ms: answered - requested, afterResponse, waitedMs, sentBefore });
+    samples.push({ ms: answered - requested, afterResponse, waitedMs, sentBefore, ...(steps ? { steps } : {}) });
     // Clean up outside the measurement: nothing of this campaign should go on.
     if (action !== 'stop') await herald.api.call('POST', `/v1/campaigns/${id}/stop`, { confirmation: id }).catch(() => undefined);
     if (action === 'brake') await herald.api.call('POST', '/v1/account/brake', { on: false });
   }
   const ms = samples.map((s) => s.ms);
   console.log(`  ${action}: ${ms.join(', ')} ms; after the response: ${samples.reduce((a, s) => a + s.afterResponse, 0)}`);
+  if (action === 'stop') for (const s of samples) console.log(`    steps (ms after the request): ${JSON.stringify(s.steps)}`);
   return samples;
 }
 

@@ -49,10 +49,10 @@ export function createWorker({ connection, store, providers, config, workflowBun
       },
     }),
     maxConcurrentActivityTaskExecutions: config.WORKER_MAX_ACTIVITIES,
-    // Send activities heartbeat every 50 ms and the worker passes a heartbeat on at least every 100 ms, so a pause
-    // or stop (delivered in a heartbeat's response) reaches a sending activity within about a tenth of a second.
-    maxHeartbeatThrottleInterval: '100ms',
-    defaultHeartbeatThrottleInterval: '100ms',
+    // Send activities heartbeat every 20 ms and the worker passes a heartbeat on at least every 50 ms, so a pause
+    // or stop (delivered in a heartbeat's response) reaches a sending activity within about 50 ms.
+    maxHeartbeatThrottleInterval: '50ms',
+    defaultHeartbeatThrottleInterval: '50ms',
   });
 }
 

@@ -53,7 +53,7 @@ export async function cancelAtProviders(args: {
       result.cancelled += cancelled.length;
       result.tooLate += outcomes.filter((o) => o.status === 'tooLate').length;
       result.errors += outcomes.filter((o) => o.status === 'error').length;
-      ctx.heartbeat();
+      if (!ctx.info.isLocal) ctx.heartbeat();
     }
   }
   return result;

@@ -17,7 +17,11 @@ export interface SendSettings {
   unsubscribeUrl?: (target: UnsubscribeTarget) => string;
 }
 
-/** Sends claimed deliveries; throws a retryable error if the provider asked to retry some, after recording the rest. */
+/**
+ * Sends claimed deliveries; throws a retryable error if the provider asked to retry some, after recording the rest.
+ * Chunks are pipelined: a chunk's outcomes are written while the next chunk is at the provider (one write in
+ * flight at most, and every write has landed before this returns or throws).
+ */
 export async function sendClaimed(args: {
   ctx: Context;
   store: Store;
@@ -35,48 +39,56 @@ export async function sendClaimed(args: {
   let sent = 0;
   let failed = 0;
   let retry: { error: string; afterMs?: number } | undefined;
+  let writing: Promise<void> | undefined;
 
-  for (let i = 0; i < claimed.length; i += settings.chunkSize) {
-    ctx.cancellationSignal.throwIfAborted();
-    const chunk = claimed.slice(i, i + settings.chunkSize);
-    const results: DeliveryResult[] = [];
-    const messages: OutboundMessage[] = [];
-    for (const d of chunk) {
-      // The contact may have been re-imported without this channel's address since planning.
-      const to = addressOf(d);
-      if (!to) {
-        results.push({ id: d.id, state: 'failed', error: `contact has no ${channel} address` });
-        continue;
+  try {
+    for (let i = 0; i < claimed.length; i += settings.chunkSize) {
+      ctx.cancellationSignal.throwIfAborted();
+      const chunk = claimed.slice(i, i + settings.chunkSize);
+      const results: DeliveryResult[] = [];
+      const messages: OutboundMessage[] = [];
+      for (const d of chunk) {
+        // The contact may have been re-imported without this channel's address since planning.
+        const to = addressOf(d);
+        if (!to) {
+          results.push({ id: d.id, state: 'failed', error: `contact has no ${channel} address` });
+          continue;
+        }
+        try {
+          const unsubscribeUrl =
+            channel === 'email' ? settings.unsubscribeUrl?.({ accountId: campaign.accountId, contactId: d.contact.id, channel }) : undefined;
+          messages.push({
+            deliveryId: d.id,
+            campaignId: campaign.id,
+            contactId: d.contact.id,
+            channel,
+            to,
+            ...compiled.render(d.contact),
+            ...(unsubscribeUrl ? { unsubscribeUrl } : {}),
+          });
+        } catch (err) {
+          results.push({ id: d.id, state: 'failed', error: `template: ${(err as Error).message}` });
+        }
       }
-      try {
-        const unsubscribeUrl =
-          channel === 'email' ? settings.unsubscribeUrl?.({ accountId: campaign.accountId, contactId: d.contact.id, channel }) : undefined;
-        messages.push({
-          deliveryId: d.id,
-          campaignId: campaign.id,
-          contactId: d.contact.id,
-          channel,
-          to,
-          ...compiled.render(d.contact),
-          ...(unsubscribeUrl ? { unsubscribeUrl } : {}),
-        });
-      } catch (err) {
-        results.push({ id: d.id, state: 'failed', error: `template: ${(err as Error).message}` });
+      const outcomes = messages.length > 0 ? await sendChunk(provider, messages, ctx.cancellationSignal) : [];
+      outcomes.forEach((outcome, k) => {
+        const id = messages[k]!.deliveryId;
+        if (outcome.status === 'accepted') results.push({ id, state: 'sent', providerMessageId: outcome.providerMessageId });
+        else if (outcome.status === 'permanent') results.push({ id, state: 'failed', error: outcome.error, suppress: outcome.suppress === true });
+        else if (lastAttempt && !ctx.cancellationSignal.aborted) results.push({ id, state: 'failed', error: outcome.error });
+        else retry = { error: outcome.error, afterMs: Math.max(retry?.afterMs ?? 0, outcome.retryAfterMs ?? 0) };
+      });
+      if (writing) await writing;
+      writing = store.recordResults(campaign, results);
+      // Awaited before the next write and at the end; until then a failure must not count as unhandled.
+      writing.catch(() => undefined);
+      for (const r of results) {
+        if (r.state === 'sent') sent++;
+        else failed++;
       }
     }
-    const outcomes = messages.length > 0 ? await sendChunk(provider, messages, ctx.cancellationSignal) : [];
-    outcomes.forEach((outcome, k) => {
-      const id = messages[k]!.deliveryId;
-      if (outcome.status === 'accepted') results.push({ id, state: 'sent', providerMessageId: outcome.providerMessageId });
-      else if (outcome.status === 'permanent') results.push({ id, state: 'failed', error: outcome.error, suppress: outcome.suppress === true });
-      else if (lastAttempt && !ctx.cancellationSignal.aborted) results.push({ id, state: 'failed', error: outcome.error });
-      else retry = { error: outcome.error, afterMs: Math.max(retry?.afterMs ?? 0, outcome.retryAfterMs ?? 0) };
-    });
-    await store.recordResults(campaign, results);
-    for (const r of results) {
-      if (r.state === 'sent') sent++;
-      else failed++;
-    }
+  } finally {
+    if (writing) await writing;
   }
   // A cancelled batch reports the cancellation, not the retry its unstarted messages asked for.
   ctx.cancellationSignal.throwIfAborted();

@@ -472,14 +472,15 @@ export class SqlStore implements Store {
   }
 
   async markUnsent(campaign: Campaign, reason: NotSentReason, limit: number, plannedBefore?: Date): Promise<ChannelTally> {
+    // No batch of the campaign runs now (the workflow marks only then), so no row lock or order is needed to pick.
     const { rows } = await this.db.query<{ channel: Channel; n: number }>(
-      `WITH picked AS (
-         SELECT id FROM deliveries WHERE campaign_id = $1 AND state IN ('pending', 'sending')
-           AND ($5::timestamptz IS NULL OR planned_at < $5)
-         ORDER BY id LIMIT $3 FOR UPDATE),
-       upd AS (
+      `WITH upd AS (
          UPDATE deliveries d SET state = 'notSent', reason = $2, batch_key = NULL, updated_at = now()
-         FROM picked WHERE d.id = picked.id RETURNING d.channel, d.contact_pk),
+         WHERE d.id IN (
+             SELECT id FROM deliveries WHERE campaign_id = $1 AND state IN ('pending', 'sending')
+               AND ($5::timestamptz IS NULL OR planned_at < $5) LIMIT $3)
+           AND d.state IN ('pending', 'sending')
+         RETURNING d.channel, d.contact_pk),
        ev AS (
          INSERT INTO events (account_id, type, campaign_id, contact_id, channel, reason)
          SELECT $4, ${prefixSql('upd.channel')} || '.notSent', $1, c.id, upd.channel, $2
