@@ -19,6 +19,8 @@ export interface HeraldEnv {
   sinkUrl: string;
   concurrency: number;
   workflowBundle: string;
+  /** NODE_OPTIONS for worker processes (e.g. a heap cap), as production would set them. */
+  workerNodeOptions?: string;
 }
 
 /** A running Herald: its API, its key, its worker processes. */
@@ -75,7 +77,8 @@ export async function startPostgres(env: HeraldEnv, adminUrl: string, workers = 
   try {
     children.push((await startTs(path.join(ROOT, 'src/api/server.ts'), { ...shared, PORT: String(port) }, (l) => l.startsWith('herald api on'))).child);
     for (let i = 0; i < workers; i++) {
-      children.push((await startTs(path.join(ROOT, 'src/worker.ts'), shared, (l) => l.startsWith('herald worker on'))).child);
+      const workerEnv = env.workerNodeOptions ? { ...shared, NODE_OPTIONS: env.workerNodeOptions } : shared;
+      children.push((await startTs(path.join(ROOT, 'src/worker.ts'), workerEnv, (l) => l.startsWith('herald worker on'))).child);
     }
   } catch (err) {
     await stop();

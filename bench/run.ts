@@ -33,6 +33,7 @@ const { values: opts } = parseArgs({
     only: { type: 'string', default: [...CONTENDERS, 'stops'].join(',') },
     scale: { type: 'string' },
     workers: { type: 'boolean', default: false },
+    'worker-node-options': { type: 'string' },
     'database-url': { type: 'string', default: process.env.BENCH_DATABASE_URL ?? 'postgres://postgres@127.0.0.1:5432/postgres' },
     help: { type: 'boolean', default: false },
   },
@@ -50,6 +51,7 @@ if (opts.help) {
   --only LIST            any of raw,naive,bullmq,herald,stops (default all)
   --scale N              also send one campaign of N recipients on PostgreSQL (e.g. 1000000)
   --workers              also compare one and two worker processes on PostgreSQL
+  --worker-node-options S  NODE_OPTIONS for Herald's PostgreSQL worker processes (e.g. "--max-old-space-size=128")
   --database-url URL     PostgreSQL server for Herald's databases (default postgres://postgres@127.0.0.1:5432/postgres)`);
   process.exit(0);
 }
@@ -120,7 +122,13 @@ async function main(): Promise<void> {
   const sink = await startTs(path.join(__dirname, 'sink.ts'), {}, (l) => l.startsWith('{"url"'));
   cleanup.unshift(() => sink.child.stop());
   sinkUrl = (JSON.parse(sink.line) as { url: string }).url;
-  const env: HeraldEnv = { temporalAddress: temporal.address, sinkUrl, concurrency: C, workflowBundle };
+  const env: HeraldEnv = {
+    temporalAddress: temporal.address,
+    sinkUrl,
+    concurrency: C,
+    workflowBundle,
+    ...(opts['worker-node-options'] ? { workerNodeOptions: opts['worker-node-options'] } : {}),
+  };
 
   const results: Throughput[] = [];
   const controls: Record<string, ControlSample[]> = {};
