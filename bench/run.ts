@@ -51,7 +51,7 @@ if (opts.help) {
   --only LIST            any of raw,naive,bullmq,herald,stops (default all)
   --scale N              also send one campaign of N recipients on PostgreSQL (e.g. 1000000)
   --workers              also compare one and two worker processes on PostgreSQL
-  --worker-node-options S  NODE_OPTIONS for Herald's PostgreSQL worker processes (e.g. "--max-old-space-size=128")
+  --worker-node-options=S  NODE_OPTIONS for Herald's PostgreSQL worker processes (e.g. --worker-node-options=--max-old-space-size=128)
   --database-url URL     PostgreSQL server for Herald's databases (default postgres://postgres@127.0.0.1:5432/postgres)`);
   process.exit(0);
 }
