@@ -1,0 +1,35 @@
+/**
+ * A small run of `npm run bench`, so the benchmark keeps working: every contender sends a few hundred messages
+ * to the sink, one stop, pause and brake each; the bench fails by itself if Herald's counts are not exact.
+ * Timing is not asserted here (shared machines are noisy): only that it ran, printed its tables and sent
+ * nothing twice or after a control response.
+ */
+import { spawnSync } from 'node:child_process';
+import { readFileSync } from 'node:fs';
+import path from 'node:path';
+
+const ROOT = path.resolve(__dirname, '../..');
+
+test('npm run bench runs every contender and the control trials, with no duplicate and nothing after a response', () => {
+  const args = ['--import', 'tsx', 'bench/run.ts', '--recipients', '400', '--naive-recipients', '100', '--stops', '1', '--stop-recipients', '2000', '--stores', 'embedded,postgres'];
+  const run = spawnSync(process.execPath, args, { cwd: ROOT, encoding: 'utf8', timeout: 240_000, env: { ...process.env, LOG_LEVEL: 'WARN' } });
+  expect({ status: run.status, stderr: run.status === 0 ? '' : run.stderr.slice(-2000) }).toEqual({ status: 0, stderr: '' });
+
+  const written = /written to (bench\/results\/\S+\.json)/.exec(run.stdout)?.[1];
+  expect(written).toBeDefined();
+  const result = JSON.parse(readFileSync(path.join(ROOT, written!), 'utf8')) as {
+    results: { contender: string; recipients: number; delivered: number; duplicates: number }[];
+    controls: Record<string, { afterResponse: number }[]>;
+  };
+  expect(result.results.map((r) => r.contender)).toEqual([
+    'raw HTTP loop (no durability)',
+    'naive Temporal (activity per recipient)',
+    'BullMQ (job per message, Redis)',
+    'Herald, embedded store (API + worker process)',
+    'Herald, PostgreSQL (worker process)',
+  ]);
+  for (const r of result.results) expect({ contender: r.contender, delivered: r.delivered, duplicates: r.duplicates }).toEqual({ contender: r.contender, delivered: r.recipients, duplicates: 0 });
+  expect(Object.keys(result.controls)).toEqual(['stop', 'pause', 'brake']);
+  expect(Object.values(result.controls).flat().map((s) => s.afterResponse)).toEqual([0, 0, 0]);
+  expect(run.stdout).toMatch(/\| contender \| recipients \| time \(s\) \| messages\/s/);
+}, 300_000);
