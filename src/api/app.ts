@@ -23,6 +23,8 @@ export interface AppDeps {
   temporal: Client;
   settings: ApiSettings;
   log?: (err: unknown) => void;
+  /** How long the brake waits for each campaign's workflow to answer (default 10 s). */
+  brakeAnswerWithinMs?: number;
 }
 
 /** Creates the Herald REST API. */
@@ -32,7 +34,7 @@ export function createApp(deps: AppDeps): express.Express {
   audienceRoutes(routes, deps.store);
   campaignRoutes(routes, new CampaignService(deps));
   eventRoutes(routes, deps.store);
-  accountRoutes(routes, new BrakeService(deps));
+  accountRoutes(routes, new BrakeService({ ...deps, ...(deps.brakeAnswerWithinMs ? { answerWithinMs: deps.brakeAnswerWithinMs } : {}) }));
   providerRoutes(routes, new ProviderService({ store: deps.store, secretsKey: deps.settings.secretsKey }));
   const openapi = routes.openapi({ title: 'Herald API', version: '1' });
 

@@ -219,6 +219,47 @@ test('brake release: deliveries planned more than 7 days before it are notSent(b
   }
 });
 
+test('brake on while the worker is down: the answer names the campaign it could not reach; nothing is sent when the worker returns; release finishes it exactly', async () => {
+  const herald = await startHerald({
+    title: 'brake-worker-down',
+    store: await openTestStore('embedded'),
+    sandbox: { latencyMs: 100 },
+    sendOptions: { batchSize: 100, concurrency: 2 },
+    brakeAnswerWithinMs: 1_000,
+  });
+  try {
+    const { app, sandbox } = herald;
+    const a = await newAccount(herald.store, 'down');
+    const http = api(app, a.apiKey);
+    const id = await draft(app, a.apiKey, 'down', 2_000);
+    await http.post(`/v1/campaigns/${id}/send`).expect(202);
+    await receivedAtLeast(sandbox, id, 200);
+    await herald.stopWorker();
+    const before = sandbox.forCampaign(id).length;
+
+    const on = await http.post('/v1/account/brake', { on: true }).expect(200);
+    expect(on.body.campaigns).toEqual([]);
+    expect(on.body.errors.map((e: { campaignId: string }) => e.campaignId)).toEqual([id]);
+    expect(on.body.ms).toBeLessThan(5_000);
+
+    // The worker returns: the batches waiting for it find the flag on, and the campaign holds itself.
+    await herald.startWorker();
+    const held = await campaignWhen(app, a.apiKey, id, (c) => c.heldByBrake);
+    expect(held.status).toBe('Paused');
+    await new Promise((r) => setTimeout(r, 500));
+    expect(sandbox.forCampaign(id)).toHaveLength(before);
+
+    const off = await http.post('/v1/account/brake', { on: false }).expect(200);
+    expect(off.body.campaigns).toEqual([id]);
+    expect((await campaignEnded(app, a.apiKey, id)).counts).toMatchObject({ planned: 2_000, sent: 2_000, pending: 0, sending: 0 });
+    expect(sandbox.forCampaign(id)).toHaveLength(2_000);
+    expect(sandbox.duplicates()).toBe(0);
+  } finally {
+    await herald.stop();
+    await herald.store.close();
+  }
+});
+
 describe('planned sends (embedded store)', () => {
   let herald: TestHerald;
 

@@ -75,12 +75,14 @@ export interface TestHerald {
   client: Client;
   app: Express;
   taskQueue: string;
-  worker: Worker;
+  /** Shuts the worker down (a worker process gone); `startWorker` brings a new one on the same task queue. */
+  stopWorker(): Promise<void>;
+  startWorker(): Promise<void>;
   stop(): Promise<void>;
 }
 
 /** The API alone, against the run's Temporal server, on a task queue of its own; workers come from elsewhere. */
-export async function startApi(opts: { title: string; store: Store; sendOptions?: Partial<SendOptions> }) {
+export async function startApi(opts: { title: string; store: Store; sendOptions?: Partial<SendOptions>; brakeAnswerWithinMs?: number }) {
   quietRuntime();
   const taskQueue = taskQueueFor(opts.title);
   const secretsKey = randomBytes(32);
@@ -97,6 +99,7 @@ export async function startApi(opts: { title: string; store: Store; sendOptions?
       secretsKey,
     },
     log: () => undefined,
+    ...(opts.brakeAnswerWithinMs ? { brakeAnswerWithinMs: opts.brakeAnswerWithinMs } : {}),
   });
   return { app, client, taskQueue, secretsKey, stop: () => connection.close() };
 }
@@ -109,30 +112,42 @@ export async function startHerald(opts: {
   sendOptions?: Partial<SendOptions>;
   /** Messages per provider call (50 unless said). */
   chunkSize?: number;
+  /** How long the brake waits for each workflow (10 s unless said). */
+  brakeAnswerWithinMs?: number;
 }): Promise<TestHerald> {
   const { app, client, taskQueue, secretsKey, stop } = await startApi(opts);
   const sandbox = new SandboxProvider(opts.sandbox);
   const nativeConnection = await NativeConnection.connect({ address: temporalAddress() });
   const providers = createProviderRegistry(sandbox, { store: opts.store, secretsKey });
-  const worker = await createWorker({
-    connection: nativeConnection,
-    store: opts.store,
-    providers,
-    unsubscribe: { baseUrl: 'http://herald.test', key: secretsKey },
-    config: { TEMPORAL_NAMESPACE: 'default', TASK_QUEUE: taskQueue, CHUNK_SIZE: opts.chunkSize ?? 50, MAX_SEND_ATTEMPTS: 5, WORKER_MAX_ACTIVITIES: 16 },
-    workflowBundle: { codePath: workflowBundlePath() },
-  });
-  const running = worker.run();
+  let worker: { instance: Worker; running: Promise<void> } | undefined;
+  const startWorker = async () => {
+    const instance = await createWorker({
+      connection: nativeConnection,
+      store: opts.store,
+      providers,
+      unsubscribe: { baseUrl: 'http://herald.test', key: secretsKey },
+      config: { TEMPORAL_NAMESPACE: 'default', TASK_QUEUE: taskQueue, CHUNK_SIZE: opts.chunkSize ?? 50, MAX_SEND_ATTEMPTS: 5, WORKER_MAX_ACTIVITIES: 16 },
+      workflowBundle: { codePath: workflowBundlePath() },
+    });
+    worker = { instance, running: instance.run() };
+  };
+  const stopWorker = async () => {
+    if (!worker) return;
+    worker.instance.shutdown();
+    await worker.running;
+    worker = undefined;
+  };
+  await startWorker();
   return {
     store: opts.store,
     sandbox,
     client,
     app,
     taskQueue,
-    worker,
+    stopWorker,
+    startWorker,
     async stop() {
-      worker.shutdown();
-      await running;
+      await stopWorker();
       await providers.close();
       await nativeConnection.close();
       await stop();

@@ -13,8 +13,8 @@ import { REFUSED, brakeUpdate, campaignWorkflowId, releaseUpdate } from '../../w
 import { audit } from '../common/audit';
 
 /**
- * How long the switch waits for a campaign's workflow (its worker may be down). The flag is set before the
- * fan-out, so a campaign that does not answer in time still sends nothing: it holds at its next batch.
+ * How long the switch waits for a campaign's workflow by default (its worker may be down). The flag is set before
+ * the fan-out, so a campaign that does not answer in time still sends nothing: it holds at its next batch.
  */
 const ANSWER_WITHIN_MS = 10_000;
 
@@ -35,7 +35,7 @@ export interface BrakeResult extends BrakeState {
 
 /** The brake's use cases. */
 export class BrakeService {
-  constructor(private readonly deps: { store: Store; temporal: Client }) {}
+  constructor(private readonly deps: { store: Store; temporal: Client; answerWithinMs?: number }) {}
 
   state(principal: Principal): Promise<BrakeState> {
     return this.deps.store.getBrake(principal.accountId);
@@ -59,7 +59,7 @@ export class BrakeService {
       ids.map(async (campaignId) => {
         const handle = temporal.workflow.getHandle(campaignWorkflowId(campaignId));
         try {
-          await temporal.withDeadline(Date.now() + ANSWER_WITHIN_MS, () =>
+          await temporal.withDeadline(Date.now() + (this.deps.answerWithinMs ?? ANSWER_WITHIN_MS), () =>
             on
               ? handle.executeUpdate(brakeUpdate, { args: [{ requestedBy }] })
               : handle.executeUpdate(releaseUpdate, { args: [{ requestedBy, expireBefore }] }),
