@@ -6,9 +6,9 @@ import { randomBytes } from 'node:crypto';
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import pg from 'pg';
 import { freePort } from '../src/cli/temporal';
 import { openStore } from '../src/store';
+import { createDatabase } from '../test/helpers/database';
 import { startTs, type Child } from './processes';
 
 const ROOT = path.resolve(__dirname, '..');
@@ -52,14 +52,7 @@ export async function startEmbedded(env: HeraldEnv, name = 'embedded'): Promise<
 
 /** Herald on a new PostgreSQL database (dropped at stop): the API process and `workers` worker processes. */
 export async function startPostgres(env: HeraldEnv, adminUrl: string, workers = 1, name = 'postgres'): Promise<Herald> {
-  const database = `herald_bench_${randomBytes(4).toString('hex')}`;
-  const admin = new pg.Client({ connectionString: adminUrl });
-  await admin.connect();
-  await admin.query(`CREATE DATABASE ${database}`);
-  await admin.end();
-  const url = new URL(adminUrl);
-  url.pathname = `/${database}`;
-  const databaseUrl = url.toString();
+  const { url: databaseUrl, drop } = await createDatabase(adminUrl, 'herald_bench');
   const store = await openStore({ databaseUrl });
   const { apiKey } = await store.createAccount('bench');
   await store.close();
@@ -69,10 +62,7 @@ export async function startPostgres(env: HeraldEnv, adminUrl: string, workers = 
   const children: Child[] = [];
   const stop = async () => {
     await Promise.all(children.map((c) => c.stop()));
-    const drop = new pg.Client({ connectionString: adminUrl });
-    await drop.connect();
-    await drop.query(`DROP DATABASE IF EXISTS ${database} WITH (FORCE)`);
-    await drop.end();
+    await drop();
   };
   try {
     children.push((await startTs(path.join(ROOT, 'src/api/server.ts'), { ...shared, PORT: String(port) }, (l) => l.startsWith('herald api on'))).child);

@@ -1,7 +1,8 @@
 /** Child processes of the benchmark: started with tsx, awaited until they say they are ready, sampled for memory. */
-import { spawn, type ChildProcess } from 'node:child_process';
+import { spawn } from 'node:child_process';
 import { readFileSync } from 'node:fs';
 import { createInterface } from 'node:readline';
+import { stopProcess } from '../src/cli/temporal';
 
 /** A child process the benchmark started. */
 export interface Child {
@@ -25,24 +26,12 @@ export function startTs(file: string, env: Record<string, string>, ready: (line:
     createInterface({ input: proc.stdout! }).on('line', (line) => {
       if (!done && ready(line)) {
         done = true;
-        resolve({ child: { pid: proc.pid!, stop: () => stopProcess(proc) }, line });
+        resolve({ child: { pid: proc.pid!, stop: () => stopProcess(proc, 15_000) }, line });
       }
     });
     proc.once('exit', (code) => {
       if (!done) reject(new Error(`${file} exited with code ${code} before it was ready`));
     });
-  });
-}
-
-function stopProcess(proc: ChildProcess): Promise<void> {
-  if (proc.exitCode !== null || proc.signalCode !== null) return Promise.resolve();
-  return new Promise((resolve) => {
-    const timer = setTimeout(() => proc.kill('SIGKILL'), 15_000);
-    proc.once('exit', () => {
-      clearTimeout(timer);
-      resolve();
-    });
-    proc.kill('SIGTERM');
   });
 }
 

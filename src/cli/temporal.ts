@@ -91,7 +91,7 @@ export async function startDevServer(opts: {
   return {
     address,
     uiUrl: opts.uiPort ? `http://127.0.0.1:${opts.uiPort}` : null,
-    stop: () => stopChild(child),
+    stop: () => stopProcess(child),
   };
 }
 
@@ -159,10 +159,11 @@ async function waitForServer(address: string, child: ChildProcess, timeoutMs = 6
   throw new Error(`temporal server at ${address} was not ready within ${timeoutMs / 1000}s`);
 }
 
-function stopChild(child: ChildProcess): Promise<void> {
+/** Asks a child process to end (SIGTERM), kills it after `graceMs`, and resolves once it has exited. */
+export function stopProcess(child: ChildProcess, graceMs = 10_000): Promise<void> {
   if (child.exitCode !== null || child.signalCode !== null) return Promise.resolve();
   return new Promise((resolve) => {
-    const timer = setTimeout(() => child.kill('SIGKILL'), 10_000);
+    const timer = setTimeout(() => child.kill('SIGKILL'), graceMs);
     child.once('exit', () => {
       clearTimeout(timer);
       resolve();

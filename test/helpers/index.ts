@@ -2,7 +2,6 @@
 import { randomBytes } from 'node:crypto';
 import { Client, Connection } from '@temporalio/client';
 import { NativeConnection, Runtime, DefaultLogger, type Worker } from '@temporalio/worker';
-import pg from 'pg';
 import request from 'supertest';
 import type { Express } from 'express';
 import { createApp } from '../../src/api/app';
@@ -12,6 +11,7 @@ import { openStore, type Store } from '../../src/store';
 import { createWorker } from '../../src/worker';
 import { DEFAULT_SEND_OPTIONS, type SendOptions } from '../../src/workflows/definitions';
 import { eventType } from '../../src/domain/vocabulary';
+import { createDatabase } from './database';
 
 /** Store engines every store test runs against. */
 export const STORE_KINDS = ['embedded', 'postgres'] as const;
@@ -30,24 +30,9 @@ function quietRuntime(): void {
   }
 }
 
-/** A throwaway PostgreSQL database: its URL, and how to drop it. */
-export async function createTestDatabase(): Promise<{ url: string; drop(): Promise<void> }> {
-  const name = `herald_test_${randomBytes(6).toString('hex')}`;
-  const admin = new pg.Client({ connectionString: ADMIN_URL });
-  await admin.connect();
-  await admin.query(`CREATE DATABASE ${name}`);
-  await admin.end();
-  const url = new URL(ADMIN_URL);
-  url.pathname = `/${name}`;
-  return {
-    url: url.toString(),
-    async drop() {
-      const drop = new pg.Client({ connectionString: ADMIN_URL });
-      await drop.connect();
-      await drop.query(`DROP DATABASE IF EXISTS ${name} WITH (FORCE)`);
-      await drop.end();
-    },
-  };
+/** A throwaway PostgreSQL database on TEST_DATABASE_URL's server: its URL, and how to drop it. */
+export function createTestDatabase(): Promise<{ url: string; drop(): Promise<void> }> {
+  return createDatabase(ADMIN_URL, 'herald_test');
 }
 
 /** A migrated store: PGlite in memory, or a throwaway PostgreSQL database dropped on close. */
