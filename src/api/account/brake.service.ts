@@ -4,12 +4,13 @@
  * batches abort before the response), turning it off releases exactly the campaigns the brake holds. Both fan out
  * over the store, which is current, not over Temporal's visibility, which may lag.
  */
-import { WorkflowNotFoundError, WorkflowUpdateFailedError, type Client } from '@temporalio/client';
-import { ApplicationFailure } from '@temporalio/common';
+import type { Client } from '@temporalio/client';
+import { InvalidTransitionError } from '../../domain/errors';
 import type { BrakeState } from '../../domain/types';
 import { brakeExpiry } from '../../domain/vocabulary';
 import type { Principal, Store } from '../../store/store';
-import { REFUSED, brakeUpdate, campaignWorkflowId, releaseUpdate } from '../../workflows/definitions';
+import { brakeUpdate, campaignWorkflowId, releaseUpdate } from '../../workflows/definitions';
+import { refusalOf } from '../campaigns/campaigns.service';
 import { audit } from '../common/audit';
 
 /**
@@ -66,7 +67,7 @@ export class BrakeService {
           );
           result.campaigns.push(campaignId);
         } catch (err) {
-          if (wasRefused(err)) result.skipped.push(campaignId);
+          if (wasRefused(err, on)) result.skipped.push(campaignId);
           else result.errors.push({ campaignId, error: (err as Error).message });
         }
       }),
@@ -83,7 +84,6 @@ export class BrakeService {
 }
 
 /** The workflow refused the update (its status had moved on) or has closed: nothing for the brake to do there. */
-function wasRefused(err: unknown): boolean {
-  if (err instanceof WorkflowNotFoundError) return true;
-  return err instanceof WorkflowUpdateFailedError && err.cause instanceof ApplicationFailure && err.cause.type === REFUSED.transition;
+function wasRefused(err: unknown, on: boolean): boolean {
+  return refusalOf(err, on ? 'brake' : 'release', on ? 'Sending' : 'Paused') instanceof InvalidTransitionError;
 }

@@ -87,8 +87,8 @@ export class CampaignService {
   }
 
   /** Sending -> Paused: returns once no message of it can leave. */
-  pause(principal: Principal, id: string): Promise<CampaignView> {
-    return this.progressUpdate(principal, id, 'pause');
+  async pause(principal: Principal, id: string): Promise<CampaignView> {
+    return this.progressUpdate(principal, await this.require(principal, id), 'pause');
   }
 
   /**
@@ -98,7 +98,7 @@ export class CampaignService {
   async resume(principal: Principal, id: string): Promise<CampaignView> {
     const campaign = await this.require(principal, id);
     const brake = await this.requireBrakeOff(principal, campaign, 'resume');
-    if (!campaign.heldByBrake) return this.progressUpdate(principal, id, 'resume');
+    if (!campaign.heldByBrake) return this.progressUpdate(principal, campaign, 'resume');
     await this.allow(principal, campaign, 'release');
     const handle = this.deps.temporal.workflow.getHandle(campaignWorkflowId(id));
     const args: [ReleaseInput] = [{ requestedBy: principal.keyId, expireBefore: brakeExpiry(brake.since) }];
@@ -107,8 +107,8 @@ export class CampaignService {
   }
 
   /** Scheduled -> Draft. */
-  unschedule(principal: Principal, id: string): Promise<CampaignView> {
-    return this.progressUpdate(principal, id, 'unschedule');
+  async unschedule(principal: Principal, id: string): Promise<CampaignView> {
+    return this.progressUpdate(principal, await this.require(principal, id), 'unschedule');
   }
 
   /**
@@ -116,12 +116,7 @@ export class CampaignService {
    * whose workflow has closed is reopened by update-with-start, so what providers still hold can be cancelled.
    */
   async stop(principal: Principal, id: string, confirmation: string): Promise<ControlReport> {
-    const campaign = await this.require(principal, id);
-    if (confirmation !== id) {
-      await audit(this.deps.store, principal, 'campaign.stop', id, 'refused', { reason: 'confirmation mismatch' });
-      throw new ConfirmationError('confirmation: type the campaign id exactly to stop it');
-    }
-    await this.allow(principal, campaign, 'stop');
+    const campaign = await this.confirmed(principal, id, confirmation, 'stop');
     const { temporal, settings } = this.deps;
     const channels = campaign.channels.map((c) => c.channel);
     return this.carryOut(principal, campaign, 'stop', () =>
@@ -152,12 +147,7 @@ export class CampaignService {
    * abort, its unsent deliveries become notSent(deleted), and it leaves the lists. Returns the report.
    */
   async delete(principal: Principal, id: string, confirmation: string): Promise<ControlReport> {
-    const campaign = await this.require(principal, id);
-    if (confirmation !== id) {
-      await audit(this.deps.store, principal, 'campaign.delete', id, 'refused', { reason: 'confirmation mismatch' });
-      throw new ConfirmationError('confirmation: type the campaign id exactly to delete it');
-    }
-    await this.allow(principal, campaign, 'delete');
+    const campaign = await this.confirmed(principal, id, confirmation, 'delete');
     const handle = this.deps.temporal.workflow.getHandle(campaignWorkflowId(id));
     return this.carryOut(principal, campaign, 'delete', () =>
       handle.executeUpdate(deleteUpdate, { args: [{ confirmation, requestedBy: principal.keyId }] }),
@@ -274,13 +264,23 @@ export class CampaignService {
   }
 
   /** Pause, resume or unschedule through the workflow; returns the campaign as it is afterwards. */
-  private async progressUpdate(principal: Principal, id: string, action: 'pause' | 'resume' | 'unschedule'): Promise<CampaignView> {
-    const campaign = await this.require(principal, id);
+  private async progressUpdate(principal: Principal, campaign: Campaign, action: 'pause' | 'resume' | 'unschedule'): Promise<CampaignView> {
     await this.allow(principal, campaign, action);
     const update = { pause: pauseUpdate, resume: resumeUpdate, unschedule: unscheduleUpdate }[action];
-    const handle = this.deps.temporal.workflow.getHandle(campaignWorkflowId(id));
+    const handle = this.deps.temporal.workflow.getHandle(campaignWorkflowId(campaign.id));
     await this.carryOut(principal, campaign, action, () => handle.executeUpdate(update, { args: [{ requestedBy: principal.keyId }] }));
-    return this.get(principal, id);
+    return this.get(principal, campaign.id);
+  }
+
+  /** The campaign, once `confirmation` is its id (else 422, audited) and its status allows `action` (else 409). */
+  private async confirmed(principal: Principal, id: string, confirmation: string, action: 'stop' | 'delete'): Promise<Campaign> {
+    const campaign = await this.require(principal, id);
+    if (confirmation !== id) {
+      await audit(this.deps.store, principal, `campaign.${action}`, id, 'refused', { reason: 'confirmation mismatch' });
+      throw new ConfirmationError(`confirmation: type the campaign id exactly to ${action} it`);
+    }
+    await this.allow(principal, campaign, action);
+    return campaign;
   }
 
   /** Refuses (409, audited) an action while the account's brake is on; returns the brake (off). */
@@ -359,7 +359,7 @@ export class CampaignService {
 }
 
 /** The API error for a workflow's refusal of an update, or undefined when `err` is not one. */
-function refusalOf(err: unknown, action: ControlAction, stored: CampaignStatus): Error | undefined {
+export function refusalOf(err: unknown, action: ControlAction, stored: CampaignStatus): Error | undefined {
   if (err instanceof WorkflowNotFoundError) return new InvalidTransitionError(action, stored);
   if (!(err instanceof WorkflowUpdateFailedError) || !(err.cause instanceof ApplicationFailure)) return undefined;
   if (err.cause.type === REFUSED.confirmation) return new ConfirmationError(err.cause.message);
