@@ -1,6 +1,6 @@
 /** Campaign activities, built from their dependencies so tests and the worker can wire different ones. */
 import { ApplicationFailure, Context } from '@temporalio/activity';
-import type { BrakeState, Campaign, ControlReport, Throttle } from '../domain/types';
+import type { Campaign, ControlReport, Throttle } from '../domain/types';
 import type { CampaignStatus, Channel, NotSentReason } from '../domain/vocabulary';
 import type { ProviderRegistry } from '../providers/provider';
 import type { CampaignCounts, ChannelTally, PlanPageResult, Store } from '../store/store';
@@ -90,10 +90,9 @@ export function createActivities({ store, providers, send, clock = () => new Dat
       await store.recordStatus(input.campaignId, input.status, clock(), { error: input.error, deleted: input.deleted });
     },
 
-    /** If the account's brake is on, records the campaign as held by it in `status`; returns the brake (ISO since). */
-    async holdForBrake(input: { campaignId: string; status: CampaignStatus }): Promise<{ on: boolean; since: string | null }> {
-      const brake: BrakeState = await store.holdForBrake(input.campaignId, input.status);
-      return { on: brake.on, since: brake.since?.toISOString() ?? null };
+    /** If the account's brake is on, records the campaign as held by it in `status`; returns whether it did. */
+    async holdForBrake(input: { campaignId: string; status: CampaignStatus }): Promise<boolean> {
+      return (await store.holdForBrake(input.campaignId, input.status)).on;
     },
 
     /** Returns deliveries stranded in `sending` to `pending`; called when no batch is in flight. */

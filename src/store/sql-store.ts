@@ -253,14 +253,16 @@ export class SqlStore implements Store {
   }
 
   async listPlanned(accountId: string, statuses: readonly CampaignStatus[]) {
+    // Not yet planned (Scheduled): next at the scheduled time.
     const { rows } = await this.db.query(
-      `SELECT c.*, (SELECT min(planned_at) FROM deliveries d WHERE d.campaign_id = c.id AND d.state = 'pending') AS next_planned_at
-       FROM campaigns c WHERE c.account_id = $1 AND c.status = ANY($2::text[]) AND c.deleted_at IS NULL`,
+      `SELECT c.*, coalesce(
+           (SELECT min(planned_at) FROM deliveries d WHERE d.campaign_id = c.id AND d.state = 'pending'), c.scheduled_at
+         ) AS next_planned_at
+       FROM campaigns c WHERE c.account_id = $1 AND c.status = ANY($2::text[]) AND c.deleted_at IS NULL
+       ORDER BY next_planned_at NULLS LAST, c.id`,
       [accountId, statuses],
     );
-    return rows
-      .map((r) => ({ ...toCampaign(r), nextPlannedAt: (r.next_planned_at as Date | null) ?? (r.scheduled_at as Date | null) ?? null }))
-      .sort((a, b) => (a.nextPlannedAt?.getTime() ?? Infinity) - (b.nextPlannedAt?.getTime() ?? Infinity));
+    return rows.map((r) => ({ ...toCampaign(r), nextPlannedAt: (r.next_planned_at as Date | null) ?? null }));
   }
 
   async recordStatus(id: string, status: CampaignStatus, at: Date, extra: { error?: string; deleted?: boolean } = {}): Promise<void> {

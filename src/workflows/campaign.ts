@@ -150,14 +150,18 @@ export async function campaignWorkflow(input: CampaignWorkflowInput): Promise<Ca
   };
   /** Records the request and interrupts whatever the workflow is waiting on or sending. */
   const request = (action: ControlAction, by: string | undefined, expireBefore?: string) => {
+    const underWay = control !== undefined;
     if (control?.action !== action) {
       control = { action, by: by ?? 'temporal', at: new Date().toISOString(), ...(expireBefore ? { expireBefore } : {}) };
     }
-    // A stop that follows a pause still in progress reports the batches the pause found in flight.
     if (sendScope && !sendScope.consideredCancelled) {
       inFlightAtRequest = inFlight;
       aborted = 0;
       sendScope.cancel();
+    } else if (!underWay) {
+      // Nothing is sending. (A stop that follows a pause still in progress reports what the pause found in flight.)
+      inFlightAtRequest = 0;
+      aborted = 0;
     }
   };
 
@@ -219,24 +223,17 @@ export async function campaignWorkflow(input: CampaignWorkflowInput): Promise<Ca
     return control !== undefined;
   };
 
-  /** A pause or hold has settled: the batches it found in flight are no longer a later stop's to report. */
-  const settleInFlight = () => {
-    inFlightAtRequest = 0;
-    aborted = 0;
-  };
-
   /**
    * While the account's brake is on, holds the campaign in `status` (Paused, or Scheduled past its time) until the
    * brake is released or another action (stop, delete, cancel, unschedule) comes instead.
    */
   const holdWhileBraked = async (status: 'Paused' | 'Scheduled'): Promise<Hold> => {
-    const brake = await store.holdForBrake({ campaignId, status });
+    const held = await store.holdForBrake({ campaignId, status });
     if (control?.action === 'brake') control = undefined;
     if (control) return 'interrupted';
-    if (!brake.on) return 'free';
+    if (!held) return 'free';
     state.heldByBrake = true;
     mirror(status);
-    settleInFlight();
     await condition(() => control !== undefined);
     const { action, expireBefore } = control!;
     if (action !== 'release' && action !== 'resume') return 'interrupted';
@@ -264,8 +261,6 @@ export async function campaignWorkflow(input: CampaignWorkflowInput): Promise<Ca
             'completed before the stop reached them; every one confirmed it stopped before this step',
           { inFlight: inFlightAtRequest, aborted },
         );
-        inFlightAtRequest = 0;
-        aborted = 0;
         await store.releaseOrphans({ campaignId });
         const cancelled = await store.cancelAtProviders({ campaignId });
         const unsupported = cancelled.unsupported.length > 0 ? `; cannot cancel: ${cancelled.unsupported.join(', ')}` : '';
@@ -466,7 +461,6 @@ export async function campaignWorkflow(input: CampaignWorkflowInput): Promise<Ca
       } else {
         control = undefined;
         await enter('Paused');
-        settleInFlight();
         await condition(() => control !== undefined);
         if (control!.action !== 'resume') continue;
         control = undefined;
