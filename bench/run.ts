@@ -309,11 +309,18 @@ async function controlTrials(herald: Herald, audience: string, action: 'stop' | 
     const sentBefore = (await sinkStats(id)).campaign!.count;
     const requested = Date.now();
     let steps: Record<string, number> | undefined;
+    // Each trial must land mid-send: a campaign that finished first would measure something else.
+    const missed = () => new Error(`${action} trial ${t}: the campaign had finished before the ${action} (${waitedMs} ms after the send); raise --stop-recipients`);
     if (action === 'stop') {
-      const report = await herald.api.call<{ steps: { step: string; at: string }[] }>('POST', `/v1/campaigns/${id}/stop`, { confirmation: id });
+      const report = await herald.api.call<{ from: string; steps: { step: string; at: string }[] }>('POST', `/v1/campaigns/${id}/stop`, { confirmation: id });
+      if (report.from !== 'Sending') throw missed();
       steps = Object.fromEntries(report.steps.map((s) => [s.step, Date.parse(s.at) - requested]));
-    } else if (action === 'pause') await herald.api.call('POST', `/v1/campaigns/${id}/pause`);
-    else await herald.api.call('POST', '/v1/account/brake', { on: true });
+    } else if (action === 'pause') {
+      await herald.api.call('POST', `/v1/campaigns/${id}/pause`).catch(() => Promise.reject(missed()));
+    } else {
+      const brake = await herald.api.call<{ campaigns: string[] }>('POST', '/v1/account/brake', { on: true });
+      if (!brake.campaigns.includes(id)) throw missed();
+    }
     const answered = Date.now();
     await sleep(500);
     const afterResponse = (await sinkStats(id, answered)).campaign!.after;
