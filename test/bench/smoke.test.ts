@@ -1,8 +1,9 @@
 /**
  * A small run of `npm run bench`, so the benchmark keeps working: every contender sends a few hundred messages
  * to the sink, then one stop, pause and brake each, on campaigns of the default 10,000 recipients so that they
- * land mid-send (the bench fails by itself if one does not, or if Herald's counts are not exact). Timing is not asserted here (shared machines are noisy): only that it ran, printed its tables and sent
- * nothing twice or after a control response.
+ * land mid-send (the bench fails by itself if one does not, or if Herald's counts are not exact). Timing is
+ * not asserted here (shared machines are noisy): only that it ran, printed its tables and sent nothing twice or
+ * after a control response.
  */
 import { spawnSync } from 'node:child_process';
 import { readFileSync } from 'node:fs';
