@@ -16,7 +16,9 @@ const ConfigSchema = z.object({
   TEMPORAL_UI_URL: z.string().url().default('http://127.0.0.1:8233'),
   TASK_QUEUE: z.string().default(TASK_QUEUE),
   /** The worker's log level: TRACE, DEBUG, INFO, WARN or ERROR. */
-  LOG_LEVEL: z.enum(['TRACE', 'DEBUG', 'INFO', 'WARN', 'ERROR']).default('INFO'),
+  LOG_LEVEL: z.enum(['TRACE', 'DEBUG', 'INFO', 'WARN', 'ERROR', 'SILENT']).default('INFO'),
+  /** A worker run alone (`npm run worker`) serves its Prometheus metrics on this port; 0 = not at all. */
+  METRICS_PORT: z.coerce.number().int().min(0).max(65535).default(0),
   HOST: z.string().default('127.0.0.1'),
   PORT: z.coerce.number().int().min(0).max(65535).default(3000),
   BATCH_SIZE: int(DEFAULT_SEND_OPTIONS.batchSize),

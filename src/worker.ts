@@ -1,6 +1,9 @@
 /** The Herald worker: runs campaign workflows and their activities. `npm run worker` runs it alone. */
-import { DefaultLogger, NativeConnection, Runtime, Worker, type LogLevel, type WorkerOptions } from '@temporalio/worker';
+import { createServer } from 'node:http';
+import { NativeConnection, Worker, type WorkerOptions } from '@temporalio/worker';
 import { createActivities } from './activities';
+import { installLogging, log } from './observability/log';
+import { registry } from './observability/metrics';
 import { loadConfig, publicUrl, secretsKey, type Config } from './config';
 import type { ProviderRegistry } from './providers/provider';
 import { createProviderRegistry, defaultProvider } from './providers/registry';
@@ -58,7 +61,7 @@ export function createWorker({ connection, store, providers, config, workflowBun
 
 async function main(): Promise<void> {
   const config = loadConfig();
-  Runtime.install({ logger: new DefaultLogger(config.LOG_LEVEL as LogLevel) });
+  installLogging(config.LOG_LEVEL);
   if (!config.DATABASE_URL) throw new Error('npm run worker needs DATABASE_URL (the embedded store runs in `npm start`)');
   const store = await openStore({ databaseUrl: config.DATABASE_URL });
   const connection = await NativeConnection.connect({ address: config.TEMPORAL_ADDRESS });
@@ -71,13 +74,32 @@ async function main(): Promise<void> {
       config,
       ...(config.WORKFLOW_BUNDLE ? { workflowBundle: { codePath: config.WORKFLOW_BUNDLE } } : {}),
     });
-    console.log(`herald worker on task queue ${config.TASK_QUEUE} at ${config.TEMPORAL_ADDRESS}`);
-    await worker.run();
+    const metrics = config.METRICS_PORT ? serveMetrics(config.METRICS_PORT) : undefined;
+    log.info({ taskQueue: config.TASK_QUEUE, temporal: config.TEMPORAL_ADDRESS, metricsPort: config.METRICS_PORT || undefined }, 'herald worker running');
+    try {
+      await worker.run();
+    } finally {
+      metrics?.close();
+    }
   } finally {
     await connection.close();
     await sending.providers.close();
     await store.close();
   }
+}
+
+/** Serves this worker's Prometheus metrics at http://127.0.0.1:<port>/metrics. */
+function serveMetrics(port: number) {
+  return createServer((req, res) => {
+    if (req.url !== '/metrics') {
+      res.writeHead(404).end();
+      return;
+    }
+    registry.metrics().then(
+      (body) => res.writeHead(200, { 'content-type': registry.contentType }).end(body),
+      () => res.writeHead(500).end(),
+    );
+  }).listen(port, '127.0.0.1');
 }
 
 if (require.main === module) {

@@ -1,6 +1,7 @@
 /** Compensation after a stop: take back from providers what they still hold of a campaign. */
 import type { Context } from '@temporalio/activity';
 import type { Campaign } from '../domain/types';
+import type { Channel } from '../domain/vocabulary';
 import type { ProviderRegistry } from '../providers/provider';
 import type { Store } from '../store/store';
 
@@ -12,6 +13,8 @@ export interface ProviderCancellation {
   errors: number;
   /** Channels whose provider cannot cancel or holds nothing (nothing was asked of them). */
   unsupported: string[];
+  /** Confirmed cancelled (now notSent), per channel. */
+  cancelledByChannel: Partial<Record<Channel, number>>;
 }
 
 const PAGE = 500;
@@ -27,7 +30,7 @@ export async function cancelAtProviders(args: {
   campaign: Campaign;
 }): Promise<ProviderCancellation> {
   const { ctx, store, providers, campaign } = args;
-  const result: ProviderCancellation = { asked: 0, cancelled: 0, tooLate: 0, errors: 0, unsupported: [] };
+  const result: ProviderCancellation = { asked: 0, cancelled: 0, tooLate: 0, errors: 0, unsupported: [], cancelledByChannel: {} };
   for (const { channel } of campaign.channels) {
     const provider = await providers.get(campaign.accountId, channel);
     if (!provider.cancel || provider.cancelWindowMs === 0) {
@@ -51,6 +54,7 @@ export async function cancelAtProviders(args: {
       );
       result.asked += handed.length;
       result.cancelled += cancelled.length;
+      result.cancelledByChannel[channel] = (result.cancelledByChannel[channel] ?? 0) + cancelled.length;
       result.tooLate += outcomes.filter((o) => o.status === 'tooLate').length;
       result.errors += outcomes.filter((o) => o.status === 'error').length;
       if (!ctx.info.isLocal) ctx.heartbeat();

@@ -2,6 +2,9 @@
 import { ApplicationFailure, Context } from '@temporalio/activity';
 import type { Campaign, ControlReport, Throttle } from '../domain/types';
 import type { CampaignStatus, Channel, NotSentReason } from '../domain/vocabulary';
+import { log } from '../observability/log';
+import { campaignWorkflowId } from '../workflows/definitions';
+import { batchesInFlight, messages, notSent } from '../observability/metrics';
 import type { ProviderRegistry } from '../providers/provider';
 import type { CampaignCounts, ChannelTally, PlanPageResult, Store } from '../store/store';
 import { cancelAtProviders, type ProviderCancellation } from './compensate';
@@ -71,6 +74,8 @@ export function createActivities({ store, providers, send, clock = () => new Dat
     async sendBatch(input: { campaignId: string; channel: Channel; batchSize: number; batchKey: string }): Promise<BatchResult> {
       const ctx = Context.current();
       const beat = setInterval(() => ctx.heartbeat(), 20);
+      const started = Date.now();
+      batchesInFlight.inc();
       try {
         const campaign = await load(input.campaignId);
         if ((await store.getBrake(campaign.accountId)).on) return { claimed: 0, sent: 0, failed: 0, braked: true };
@@ -79,8 +84,13 @@ export function createActivities({ store, providers, send, clock = () => new Dat
         if (claimed.length === 0) return { claimed: 0, sent: 0, failed: 0 };
         const provider = await providers.get(campaign.accountId, input.channel);
         const tally = await sendClaimed({ ctx, store, provider, campaign, channel: input.channel, claimed, settings: send });
+        log.debug(
+          { ...campaignFields(campaign), channel: input.channel, attempt: ctx.info.attempt, claimed: claimed.length, ...tally, ms: Date.now() - started },
+          'batch sent',
+        );
         return { claimed: claimed.length, ...tally };
       } finally {
+        batchesInFlight.dec();
         clearInterval(beat);
       }
     },
@@ -117,15 +127,25 @@ export function createActivities({ store, providers, send, clock = () => new Dat
       for (;;) {
         const chunk = await store.markUnsent(campaign, input.reason, MARK_CHUNK, before);
         const entries = Object.entries(chunk) as [Channel, number][];
-        if (entries.length === 0) return total;
+        if (entries.length === 0) break;
         for (const [channel, n] of entries) total[channel] = (total[channel] ?? 0) + n;
         if (!ctx.info.isLocal) ctx.heartbeat();
       }
+      for (const [channel, n] of Object.entries(total) as [Channel, number][]) countNotSent(channel, input.reason, n);
+      log.info({ ...campaignFields(campaign), reason: input.reason, notSent: total }, 'deliveries marked notSent');
+      return total;
     },
 
     /** Asks each channel's provider to cancel what it still holds of the campaign; cancelled ones become notSent. */
     async cancelAtProviders(input: { campaignId: string }): Promise<ProviderCancellation> {
-      return cancelAtProviders({ ctx: Context.current(), store, providers, campaign: await load(input.campaignId) });
+      const ctx = Context.current();
+      const campaign = await load(input.campaignId);
+      const result = await cancelAtProviders({ ctx, store, providers, campaign });
+      for (const [channel, n] of Object.entries(result.cancelledByChannel) as [Channel, number][]) {
+        countNotSent(channel, 'provider_cancelled', n);
+      }
+      log.info({ ...campaignFields(campaign), ...result }, 'providers asked to cancel');
+      return result;
     },
 
     /** Exact counts from the deliveries. */
@@ -138,6 +158,17 @@ export function createActivities({ store, providers, send, clock = () => new Dat
       await store.saveReport(input.report.campaignId, input.report);
     },
   };
+}
+
+/** The ids a log line about a campaign carries. */
+function campaignFields(campaign: Campaign): { accountId: string; campaignId: string; workflowId: string } {
+  return { accountId: campaign.accountId, campaignId: campaign.id, workflowId: campaignWorkflowId(campaign.id) };
+}
+
+/** Counts deliveries recorded notSent. */
+function countNotSent(channel: Channel, reason: NotSentReason, n: number): void {
+  notSent.inc({ channel, reason }, n);
+  messages.inc({ channel, outcome: 'notSent' }, n);
 }
 
 /** The activity interface the workflow proxies. */

@@ -2,6 +2,7 @@
 import { ApplicationFailure, type Context } from '@temporalio/activity';
 import type { Campaign } from '../domain/types';
 import type { Channel } from '../domain/vocabulary';
+import { messages as messageCount, providerLatency } from '../observability/metrics';
 import type { OutboundMessage, Provider, SendOutcome } from '../providers/provider';
 import type { ClaimedDelivery, DeliveryResult, Store } from '../store/store';
 import { compileContent } from '../templates';
@@ -82,10 +83,11 @@ export async function sendClaimed(args: {
       writing = store.recordResults(campaign, results);
       // Awaited before the next write and at the end; until then a failure must not count as unhandled.
       writing.catch(() => undefined);
-      for (const r of results) {
-        if (r.state === 'sent') sent++;
-        else failed++;
-      }
+      const chunkSent = results.filter((r) => r.state === 'sent').length;
+      sent += chunkSent;
+      failed += results.length - chunkSent;
+      messageCount.inc({ channel, outcome: 'sent' }, chunkSent);
+      messageCount.inc({ channel, outcome: 'failed' }, results.length - chunkSent);
     }
   } finally {
     if (writing) await writing;
@@ -104,11 +106,14 @@ export async function sendClaimed(args: {
 
 /** Hands a chunk to the provider; an outage (the call itself throws) makes every message of the chunk retryable. */
 async function sendChunk(provider: Provider, messages: OutboundMessage[], signal: AbortSignal): Promise<SendOutcome[]> {
+  const timer = providerLatency.startTimer({ provider: provider.name, channel: messages[0]!.channel });
   try {
     return await provider.send(messages, signal);
   } catch (err) {
     if (signal.aborted) throw err;
     return messages.map(() => ({ status: 'retryable', error: (err as Error).message }));
+  } finally {
+    timer();
   }
 }
 

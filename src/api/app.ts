@@ -1,8 +1,14 @@
 /** Builds the Express app from its dependencies; `listen` is the caller's business (tests use supertest). */
 import type { Client } from '@temporalio/client';
+import { randomUUID } from 'node:crypto';
 import express from 'express';
+import type { Logger } from 'pino';
+import { pinoHttp } from 'pino-http';
 import type { ApiSettings } from '../config';
+import { log } from '../observability/log';
+import { registry } from '../observability/metrics';
 import type { Store } from '../store/store';
+import { campaignWorkflowId } from '../workflows/definitions';
 import { accountRoutes } from './account/account.routes';
 import { BrakeService } from './account/brake.service';
 import { audienceRoutes } from './audiences/audiences.routes';
@@ -22,7 +28,10 @@ export interface AppDeps {
   store: Store;
   temporal: Client;
   settings: ApiSettings;
+  /** Where unexpected errors go (default: the structured log). */
   log?: (err: unknown) => void;
+  /** The request log (default: the process's logger). */
+  logger?: Logger;
   /** How long the brake waits for each campaign's workflow to answer (default 10 s). */
   brakeAnswerWithinMs?: number;
 }
@@ -40,8 +49,18 @@ export function createApp(deps: AppDeps): express.Express {
 
   const app = express();
   app.disable('x-powered-by');
+  app.use(requestLog(deps.logger ?? log));
   app.get('/health', (_req, res) => {
     res.json({ ok: true });
+  });
+  app.get('/metrics', async (_req, res) => {
+    res.type(registry.contentType).send(await registry.metrics());
+  });
+  // Log lines of a campaign's requests carry its id and its workflow's.
+  app.use(['/v1/campaigns/:id', '/v1/planned/:id'], (req, res, next) => {
+    const id = (req.params as { id: string }).id;
+    Object.assign(res.locals, { campaignId: id, workflowId: campaignWorkflowId(id) });
+    next();
   });
   app.get('/openapi.json', (_req, res) => {
     res.json(openapi);
@@ -55,6 +74,32 @@ export function createApp(deps: AppDeps): express.Express {
   app.use((req, res) => {
     res.status(404).json({ error: { code: 'not_found', message: `no route ${req.method} ${req.path}` } });
   });
-  app.use(errorHandler(deps.log));
+  app.use(errorHandler(deps.log ?? ((err) => (deps.logger ?? log).error({ err }, 'request failed'))));
   return app;
+}
+
+/**
+ * One log line per request, with its id (also answered in X-Request-Id), status and time, and the account,
+ * campaign and workflow it concerned. Successful reads (a console polls) log at debug.
+ */
+function requestLog(logger: Logger): express.RequestHandler {
+  return pinoHttp({
+    logger,
+    genReqId: (req, res) => {
+      const id = req.headers['x-request-id'];
+      const reqId = typeof id === 'string' && /^[\w-]{1,64}$/.test(id) ? id : randomUUID();
+      res.setHeader('X-Request-Id', reqId);
+      return reqId;
+    },
+    customLogLevel: (req, res, err) =>
+      err || res.statusCode >= 500 ? 'error' : res.statusCode >= 400 ? 'warn' : req.method === 'GET' ? 'debug' : 'info',
+    customProps: (_req, res) => {
+      const { accountId, campaignId, workflowId } = res.locals as Record<string, string | undefined>;
+      return { accountId, campaignId, workflowId };
+    },
+    serializers: {
+      req: (req: { id: string; method: string; url: string }) => ({ id: req.id, method: req.method, url: req.url }),
+      res: (res: { statusCode: number }) => ({ statusCode: res.statusCode }),
+    },
+  });
 }

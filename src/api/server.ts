@@ -1,11 +1,13 @@
 /** `npm run api`: the REST API alone, against TEMPORAL_ADDRESS and DATABASE_URL (workers run elsewhere). */
 import { Client, Connection } from '@temporalio/client';
 import { apiSettings, loadConfig, secretsKey } from '../config';
+import { log } from '../observability/log';
 import { openStore } from '../store';
 import { createApp } from './app';
 
 async function main(): Promise<void> {
   const config = loadConfig();
+  log.level = config.LOG_LEVEL.toLowerCase();
   if (!config.DATABASE_URL) throw new Error('npm run api needs DATABASE_URL (the embedded store runs in `npm start`)');
   const store = await openStore({ databaseUrl: config.DATABASE_URL });
   const connection = await Connection.connect({ address: config.TEMPORAL_ADDRESS });
@@ -15,7 +17,7 @@ async function main(): Promise<void> {
     settings: apiSettings(config, secretsKey(config)),
   });
   const server = app.listen(config.PORT, config.HOST, () => {
-    console.log(`herald api on http://${config.HOST}:${config.PORT}`);
+    log.info(`herald api on http://${config.HOST}:${config.PORT}`);
   });
   const stop = () => {
     server.close(() => {

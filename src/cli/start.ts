@@ -5,9 +5,10 @@
 import { mkdirSync } from 'node:fs';
 import path from 'node:path';
 import { Client, Connection } from '@temporalio/client';
-import { DefaultLogger, NativeConnection, Runtime } from '@temporalio/worker';
+import { NativeConnection } from '@temporalio/worker';
 import { createApp } from '../api/app';
 import { apiSettings, loadConfig, secretsKey, storeLocation } from '../config';
+import { installLogging } from '../observability/log';
 import { openStore } from '../store';
 import { createWorker, workerSending } from '../worker';
 import { ensureDevApiKey } from './dev-account';
@@ -15,7 +16,7 @@ import { findTemporalCli, isListening, registerSearchAttributes, startDevServer,
 
 async function main(): Promise<void> {
   const config = loadConfig();
-  Runtime.install({ logger: new DefaultLogger('WARN') });
+  installLogging(config.LOG_LEVEL);
   const dataDir = config.HERALD_DATA_DIR;
   mkdirSync(dataDir, { recursive: true });
   const cleanup: (() => Promise<unknown>)[] = [];

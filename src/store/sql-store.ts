@@ -15,20 +15,21 @@ import {
 } from '../domain/types';
 import { hashApiKey, newId } from './ids';
 import type { SqlClient } from './sql-client';
-import type {
-  AuditEntry,
-  CampaignCounts,
-  CampaignPatch,
-  ChannelTally,
-  ClaimedDelivery,
-  DeliveryResult,
-  HandedDelivery,
-  NewCampaign,
-  Page,
-  PlanPageResult,
-  Principal,
-  Store,
-  StoredProviderSettings,
+import {
+  RATE_WINDOW_SECONDS,
+  type AuditEntry,
+  type CampaignCounts,
+  type CampaignPatch,
+  type ChannelTally,
+  type ClaimedDelivery,
+  type DeliveryResult,
+  type HandedDelivery,
+  type NewCampaign,
+  type Page,
+  type PlanPageResult,
+  type Principal,
+  type Store,
+  type StoredProviderSettings,
 } from './store';
 
 type Row = Record<string, unknown>;
@@ -320,19 +321,24 @@ export class SqlStore implements Store {
       channel: Channel;
       state: keyof ReturnType<typeof emptyCounts>;
       n: number;
+      recent: number;
     }>(
-      `SELECT campaign_id, channel, state, count(*)::int AS n FROM deliveries
-       WHERE campaign_id = ANY($1::text[]) GROUP BY campaign_id, channel, state`,
-      [campaignIds],
+      `SELECT campaign_id, channel, state, count(*)::int AS n,
+              count(*) FILTER (WHERE state IN ('sent', 'failed') AND updated_at > now() - make_interval(secs => $2))::int AS recent
+       FROM deliveries WHERE campaign_id = ANY($1::text[]) GROUP BY campaign_id, channel, state`,
+      [campaignIds, RATE_WINDOW_SECONDS],
     );
-    const result = new Map(campaignIds.map((id): [string, CampaignCounts] => [id, { total: emptyCounts(), byChannel: {} }]));
-    for (const { campaign_id, channel, state, n } of rows) {
+    const result = new Map(
+      campaignIds.map((id): [string, CampaignCounts] => [id, { total: emptyCounts(), byChannel: {}, recentlyDone: 0 }]),
+    );
+    for (const { campaign_id, channel, state, n, recent } of rows) {
       const counts = result.get(campaign_id)!;
       const c = (counts.byChannel[channel] ??= emptyCounts());
       c[state] += n;
       c.planned += n;
       counts.total[state] += n;
       counts.total.planned += n;
+      counts.recentlyDone += recent;
     }
     return result;
   }

@@ -55,7 +55,12 @@ export interface HandedDelivery {
 export interface CampaignCounts {
   total: DeliveryCounts;
   byChannel: Partial<Record<Channel, DeliveryCounts>>;
+  /** Deliveries that reached sent or failed in the last `RATE_WINDOW_SECONDS`: the current sending rate. */
+  recentlyDone: number;
 }
+
+/** The window, in seconds, over which the sending rate (and so a campaign's ETA) is measured. */
+export const RATE_WINDOW_SECONDS = 10;
 
 /** Outcome of planning one page of the audience. */
 export interface PlanPageResult {

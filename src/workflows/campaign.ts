@@ -14,6 +14,7 @@ import {
   condition,
   continueAsNew,
   isCancellation,
+  log,
   proxyActivities,
   proxyLocalActivities,
   setHandler,
@@ -212,6 +213,7 @@ export async function campaignWorkflow(input: CampaignWorkflowInput): Promise<Ca
   const enter = async (status: CampaignStatus, extra: { error?: string; deleted?: boolean } = {}): Promise<void> => {
     await store.recordStatus({ campaignId, status, ...extra });
     mirror(status);
+    log.info(`campaign ${status}`, { campaignId, status, ...(extra.error ? { error: extra.error } : {}) });
   };
   const carryOn = (): Promise<never> =>
     continueAsNew<typeof campaignWorkflow>({ ...input, carried: { ...state, generation: state.generation + 1 } });

@@ -18,6 +18,11 @@ export function campaignWorkflowId(campaignId: string): string {
   return `campaign-${campaignId}`;
 }
 
+/** The campaign id inside a campaign workflow's id, or undefined for another workflow. */
+export function campaignIdOf(workflowId: string): string | undefined {
+  return workflowId.startsWith('campaign-') ? workflowId.slice('campaign-'.length) : undefined;
+}
+
 /** Search attribute: the campaign's status, kept current by the workflow. */
 export const CampaignStatusAttribute = defineSearchAttributeKey('CampaignStatus', 'KEYWORD');
 /** Search attribute: the owning account. */

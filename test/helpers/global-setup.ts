@@ -8,6 +8,8 @@ import { findTemporalCli, freePort, registerSearchAttributes, startDevServer, ty
 const ROOT = path.resolve(__dirname, '../..');
 
 export default async function globalSetup(): Promise<void> {
+  // Herald's structured logs stay out of the test output unless asked for (LOG_LEVEL=DEBUG npm test).
+  process.env.LOG_LEVEL ??= 'SILENT';
   const cli = findTemporalCli(path.join(ROOT, '.herald', 'tools'));
   // Temporal suggests continue-as-new after 100 history events here (thousands in production), so every
   // larger test campaign exercises it.

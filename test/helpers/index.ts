@@ -1,7 +1,9 @@
 /** The one helpers module for tests: stores on both engines, a running Herald per test, seed data. */
+import type { Logger } from 'pino';
 import { randomBytes } from 'node:crypto';
 import { Client, Connection } from '@temporalio/client';
-import { NativeConnection, Runtime, DefaultLogger, type Worker } from '@temporalio/worker';
+import { NativeConnection, type Worker } from '@temporalio/worker';
+import { installLogging } from '../../src/observability/log';
 import request from 'supertest';
 import type { Express } from 'express';
 import { createApp } from '../../src/api/app';
@@ -24,7 +26,7 @@ function quietRuntime(): void {
   if (runtimeInstalled) return;
   runtimeInstalled = true;
   try {
-    Runtime.install({ logger: new DefaultLogger('WARN') });
+    installLogging(process.env.LOG_LEVEL ?? 'SILENT');
   } catch {
     // Already installed by an earlier test file in this process.
   }
@@ -67,7 +69,14 @@ export interface TestHerald {
 }
 
 /** The API alone, against the run's Temporal server, on a task queue of its own; workers come from elsewhere. */
-export async function startApi(opts: { title: string; store: Store; sendOptions?: Partial<SendOptions>; brakeAnswerWithinMs?: number }) {
+export async function startApi(opts: {
+  title: string;
+  store: Store;
+  sendOptions?: Partial<SendOptions>;
+  brakeAnswerWithinMs?: number;
+  /** Where the API's request log goes (nowhere unless said). */
+  logger?: Logger;
+}) {
   quietRuntime();
   const taskQueue = taskQueueFor(opts.title);
   const secretsKey = randomBytes(32);
@@ -84,6 +93,7 @@ export async function startApi(opts: { title: string; store: Store; sendOptions?
       secretsKey,
     },
     log: () => undefined,
+    ...(opts.logger ? { logger: opts.logger } : {}),
     ...(opts.brakeAnswerWithinMs ? { brakeAnswerWithinMs: opts.brakeAnswerWithinMs } : {}),
   });
   return { app, client, taskQueue, secretsKey, stop: () => connection.close() };
@@ -99,6 +109,7 @@ export async function startHerald(opts: {
   chunkSize?: number;
   /** How long the brake waits for each workflow (10 s unless said). */
   brakeAnswerWithinMs?: number;
+  logger?: Logger;
 }): Promise<TestHerald> {
   const { app, client, taskQueue, secretsKey, stop } = await startApi(opts);
   const sandbox = new SandboxProvider(opts.sandbox);

@@ -4,6 +4,7 @@
  * batches abort before the response), turning it off releases exactly the campaigns the brake holds. Both fan out
  * over the store, which is current, not over Temporal's visibility, which may lag.
  */
+import { controlLatency } from '../../observability/metrics';
 import type { Client } from '@temporalio/client';
 import { InvalidTransitionError } from '../../domain/errors';
 import type { BrakeState } from '../../domain/types';
@@ -73,6 +74,7 @@ export class BrakeService {
       }),
     );
     result.ms = Date.now() - started;
+    controlLatency.observe({ action: on ? 'brake' : 'release' }, result.ms / 1000);
     await audit(store, principal, on ? 'account.brake.on' : 'account.brake.off', principal.accountId, result.errors.length ? 'error' : 'ok', {
       campaigns: result.campaigns,
       skipped: result.skipped,

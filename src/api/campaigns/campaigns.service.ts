@@ -35,7 +35,8 @@ import {
 } from '../../workflows/definitions';
 import type { ApiSettings } from '../../config';
 import { audit } from '../common/audit';
-import type { CampaignCounts, CampaignPatch, NewCampaign, Principal, Store } from '../../store/store';
+import { controlLatency } from '../../observability/metrics';
+import { RATE_WINDOW_SECONDS, type CampaignCounts, type CampaignPatch, type NewCampaign, type Principal, type Store } from '../../store/store';
 
 /** What the campaign service needs. */
 export interface CampaignServiceDeps {
@@ -49,10 +50,19 @@ export type CampaignView = Campaign & {
   counts: CampaignCounts['total'];
   byChannel: CampaignCounts['byChannel'];
   progress: number;
+  /** When a sending campaign should finish at the rate of the last seconds; null when it is not sending. */
+  eta: Eta | null;
   brake: BrakeState;
   workflowId: string;
   workflowUrl: string;
 };
+
+/** A sending campaign's rate and the time its pending deliveries should be done by, at that rate. */
+export interface Eta {
+  messagesPerSecond: number;
+  secondsLeft: number;
+  at: Date;
+}
 
 /** A planned send as the planned list shows it. */
 export type PlannedView = CampaignView & { nextPlannedAt: Date | null };
@@ -303,6 +313,7 @@ export class CampaignService {
     const started = Date.now();
     try {
       const result = await call();
+      controlLatency.observe({ action }, (Date.now() - started) / 1000);
       await audit(this.deps.store, principal, `campaign.${action}`, campaign.id, 'ok', { ms: Date.now() - started });
       return result;
     } catch (err) {
@@ -350,6 +361,7 @@ export class CampaignService {
       counts: total,
       byChannel: counts.byChannel,
       progress: total.planned === 0 ? 0 : done / total.planned,
+      eta: campaign.status === 'Sending' ? eta(counts) : null,
       brake,
       workflowId,
       workflowUrl: `${this.deps.settings.temporalUiUrl}/namespaces/${this.deps.settings.namespace}/workflows/${workflowId}`,
@@ -368,4 +380,13 @@ export function refusalOf(err: unknown, action: ControlAction, stored: CampaignS
     return new InvalidTransitionError(action, (err.cause.details?.[0] as CampaignStatus | undefined) ?? stored, err.cause.message);
   }
   return undefined;
+}
+
+/** The ETA at the rate measured over the last `RATE_WINDOW_SECONDS`; null while nothing has finished in it. */
+function eta(counts: CampaignCounts, now = new Date()): Eta | null {
+  if (counts.recentlyDone === 0) return null;
+  const messagesPerSecond = counts.recentlyDone / RATE_WINDOW_SECONDS;
+  const left = counts.total.pending + counts.total.sending;
+  const secondsLeft = Math.ceil(left / messagesPerSecond);
+  return { messagesPerSecond, secondsLeft, at: new Date(now.getTime() + secondsLeft * 1000) };
 }

@@ -1,0 +1,73 @@
+/**
+ * Structured logs (pino, JSON lines on stdout). Lines about a campaign carry `accountId`, `campaignId` and
+ * `workflowId`; credentials are redacted wherever they appear.
+ */
+import { pino, type Logger } from 'pino';
+import type { LogLevel, LogMetadata, Logger as TemporalLogger } from '@temporalio/common';
+import { Runtime } from '@temporalio/worker';
+import { campaignIdOf } from '../workflows/definitions';
+
+/** Paths whose values never reach a log line. */
+const REDACT = [
+  'req.headers.authorization',
+  'req.headers["x-api-key"]',
+  'req.headers.cookie',
+  '*.apiKey',
+  '*.secrets',
+  '*.password',
+  '*.authToken',
+  '*.privateKey',
+];
+
+/** The process's logger; LOG_LEVEL (TRACE..ERROR, or SILENT) sets its level. */
+export const log: Logger = pino({
+  level: (process.env.LOG_LEVEL ?? 'info').toLowerCase(),
+  base: { service: 'herald' },
+  redact: { paths: REDACT, censor: '[redacted]' },
+  // Errors are logged by type and message: stack traces stay out of the logs.
+  serializers: { err: (err: Error) => ({ type: err.name, message: err.message }) },
+});
+
+/** Sets the level of Herald's logs and installs them as Temporal's logger (once per process, before any worker). */
+export function installLogging(level: string): void {
+  log.level = level.toLowerCase();
+  Runtime.install({ logger: new TemporalPinoLogger(log) });
+}
+
+/** Temporal's runtime, workflow and activity logs through the same logger (workflow ids are in their metadata). */
+export class TemporalPinoLogger implements TemporalLogger {
+  constructor(private readonly logger: Logger = log) {}
+
+  log(level: LogLevel, message: string, meta?: LogMetadata): void {
+    const { workflowId, namespace, taskQueue, runId, activityType, workflowType, attempt } = meta ?? {};
+    const fields = { workflowId, runId, workflowType, activityType, attempt, namespace, taskQueue, ...campaignOf(workflowId) };
+    this.logger[LEVELS[level]](withoutUndefined(fields), message);
+  }
+  trace(message: string, meta?: LogMetadata): void {
+    this.log('TRACE', message, meta);
+  }
+  debug(message: string, meta?: LogMetadata): void {
+    this.log('DEBUG', message, meta);
+  }
+  info(message: string, meta?: LogMetadata): void {
+    this.log('INFO', message, meta);
+  }
+  warn(message: string, meta?: LogMetadata): void {
+    this.log('WARN', message, meta);
+  }
+  error(message: string, meta?: LogMetadata): void {
+    this.log('ERROR', message, meta);
+  }
+}
+
+const LEVELS = { TRACE: 'trace', DEBUG: 'debug', INFO: 'info', WARN: 'warn', ERROR: 'error' } as const;
+
+/** The campaign id inside a campaign workflow's id, if it is one. */
+function campaignOf(workflowId: unknown): { campaignId?: string } {
+  const campaignId = typeof workflowId === 'string' ? campaignIdOf(workflowId) : undefined;
+  return campaignId ? { campaignId } : {};
+}
+
+function withoutUndefined(o: Record<string, unknown>): Record<string, unknown> {
+  return Object.fromEntries(Object.entries(o).filter(([, v]) => v !== undefined));
+}
