@@ -2,7 +2,7 @@
 import { createServer } from 'node:http';
 import { NativeConnection, Worker, type WorkerOptions } from '@temporalio/worker';
 import { createActivities } from './activities';
-import { installLogging, log } from './observability/log';
+import { installLogging } from './observability/log';
 import { registry } from './observability/metrics';
 import { loadConfig, publicUrl, secretsKey, type Config } from './config';
 import type { ProviderRegistry } from './providers/provider';
@@ -75,7 +75,8 @@ async function main(): Promise<void> {
       ...(config.WORKFLOW_BUNDLE ? { workflowBundle: { codePath: config.WORKFLOW_BUNDLE } } : {}),
     });
     const metrics = config.METRICS_PORT ? serveMetrics(config.METRICS_PORT) : undefined;
-    log.info({ taskQueue: config.TASK_QUEUE, temporal: config.TEMPORAL_ADDRESS, metricsPort: config.METRICS_PORT || undefined }, 'herald worker running');
+    // A plain banner whatever the log level: scripts wait for it.
+    console.log(`herald worker on task queue ${config.TASK_QUEUE} at ${config.TEMPORAL_ADDRESS}${metrics ? `, metrics on :${config.METRICS_PORT}/metrics` : ''}`);
     try {
       await worker.run();
     } finally {

@@ -17,7 +17,7 @@ async function main(): Promise<void> {
     settings: apiSettings(config, secretsKey(config)),
   });
   const server = app.listen(config.PORT, config.HOST, () => {
-    log.info(`herald api on http://${config.HOST}:${config.PORT}`);
+    console.log(`herald api on http://${config.HOST}:${config.PORT}`);
   });
   const stop = () => {
     server.close(() => {
