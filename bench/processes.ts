@@ -7,7 +7,10 @@ import { stopProcess } from '../src/cli/temporal';
 /** A child process the benchmark started. */
 export interface Child {
   pid: number;
+  /** SIGTERM, then SIGKILL after a grace period; resolves once it has exited. */
   stop(): Promise<void>;
+  /** SIGKILL at once (a crash); resolves once it has exited. */
+  kill(): Promise<void>;
 }
 
 /**
@@ -24,9 +27,12 @@ export function startTs(file: string, env: Record<string, string>, ready: (line:
   return new Promise((resolve, reject) => {
     let done = false;
     createInterface({ input: proc.stdout! }).on('line', (line) => {
-      if (!done && ready(line)) {
+      // After the ready line, what the child prints (warnings and errors at the levels these runs set) is shown.
+      if (done) console.log(line);
+      else if (ready(line)) {
         done = true;
-        resolve({ child: { pid: proc.pid!, stop: () => stopProcess(proc, 15_000) }, line });
+        const kill = () => stopProcess(proc, 0, 'SIGKILL');
+        resolve({ child: { pid: proc.pid!, stop: () => stopProcess(proc, 15_000), kill }, line });
       }
     });
     proc.once('exit', (code) => {

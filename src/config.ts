@@ -33,6 +33,8 @@ const ConfigSchema = z.object({
   WEBHOOK_URL: z.string().url().optional(),
   /** Requests the webhook provider keeps in flight (and keep-alive connections it holds) per worker process. */
   WEBHOOK_CONCURRENCY: int(50),
+  /** How long the webhook provider waits for an answer before the message is retried (same idempotency key). */
+  WEBHOOK_TIMEOUT_MS: int(15_000),
   /** A prebuilt workflow bundle (see `bundleWorkflowCode`); workers bundle from source without one. */
   WORKFLOW_BUNDLE: z.string().optional(),
   /**

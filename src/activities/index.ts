@@ -140,7 +140,7 @@ export function createActivities({ store, providers, send, clock = () => new Dat
     async cancelAtProviders(input: { campaignId: string }): Promise<ProviderCancellation> {
       const ctx = Context.current();
       const campaign = await load(input.campaignId);
-      const result = await cancelAtProviders({ ctx, store, providers, campaign });
+      const result = await cancelAtProviders({ ctx, store, providers, campaign, send });
       for (const [channel, n] of Object.entries(result.cancelledByChannel) as [Channel, number][]) {
         countNotSent(channel, 'provider_cancelled', n);
       }

@@ -8,12 +8,19 @@ import type { ClaimedDelivery, DeliveryResult, Store } from '../store/store';
 import { compileContent } from '../templates';
 import type { UnsubscribeTarget } from '../unsubscribe';
 
+const THROTTLE_PATIENCE_MS = 15 * 60_000;
+
 /** Worker-side send tuning. */
 export interface SendSettings {
   /** Messages handed to the provider per call; their outcomes are recorded after each call. */
   chunkSize: number;
   /** After this many attempts of a batch, messages the provider keeps refusing as retryable are marked failed. */
   maxAttempts: number;
+  /**
+   * A message the provider only throttles (429) is marked failed after `maxAttempts` and this long since its
+   * batch first ran (15 minutes unless said): a provider asking to slow down is not failing.
+   */
+  throttlePatienceMs?: number;
   /** The one-click unsubscribe link of a contact on a channel (for email's List-Unsubscribe header). */
   unsubscribeUrl?: (target: UnsubscribeTarget) => string;
 }
@@ -37,6 +44,7 @@ export async function sendClaimed(args: {
   if (!content) throw ApplicationFailure.nonRetryable(`campaign ${campaign.id} has no ${channel} content`, 'NoContent');
   const compiled = compileContent(content);
   const lastAttempt = ctx.info.attempt >= settings.maxAttempts;
+  const patienceOver = Date.now() - ctx.info.scheduledTimestampMs >= (settings.throttlePatienceMs ?? THROTTLE_PATIENCE_MS);
   let sent = 0;
   let failed = 0;
   let retry: { error: string; afterMs?: number } | undefined;
@@ -71,16 +79,23 @@ export async function sendClaimed(args: {
           results.push({ id: d.id, state: 'failed', error: `template: ${(err as Error).message}` });
         }
       }
-      const outcomes = messages.length > 0 ? await sendChunk(provider, messages, ctx.cancellationSignal) : [];
+      // Handed first: if this worker dies during the call, the stop that follows knows these are in doubt.
+      const handed = messages.map((m) => m.deliveryId);
+      await store.markHanded(handed, true);
+      const outcomes = messages.length > 0 ? await sendChunk(provider, messages, ctx.cancellationSignal, () => store.markHanded(handed, false)) : [];
+      const notTaken: number[] = [];
       outcomes.forEach((outcome, k) => {
         const id = messages[k]!.deliveryId;
         if (outcome.status === 'accepted') results.push({ id, state: 'sent', providerMessageId: outcome.providerMessageId });
         else if (outcome.status === 'permanent') results.push({ id, state: 'failed', error: outcome.error, suppress: outcome.suppress === true });
-        else if (lastAttempt && !ctx.cancellationSignal.aborted) results.push({ id, state: 'failed', error: outcome.error });
+        else if (lastAttempt && !ctx.cancellationSignal.aborted && (!outcome.throttled || patienceOver)) {
+          results.push({ id, state: 'failed', error: outcome.error });
+        }
         else retry = { error: outcome.error, afterMs: Math.max(retry?.afterMs ?? 0, outcome.retryAfterMs ?? 0) };
+        if (outcome.status === 'retryable' && outcome.notTaken) notTaken.push(id);
       });
       if (writing) await writing;
-      writing = store.recordResults(campaign, results);
+      writing = Promise.all([store.recordResults(campaign, results), store.markHanded(notTaken, false)]).then(() => undefined);
       // Awaited before the next write and at the end; until then a failure must not count as unhandled.
       writing.catch(() => undefined);
       const chunkSent = results.filter((r) => r.state === 'sent').length;
@@ -104,13 +119,19 @@ export async function sendClaimed(args: {
   return { sent, failed };
 }
 
-/** Hands a chunk to the provider; an outage (the call itself throws) makes every message of the chunk retryable. */
-async function sendChunk(provider: Provider, messages: OutboundMessage[], signal: AbortSignal): Promise<SendOutcome[]> {
+/**
+ * Hands a chunk to the provider; an outage (the call itself throws) makes every message of the chunk retryable and
+ * in doubt. A call that rejects because it was aborted took nothing (the provider contract): `untouched` records so.
+ */
+async function sendChunk(provider: Provider, messages: OutboundMessage[], signal: AbortSignal, untouched: () => Promise<void>): Promise<SendOutcome[]> {
   const timer = providerLatency.startTimer({ provider: provider.name, channel: messages[0]!.channel });
   try {
     return await provider.send(messages, signal);
   } catch (err) {
-    if (signal.aborted) throw err;
+    if (signal.aborted) {
+      await untouched();
+      throw err;
+    }
     return messages.map(() => ({ status: 'retryable', error: (err as Error).message }));
   } finally {
     timer();

@@ -159,8 +159,8 @@ async function waitForServer(address: string, child: ChildProcess, timeoutMs = 6
   throw new Error(`temporal server at ${address} was not ready within ${timeoutMs / 1000}s`);
 }
 
-/** Asks a child process to end (SIGTERM), kills it after `graceMs`, and resolves once it has exited. */
-export function stopProcess(child: ChildProcess, graceMs = 10_000): Promise<void> {
+/** Asks a child process to end (`signal`, SIGTERM unless said), kills it after `graceMs`, and resolves once it has exited. */
+export function stopProcess(child: ChildProcess, graceMs = 10_000, signal: NodeJS.Signals = 'SIGTERM'): Promise<void> {
   if (child.exitCode !== null || child.signalCode !== null) return Promise.resolve();
   return new Promise((resolve) => {
     const timer = setTimeout(() => child.kill('SIGKILL'), graceMs);
@@ -168,7 +168,7 @@ export function stopProcess(child: ChildProcess, graceMs = 10_000): Promise<void
       clearTimeout(timer);
       resolve();
     });
-    child.kill('SIGTERM');
+    child.kill(signal);
   });
 }
 

@@ -39,8 +39,18 @@ export class TemporalPinoLogger implements TemporalLogger {
   constructor(private readonly logger: Logger = log) {}
 
   log(level: LogLevel, message: string, meta?: LogMetadata): void {
-    const { workflowId, namespace, taskQueue, runId, activityType, workflowType, attempt } = meta ?? {};
-    const fields = { workflowId, runId, workflowType, activityType, attempt, namespace, taskQueue, ...campaignOf(workflowId) };
+    const { workflowId, namespace, taskQueue, runId, activityType, workflowType, attempt, error } = meta ?? {};
+    const fields = {
+      workflowId,
+      runId,
+      workflowType,
+      activityType,
+      attempt,
+      namespace,
+      taskQueue,
+      ...campaignOf(workflowId),
+      ...(error instanceof Error ? { err: error } : {}),
+    };
     this.logger[LEVELS[level]](withoutUndefined(fields), message);
   }
   trace(message: string, meta?: LogMetadata): void {

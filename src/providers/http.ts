@@ -106,7 +106,13 @@ export abstract class HttpProvider implements Provider {
 export function failure(res: HttpResponse, error: string, suppress = false): SendOutcome {
   if (res.status === 429 || res.status >= 500) {
     const after = retryAfterMs(res.headers['retry-after']);
-    return { status: 'retryable', error, ...(after !== undefined ? { retryAfterMs: after } : {}) };
+    return {
+      status: 'retryable',
+      error,
+      notTaken: true,
+      ...(after !== undefined ? { retryAfterMs: after } : {}),
+      ...(res.status === 429 ? { throttled: true as const } : {}),
+    };
   }
   return { status: 'permanent', error, ...(suppress ? { suppress } : {}) };
 }

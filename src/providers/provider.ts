@@ -23,8 +23,13 @@ export interface OutboundMessage {
 /** What a provider says about one message. */
 export type SendOutcome =
   | { status: 'accepted'; providerMessageId: string }
-  /** Worth trying again later (timeouts, 5xx, 429); `retryAfterMs` from Retry-After when given. */
-  | { status: 'retryable'; error: string; retryAfterMs?: number }
+  /**
+   * Worth trying again later (timeouts, 5xx, 429); `retryAfterMs` from Retry-After when given. `throttled`: the
+   * provider works but asks to slow down (429), which does not use up a message's attempts as quickly.
+   * `notTaken`: certainly not delivered (the provider answered so, or the message never left); without it the
+   * message is in doubt (a timeout, a broken connection) and is only ever resent under the same idempotency key.
+   */
+  | { status: 'retryable'; error: string; retryAfterMs?: number; throttled?: true; notTaken?: true }
   /**
    * Never going to work for this message. `suppress`: the address itself is bad or unsubscribed (hard bounce,
    * unregistered token, gone subscription), so later campaigns skip the contact on this channel.
@@ -61,4 +66,4 @@ export interface ProviderRegistry {
 }
 
 /** The outcome for a message left unsent because its batch was aborted before it started. */
-export const NOT_STARTED: SendOutcome = { status: 'retryable', error: 'not sent: the batch was cancelled first' };
+export const NOT_STARTED: SendOutcome = { status: 'retryable', error: 'not sent: the batch was cancelled first', notTaken: true };

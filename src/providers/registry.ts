@@ -49,9 +49,11 @@ export function createProviderRegistry(fallback: Provider = new SandboxProvider(
 
 /** The default provider from configuration: every channel to WEBHOOK_URL when set, else to the sandbox. */
 export function defaultProvider(
-  config: Pick<Config, 'SANDBOX_LATENCY_MS' | 'SANDBOX_FAILURE_RATE' | 'WEBHOOK_URL' | 'WEBHOOK_CONCURRENCY'>,
+  config: Pick<Config, 'SANDBOX_LATENCY_MS' | 'SANDBOX_FAILURE_RATE' | 'WEBHOOK_URL' | 'WEBHOOK_CONCURRENCY' | 'WEBHOOK_TIMEOUT_MS'>,
 ): Provider {
-  if (config.WEBHOOK_URL) return new WebhookProvider({ url: config.WEBHOOK_URL, concurrency: config.WEBHOOK_CONCURRENCY });
+  if (config.WEBHOOK_URL) {
+    return new WebhookProvider({ url: config.WEBHOOK_URL, concurrency: config.WEBHOOK_CONCURRENCY, timeoutMs: config.WEBHOOK_TIMEOUT_MS });
+  }
   const sandbox: SandboxOptions = { latencyMs: config.SANDBOX_LATENCY_MS, failureRate: config.SANDBOX_FAILURE_RATE };
   return new SandboxProvider(sandbox);
 }

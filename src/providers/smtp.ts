@@ -105,5 +105,6 @@ function classify(err: Error & { responseCode?: number; response?: string; code?
     return { status: 'permanent', error, suppress: BAD_MAILBOX.has(err.responseCode) };
   }
   if (err.code === 'EAUTH' || err.code === 'EENVELOPE') return { status: 'permanent', error };
-  return { status: 'retryable', error };
+  // A 4xx reply refused the message; without a reply (connection lost, timeout) it is in doubt.
+  return { status: 'retryable', error, ...(err.responseCode ? { notTaken: true as const } : {}) };
 }

@@ -1,4 +1,5 @@
 /** The production store connection: a node-postgres pool on DATABASE_URL. */
+import { log } from '../observability/log';
 import pg from 'pg';
 import { INT8_OID, type SqlClient } from './sql-client';
 
@@ -10,7 +11,7 @@ export function openPostgresClient(url: string, max = 10): SqlClient {
   const pool = new pg.Pool({ connectionString: url, max, types: types as pg.CustomTypesConfig });
   // An idle connection the server closes (restart, failover) is dropped from the pool; without this listener
   // node-postgres would crash the process. Queries on a broken connection still fail and are retried by Temporal.
-  pool.on('error', (err) => console.warn(`postgres: idle connection lost: ${err.message}`));
+  pool.on('error', (err) => log.warn({ err }, 'postgres: idle connection lost'));
   return {
     query: async (sql, params) => {
       const r = await pool.query(sql, params);

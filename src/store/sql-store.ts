@@ -461,6 +461,26 @@ export class SqlStore implements Store {
     );
   }
 
+  async markHanded(deliveryIds: number[], handed: boolean): Promise<void> {
+    if (deliveryIds.length === 0) return;
+    await this.db.query(`UPDATE deliveries SET handed_at = ${handed ? 'now()' : 'NULL'} WHERE id = ANY($1::bigint[])`, [deliveryIds]);
+  }
+
+  async claimInDoubt(campaignId: string, channel: Channel, batchKey: string, limit: number): Promise<ClaimedDelivery[]> {
+    const { rows } = await this.db.query(
+      `WITH picked AS (
+         SELECT id FROM deliveries WHERE campaign_id = $1 AND channel = $2 AND state IN ('pending', 'sending')
+           AND handed_at IS NOT NULL AND batch_key IS DISTINCT FROM $3
+         ORDER BY id LIMIT $4 FOR UPDATE SKIP LOCKED),
+       upd AS (
+         UPDATE deliveries d SET state = 'sending', batch_key = $3, updated_at = now()
+         FROM picked WHERE d.id = picked.id RETURNING d.id, d.channel, d.contact_pk)
+       SELECT upd.id AS delivery_id, upd.channel, ${CONTACT_COLUMNS} FROM upd JOIN contacts c ON c.pk = upd.contact_pk ORDER BY upd.id`,
+      [campaignId, channel, batchKey, limit],
+    );
+    return rows.map(toClaimed);
+  }
+
   async releaseOrphans(campaignId: string): Promise<number> {
     const { rows } = await this.db.query<{ n: number }>(
       `WITH u AS (UPDATE deliveries SET state = 'pending', batch_key = NULL, updated_at = now()

@@ -177,6 +177,13 @@ export interface Store {
   recordResults(campaign: Campaign, results: DeliveryResult[]): Promise<void>;
   /** Returns deliveries left in `sending` by batches that no longer run to `pending`. */
   releaseOrphans(campaignId: string): Promise<number>;
+  /** Marks deliveries as handed to their provider (`handed`) or, when it answered that it did not take them, not. */
+  markHanded(deliveryIds: number[], handed: boolean): Promise<void>;
+  /**
+   * Claims up to `limit` deliveries in doubt under `batchKey`: handed to the provider with no outcome recorded
+   * (their worker died mid-call, or the call timed out). Only when no batch of the campaign runs.
+   */
+  claimInDoubt(campaignId: string, channel: Channel, batchKey: string, limit: number): Promise<ClaimedDelivery[]>;
   /** The earliest planned time of a pending delivery, or null when none is pending. */
   nextPlannedAt(campaignId: string): Promise<Date | null>;
   /**

@@ -266,11 +266,24 @@ export async function campaignWorkflow(input: CampaignWorkflowInput): Promise<Ca
         await store.releaseOrphans({ campaignId });
         const cancelled = await store.cancelAtProviders({ campaignId });
         const unsupported = cancelled.unsupported.length > 0 ? `; cannot cancel: ${cancelled.unsupported.join(', ')}` : '';
+        // Reports of runs before in-doubt messages were settled have no `inDoubt`.
+        const inDoubt = cancelled.inDoubt ?? { resent: 0, sent: 0, failed: 0 };
+        const settled =
+          inDoubt.resent > 0
+            ? `${inDoubt.resent} message(s) in doubt (handed to a provider by a worker lost mid-call) resent under their ` +
+              `idempotency keys: ${inDoubt.sent} sent, ${inDoubt.failed} failed; `
+            : '';
         step(
           'provider_cancellation',
-          `asked providers to cancel ${cancelled.asked} message(s) they had accepted; ${cancelled.cancelled} cancelled, ` +
+          `${settled}asked providers to cancel ${cancelled.asked} message(s) they had accepted; ${cancelled.cancelled} cancelled, ` +
             `${cancelled.tooLate} already gone, ${cancelled.errors} error(s)${unsupported}`,
-          { asked: cancelled.asked, cancelled: cancelled.cancelled, tooLate: cancelled.tooLate, errors: cancelled.errors },
+          {
+            asked: cancelled.asked,
+            cancelled: cancelled.cancelled,
+            tooLate: cancelled.tooLate,
+            errors: cancelled.errors,
+            ...(inDoubt.resent > 0 ? { inDoubtResent: inDoubt.resent, inDoubtSent: inDoubt.sent, inDoubtFailed: inDoubt.failed } : {}),
+          },
         );
       } else {
         // Nothing was planned before the start: plan everyone now, so each one is recorded as not sent.

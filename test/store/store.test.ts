@@ -151,6 +151,25 @@ describe.each(STORE_KINDS)('store (%s)', (kind) => {
     expect((await store.countDeliveries(campaign.id)).total.pending).toBe(2);
   });
 
+  test('deliveries handed to a provider with no outcome are in doubt, wherever an orphan release put them', async () => {
+    const campaign = await campaignFor([contact('d1'), contact('d2'), contact('d3'), contact('d4')]);
+    await store.planPage(campaign, 0, 100, NOW);
+    const claimed = await store.claimBatch(campaign.id, 'email', 'dead-batch', 10, false, NOW);
+    // The fourth is claimed but never handed: a stop may call it unsent.
+    const [taken, refused, inFlight] = claimed.map((d) => d.id) as [number, number, number];
+    await store.markHanded([taken, refused, inFlight], true);
+    await store.recordResults(campaign, [{ id: taken, state: 'sent', providerMessageId: 'pm' }]);
+    // The provider answered that it did not take this one: certain, not in doubt.
+    await store.markHanded([refused], false);
+    await store.releaseOrphans(campaign.id);
+
+    const inDoubt = await store.claimInDoubt(campaign.id, 'email', 'settle', 10);
+    expect(inDoubt.map((d) => d.id)).toEqual([inFlight]);
+    expect(inDoubt[0]!.contact.id).toBe('d3');
+    // Claimed under the settling key, it is not handed out twice.
+    expect(await store.claimInDoubt(campaign.id, 'email', 'settle', 10)).toEqual([]);
+  });
+
   test("another account's campaign is invisible and cannot be changed", async () => {
     const campaign = await campaignFor([contact('i1')]);
     const other = await store.createAccount('other');
