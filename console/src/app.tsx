@@ -103,7 +103,10 @@ function SignIn({ onSignedIn, note }: { onSignedIn: (key: string) => void; note:
         }}
       >
         <h1>Herald console</h1>
-        <p>Sign in with an API key of your account. `npm start` prints the development key; `npm run account -- create` makes one.</p>
+        <p>
+          Sign in with an API key of your account: <code>npm start</code> prints the development key, and{' '}
+          <code>npm run account -- create</code> makes one.
+        </p>
         {note ? <p class="notice">{note}</p> : null}
         <label>
           API key

@@ -117,7 +117,7 @@ export function CampaignPage({ id }: { id: string }) {
   return (
     <section class="campaign" data-campaign={campaign.id}>
       <Link to="/">← Campaigns</Link>
-      <div class="title-row">
+      <div class="title-row start">
         <h1>{campaign.name}</h1>
         <Status status={campaign.status} held={campaign.heldByBrake} />
       </div>
@@ -125,10 +125,14 @@ export function CampaignPage({ id }: { id: string }) {
         <span class="id">{campaign.id}</span> · channels {campaign.channels.map((c) => c.channel).join(', ')} · send time{' '}
         <SendTime campaign={campaign} />
         {campaign.finishedAt ? <> · finished {time(campaign.finishedAt)}</> : null}
-        {' · '}
-        <a href={campaign.workflowUrl} target="_blank" rel="noreferrer">
-          Workflow {campaign.workflowId} in the Temporal Web UI ↗
-        </a>
+        {campaign.status === 'Draft' ? null : (
+          <>
+            {' · '}
+            <a href={campaign.workflowUrl} target="_blank" rel="noreferrer">
+              Workflow {campaign.workflowId} in the Temporal Web UI ↗
+            </a>
+          </>
+        )}
       </p>
       {campaign.heldByBrake ? <p class="held-note">Held by the account's emergency brake: it goes on when the brake is released.</p> : null}
       {campaign.deletedAt ? <p class="held-note">Deleted from the planned sends at {time(campaign.deletedAt)}.</p> : null}
@@ -164,14 +168,14 @@ export function CampaignPage({ id }: { id: string }) {
       </div>
       <ErrorNote error={actionError} />
       {notice ? <p class="notice">{notice}</p> : null}
+      {report ? <ReportPanel report={report} /> : null}
 
       <div class="panel">
         <ProgressBar counts={campaign.counts} progress={campaign.progress} />
-        <EtaLine eta={campaign.eta} />
+        {campaign.status === 'Sending' || campaign.status === 'Paused' ? <EtaLine eta={campaign.eta} /> : null}
       </div>
       <CountsTable label="Counts per channel" rows={[...channels, ['total', campaign.counts]]} />
 
-      {report ? <ReportPanel report={report} /> : null}
 
       {dialog === 'stop' ? (
         <TypedConfirm

@@ -111,7 +111,7 @@ export function ProgressBar({ counts, progress, compact = false }: { counts: Del
       <div class="legend">
         <span class="pct">{counts.planned === 0 ? 'nothing planned yet' : `${pct}%`}</span>
         {SEGMENTS.map(([k, label]) => (
-          <span key={k} class={`key key-${k}`}>
+          <span key={k} class={`key key-${k}`} title={k === 'pending' ? `pending ${num(counts.pending)} + in a send batch ${num(counts.sending)}` : undefined}>
             <i class={`dot seg-${k}`} /> {label} {num(value(k))}
           </span>
         ))}
@@ -234,7 +234,9 @@ export function TypedConfirm(props: {
       <form onSubmit={(e) => void submit(e)}>
         <p class="warning">{props.warning}</p>
         <label>
-          Type the campaign id <code class="typed-id">{props.id}</code> to confirm
+          <span>
+            Type the campaign id <code class="typed-id">{props.id}</code> to confirm
+          </span>
           <input
             name="confirmation"
             autoComplete="off"
