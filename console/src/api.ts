@@ -112,7 +112,7 @@ function sentence(text: string): string {
 
 /** The campaign endpoints the console uses. */
 export const campaigns = {
-  list: (status?: CampaignStatus) => call<{ items: CampaignView[] }>('GET', `/v1/campaigns?limit=200${status ? `&status=${status}` : ''}`),
+  list: (status?: CampaignStatus) => call<{ items: CampaignView[]; next: string | null }>('GET', `/v1/campaigns?limit=200${status ? `&status=${status}` : ''}`),
   get: (id: string) => call<CampaignView>('GET', `/v1/campaigns/${encodeURIComponent(id)}`),
   report: (id: string) => call<ReportView>('GET', `/v1/campaigns/${encodeURIComponent(id)}/report`),
   act: <T = CampaignView>(id: string, action: 'send' | 'schedule' | 'pause' | 'resume' | 'stop' | 'cancel' | 'unschedule' | 'copy', body?: object) =>

@@ -85,6 +85,7 @@ export function CampaignList({ status }: { status: CampaignStatus | undefined })
           </tbody>
         </table>
       ) : null}
+      {data?.next ? <p class="hint">Showing the newest {data.items.length}; filter by status to find older ones.</p> : null}
     </section>
   );
 }

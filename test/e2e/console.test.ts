@@ -8,7 +8,10 @@ import { spawnSync } from 'node:child_process';
 import { mkdirSync } from 'node:fs';
 import type { AddressInfo } from 'node:net';
 import path from 'node:path';
+import express from 'express';
 import { chromium, type Browser, type Page } from 'playwright-core';
+import request from 'supertest';
+import { consoleRoutes } from '../../src/api/console';
 import { api, draftCampaign, eventually, newAccount, openTestStore, startHerald, type TestHerald } from '../helpers';
 
 const ROOT = path.resolve(__dirname, '../..');
@@ -227,4 +230,19 @@ test('an operator sends a campaign from the console, watches it, stops it by typ
   await until(() => brakeSwitch.getAttribute('aria-checked'), (v) => v === 'false');
   expect((await http.get('/v1/account/brake').expect(200)).body.on).toBe(false);
   await page.getByText('Emergency brake OFF').waitFor();
+});
+
+test('the console is served at /console without a key, its pages reload, and a missing build says how to build it', async () => {
+  const page = await request(herald.app).get('/console/campaigns/cmp_anything').expect(200);
+  expect(page.type).toBe('text/html');
+  const script = /src="(\/console\/app\.js\?v=[0-9a-f]+)"/.exec(page.text)?.[1];
+  expect(script).toBeDefined();
+  await request(herald.app).get(script!).expect(200).expect('Content-Type', /javascript/);
+  // A file the page does not have is a 404, not the page; the API itself still needs a key.
+  expect((await request(herald.app).get('/console/old-build.js').expect(404)).body.error.code).toBe('not_found');
+  await request(herald.app).get('/v1/campaigns').expect(401);
+
+  const unbuilt = express().use('/console', consoleRoutes(path.join(ROOT, 'test-artifacts', 'no-such-build')));
+  const res = await request(unbuilt).get('/console').expect(503);
+  expect(res.text).toContain('node scripts/build-console.mjs');
 });
