@@ -35,9 +35,9 @@ beforeAll(async () => {
   if (built.status !== 0) throw new Error(`console build failed: ${built.stderr}`);
   mkdirSync(SHOTS, { recursive: true });
   const store = await openTestStore('postgres');
-  // 10 messages per provider call of 100 ms, one batch at a time: about 100 messages a second, so a campaign
-  // of 3,000 sends for about half a minute, time enough to watch it and stop it mid-send.
-  herald = await startHerald({ title: 'console', store, sandbox: { latencyMs: 100 }, chunkSize: 10, sendOptions: { batchSize: 50, concurrency: 1 } });
+  // 10 messages per provider call of 150 ms, one batch at a time: under 70 messages a second, so a campaign of
+  // 4,000 sends for about a minute, time enough to watch it and stop it mid-send even on a busy machine.
+  herald = await startHerald({ title: 'console', store, sandbox: { latencyMs: 150 }, chunkSize: 10, sendOptions: { batchSize: 50, concurrency: 1 } });
   ({ apiKey: key } = await newAccount(store, 'Console'));
   const server = herald.app.listen(0, '127.0.0.1');
   await new Promise<void>((resolve, reject) => server.once('listening', resolve).once('error', reject));
@@ -105,7 +105,7 @@ test('an operator sends a campaign from the console, watches it, stops it by typ
   // Campaigns made through the API appear in the list as it polls: a small one that finishes, a big one, a scheduled one.
   const small = await draftFor('small', 20, 'Welcome series');
   await http.post(`/v1/campaigns/${small}/send`).expect(202);
-  const big = await draftFor('big', 3_000, 'Spring sale');
+  const big = await draftFor('big', 4_000, 'Spring sale');
   const later = await draftFor('later', 30, 'Autumn teaser');
   await http.post(`/v1/campaigns/${later}/schedule`, { at: new Date(Date.now() + 86_400_000).toISOString() }).expect(202);
   await page.locator(`tr[data-campaign="${big}"]`).waitFor();
@@ -132,6 +132,7 @@ test('an operator sends a campaign from the console, watches it, stops it by typ
   expect((await http.get(`/v1/campaigns/${big}`).expect(200)).body.status).toBe('Paused');
   await page.getByRole('link', { name: 'Campaigns', exact: true }).first().click();
   await page.locator(`tr[data-campaign="${big}"] .send-time`).getByRole('img', { name: 'Paused' }).waitFor();
+  await shot('03-campaigns-paused');
   await page.getByRole('link', { name: 'Spring sale' }).click();
   await page.getByRole('button', { name: 'Resume' }).click();
   await until(statusShown, (s) => s === 'Sending');
@@ -142,7 +143,7 @@ test('an operator sends a campaign from the console, watches it, stops it by typ
   await until(() => page.locator('tbody tr').evaluateAll((rows) => rows.map((r) => r.getAttribute('data-campaign'))), (ids) => ids.length === 1 && ids[0] === big);
   await page.getByLabel('Filter by status').selectOption('');
   await page.locator(`tr[data-campaign="${later}"]`).waitFor();
-  await shot('03-campaigns');
+  await shot('04-campaigns-sending');
 
   // Planned sends: the scheduled one shows only with "show planned also"; a wrong id does not delete it, the right one does.
   await page.getByRole('link', { name: 'Planned sends' }).click();
@@ -151,7 +152,7 @@ test('an operator sends a campaign from the console, watches it, stops it by typ
   await page.getByLabel('show planned also').check();
   const laterRow = page.locator(`tr[data-campaign="${later}"]`);
   await laterRow.waitFor();
-  await shot('04-planned');
+  await shot('05-planned');
   await laterRow.getByRole('button', { name: 'Delete…' }).click();
   const deleteDialog = page.getByRole('dialog', { name: 'Delete planned campaign' });
   await deleteDialog.getByRole('textbox').fill(big);
@@ -173,7 +174,7 @@ test('an operator sends a campaign from the console, watches it, stops it by typ
   await stopDialog.getByRole('textbox').fill(`${big}x`);
   await stopDialog.getByRole('button', { name: 'Stop delivery' }).click();
   await stopDialog.getByRole('alert').filter({ hasText: 'does not match' }).waitFor();
-  await shot('05-stop-wrong-id');
+  await shot('06-stop-wrong-id');
   const meanwhile = (await http.get(`/v1/campaigns/${big}`).expect(200)).body;
   expect(meanwhile.status).toBe('Sending');
   expect(meanwhile.counts.pending + meanwhile.counts.sending).toBeGreaterThan(0);
@@ -189,7 +190,7 @@ test('an operator sends a campaign from the console, watches it, stops it by typ
   expect(c.sent).toBeGreaterThan(0);
   expect(c.notSent).toBeGreaterThan(0);
   expect(c.sent + c.notSent + c.failed).toBe(c.planned);
-  expect(c.planned).toBe(3_000);
+  expect(c.planned).toBe(4_000);
   // The page shows the exact counts the API has, in total and for the channel, and in the report panel.
   expect(await countsShown('Counts per channel', 'total')).toEqual(c);
   expect(await countsShown('Counts per channel', 'email')).toEqual(stopped.byChannel.email);
@@ -201,7 +202,7 @@ test('an operator sends a campaign from the console, watches it, stops it by typ
   expect(shown).toHaveLength(report.steps.length);
   expect(shown.map((s) => s.step)).toEqual(expect.arrayContaining(['in_flight_aborted', 'not_sent_written', 'final_counts']));
   await page.getByText('Delivery stopped').waitFor();
-  await shot('06-stopped-report');
+  await shot('07-stopped-report');
   // The page's address can be reloaded or shared: the same campaign, its report, still signed in (this tab).
   await page.reload();
   await page.getByRole('region', { name: 'Report' }).locator('li[data-step="final_counts"]').waitFor();
@@ -225,7 +226,7 @@ test('an operator sends a campaign from the console, watches it, stops it by typ
   await page.getByRole('button', { name: 'Send now' }).click();
   await page.getByRole('alert').filter({ hasText: "emergency brake is on" }).waitFor();
   expect((await http.get(`/v1/campaigns/${copyOf}`).expect(200)).body.status).toBe('Draft');
-  await shot('07-brake-on');
+  await shot('08-brake-on');
   await brakeSwitch.click();
   await until(() => brakeSwitch.getAttribute('aria-checked'), (v) => v === 'false');
   expect((await http.get('/v1/account/brake').expect(200)).body.on).toBe(false);
