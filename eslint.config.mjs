@@ -4,11 +4,11 @@ import { builtinModules } from 'node:module';
 import tseslint from 'typescript-eslint';
 
 export default tseslint.config(
-  { ignores: ['node_modules/', '.herald/', 'coverage/', 'test-artifacts/', 'bench/results/', '**/*.js', '**/*.mjs'] },
+  { ignores: ['node_modules/', '.herald/', 'coverage/', 'test-artifacts/', 'bench/results/', 'console/dist/', '**/*.js', '**/*.mjs'] },
   js.configs.recommended,
   ...tseslint.configs.recommended,
   {
-    files: ['**/*.ts'],
+    files: ['**/*.ts', '**/*.tsx'],
     languageOptions: { parserOptions: { projectService: true, tsconfigRootDir: import.meta.dirname } },
     rules: {
       '@typescript-eslint/no-floating-promises': 'error',

@@ -13,6 +13,7 @@ import { accountRoutes } from './account/account.routes';
 import { BrakeService } from './account/brake.service';
 import { audienceRoutes } from './audiences/audiences.routes';
 import { campaignRoutes } from './campaigns/campaigns.routes';
+import { consoleRoutes } from './console';
 import { CampaignService } from './campaigns/campaigns.service';
 import { contactRoutes } from './contacts/contacts.routes';
 import { eventRoutes } from './events/events.routes';
@@ -66,6 +67,8 @@ export function createApp(deps: AppDeps): express.Express {
     res.json(openapi);
   });
   app.use(unsubscribeRoutes(deps.store, deps.settings.secretsKey));
+  // The console's files are public (no secrets in them); every API call it makes carries the operator's key.
+  app.use('/console', consoleRoutes());
   const v1 = express.Router();
   v1.use(express.json({ limit: '20mb' }));
   v1.use(authenticate(deps.store));

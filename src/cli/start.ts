@@ -70,6 +70,7 @@ async function main(): Promise<void> {
     const api = `http://${config.HOST}:${config.PORT}`;
     console.log(`
 Herald is running.
+  Console      ${api}/console  (sign in with the API key below)
   API          ${api}/v1
   OpenAPI      ${api}/openapi.json
   Temporal UI  ${devServer?.uiUrl ?? config.TEMPORAL_UI_URL}/namespaces/${config.TEMPORAL_NAMESPACE}/workflows

@@ -1,0 +1,5 @@
+/** Entry point of the operator console. */
+import { render } from 'preact';
+import { App } from './app';
+
+render(<App />, document.getElementById('app')!);
