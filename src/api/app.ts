@@ -1,7 +1,7 @@
 /** Builds the Express app from its dependencies; `listen` is the caller's business (tests use supertest). */
 import type { Client } from '@temporalio/client';
 import express from 'express';
-import type { ApiSettings } from '../config';
+import { DEFAULT_RATE_LIMIT_PER_MINUTE, type ApiSettings } from '../config';
 import type { Store } from '../store/store';
 import { accountRoutes } from './account/account.routes';
 import { BrakeService } from './account/brake.service';
@@ -15,6 +15,8 @@ import { ProviderService } from './providers/providers.service';
 import { unsubscribeRoutes } from './unsubscribe';
 import { authenticate } from './middleware/auth';
 import { errorHandler } from './middleware/errors';
+import { rateLimitPerKey, requestId, securityHeaders } from './middleware/security';
+import { keyRoutes } from './keys/keys.routes';
 import { RouteTable } from './route';
 
 /** What the API is built from. */
@@ -22,7 +24,7 @@ export interface AppDeps {
   store: Store;
   temporal: Client;
   settings: ApiSettings;
-  log?: (err: unknown) => void;
+  log?: (err: unknown, context: { requestId: string }) => void;
   /** How long the brake waits for each campaign's workflow to answer (default 10 s). */
   brakeAnswerWithinMs?: number;
 }
@@ -36,10 +38,12 @@ export function createApp(deps: AppDeps): express.Express {
   eventRoutes(routes, deps.store);
   accountRoutes(routes, new BrakeService({ ...deps, ...(deps.brakeAnswerWithinMs ? { answerWithinMs: deps.brakeAnswerWithinMs } : {}) }));
   providerRoutes(routes, new ProviderService({ store: deps.store, secretsKey: deps.settings.secretsKey }));
+  keyRoutes(routes, deps.store);
   const openapi = routes.openapi({ title: 'Herald API', version: '1' });
 
   const app = express();
   app.disable('x-powered-by');
+  app.use(requestId(), securityHeaders());
   app.get('/health', (_req, res) => {
     res.json({ ok: true });
   });
@@ -48,8 +52,9 @@ export function createApp(deps: AppDeps): express.Express {
   });
   app.use(unsubscribeRoutes(deps.store, deps.settings.secretsKey));
   const v1 = express.Router();
-  v1.use(express.json({ limit: '20mb' }));
+  // Bodies are parsed per route (after authentication), within each route's size limit: see RouteTable.mount.
   v1.use(authenticate(deps.store));
+  v1.use(rateLimitPerKey(deps.settings.rateLimitPerMinute ?? DEFAULT_RATE_LIMIT_PER_MINUTE));
   routes.mount(v1);
   app.use(v1);
   app.use((req, res) => {
