@@ -15,6 +15,12 @@ import {
 } from './campaigns.schemas';
 import type { CampaignService } from './campaigns.service';
 
+/**
+ * The largest campaign create or edit body: four channels at their template limits (an HTML part up to
+ * 500,000 characters, bodies up to 100,000) fit, in any script.
+ */
+export const CAMPAIGN_BODY_LIMIT_BYTES = 4 * 1024 * 1024;
+
 /** Adds the campaign routes. */
 export function campaignRoutes(routes: RouteTable, service: CampaignService): void {
   const tag = 'campaigns';
@@ -22,6 +28,7 @@ export function campaignRoutes(routes: RouteTable, service: CampaignService): vo
     method: 'post', path: '/v1/campaigns', tag, status: 201,
     summary: 'Create a campaign (Draft)',
     body: CreateCampaignBody,
+    bodyLimitBytes: CAMPAIGN_BODY_LIMIT_BYTES,
     handler: ({ body, principal }) => service.create(principal, withDates(body)),
   });
   routes.add({
@@ -41,6 +48,7 @@ export function campaignRoutes(routes: RouteTable, service: CampaignService): vo
     summary: 'Edit a Draft',
     params: IdParams,
     body: UpdateCampaignBody,
+    bodyLimitBytes: CAMPAIGN_BODY_LIMIT_BYTES,
     handler: ({ params, body, principal }) => service.update(principal, params.id, withDates(body)),
   });
   routes.add({
