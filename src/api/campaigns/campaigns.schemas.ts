@@ -1,8 +1,15 @@
 /** Campaign schemas. Templates are parsed here, so a broken one is refused at Draft time. */
 import { z } from 'zod';
 import { CAMPAIGN_STATUSES, CHANNELS, DELIVERY_STATES } from '../../domain/vocabulary';
-import { parseTemplate } from '../../templates';
+import { checkTemplate } from '../../templates';
 import { BooleanQuery, Limit, NumericCursor } from '../common/schemas';
+
+/** What is wrong with a template, for the 400's message. */
+function templateProblem(err: Error): string {
+  if (/limit exceeded/i.test(err.message)) return `template exceeds the render limits (time or memory): ${err.message}`;
+  if (/ is not allowed: /.test(err.message)) return `template refused: ${err.message}`;
+  return `template does not parse: ${err.message}`;
+}
 
 const template = (max: number) =>
   z
@@ -11,9 +18,9 @@ const template = (max: number) =>
     .max(max)
     .superRefine((source, ctx) => {
       try {
-        parseTemplate(source);
+        checkTemplate(source);
       } catch (err) {
-        ctx.addIssue({ code: 'custom', message: `template does not parse: ${(err as Error).message}` });
+        ctx.addIssue({ code: 'custom', message: templateProblem(err as Error) });
       }
     });
 
