@@ -27,6 +27,8 @@ export interface AppDeps {
   log?: (err: unknown, context: { requestId: string }) => void;
   /** How long the brake waits for each campaign's workflow to answer (default 10 s). */
   brakeAnswerWithinMs?: number;
+  /** Check every answer against its route's documented response schema (a mismatch is a 500): for tests. */
+  checkResponses?: boolean;
 }
 
 /** Creates the Herald REST API. */
@@ -55,7 +57,7 @@ export function createApp(deps: AppDeps): express.Express {
   // Bodies are parsed per route (after authentication), within each route's size limit: see RouteTable.mount.
   v1.use(authenticate(deps.store));
   v1.use(rateLimitPerKey(deps.settings.rateLimitPerMinute ?? DEFAULT_RATE_LIMIT_PER_MINUTE));
-  routes.mount(v1);
+  routes.mount(v1, { checkResponses: deps.checkResponses === true });
   app.use(v1);
   app.use((req, res) => {
     res.status(404).json({ error: { code: 'not_found', message: `no route ${req.method} ${req.path}` } });

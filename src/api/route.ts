@@ -75,7 +75,7 @@ export class RouteTable {
    * Mounts every route on `router` (which authenticates first): scope check, then the body parsed within the
    * route's size limit, then validation. A known path asked with another method gets 405 with `Allow`.
    */
-  mount(router: Router): void {
+  mount(router: Router, opts: { checkResponses?: boolean } = {}): void {
     for (const route of this.routes) {
       const needs = scopeOf(route);
       const limit = route.bodyLimitBytes ?? DEFAULT_BODY_LIMIT_BYTES;
@@ -104,6 +104,7 @@ export class RouteTable {
           principal,
         };
         const result = await route.handler(input);
+        if (opts.checkResponses && route.response) checkResponse(route, result);
         res.status(route.status ?? 200).json(result);
       };
       router[route.method](route.path, allowed, body, handler);
@@ -165,6 +166,14 @@ export class RouteTable {
       },
       paths,
     };
+  }
+}
+
+/** Throws (a 500) when a route answers something its documented response schema does not describe. */
+function checkResponse(route: AnyRoute, result: unknown): void {
+  const checked = route.response!.safeParse(JSON.parse(JSON.stringify(result)));
+  if (!checked.success) {
+    throw new Error(`${route.method.toUpperCase()} ${route.path} answered outside its response schema: ${z.prettifyError(checked.error)}`);
   }
 }
 

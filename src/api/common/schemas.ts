@@ -12,3 +12,9 @@ export const NumericCursor = z.string().regex(/^\d+$/, 'must be the `next` value
 
 /** A boolean query parameter: `true` or `false`. */
 export const BooleanQuery = z.enum(['true', 'false'], "must be 'true' or 'false'").transform((v) => v === 'true');
+
+/** A timestamp as the API writes it (ISO 8601, UTC). */
+export const Timestamp = z.iso.datetime();
+
+/** A page of `item`s and the cursor of the next page (null at the end). */
+export const PageOf = <T extends z.ZodType>(item: T) => z.object({ items: z.array(item), next: z.string().nullable() });
