@@ -169,6 +169,28 @@ export class RouteTable {
   }
 }
 
+/** NUL, or half of a UTF-16 surrogate pair: text PostgreSQL cannot store (text columns and jsonb). */
+// eslint-disable-next-line no-control-regex -- matching NUL is the point
+const UNSTORABLE = /\u0000|[\uD800-\uDBFF](?![\uDC00-\uDFFF])|(?<![\uD800-\uDBFF])[\uDC00-\uDFFF]/;
+
+/** The path of the first string (or object key) in `value` that PostgreSQL cannot store, or null. */
+function findNul(value: unknown, at: (string | number)[]): (string | number)[] | null {
+  if (typeof value === 'string') return UNSTORABLE.test(value) ? at : null;
+  if (Array.isArray(value)) {
+    for (let i = 0; i < value.length; i++) {
+      const found = findNul(value[i], [...at, i]);
+      if (found) return found;
+    }
+  } else if (value && typeof value === 'object') {
+    for (const [k, v] of Object.entries(value)) {
+      if (UNSTORABLE.test(k)) return [...at, k];
+      const found = findNul(v, [...at, k]);
+      if (found) return found;
+    }
+  }
+  return null;
+}
+
 /** Throws (a 500) when a route answers something its documented response schema does not describe. */
 function checkResponse(route: AnyRoute, result: unknown): void {
   const checked = route.response!.safeParse(JSON.parse(JSON.stringify(result)));
@@ -179,6 +201,11 @@ function checkResponse(route: AnyRoute, result: unknown): void {
 
 function parse(schema: z.ZodType | undefined, value: unknown, where: string): unknown {
   if (!schema) return undefined;
+  // Refused here, naming the field, for every route at once: PostgreSQL would fail on it (a 500).
+  const nul = findNul(value, []);
+  if (nul) {
+    throw InvalidInputError.field(nul.length > 0 ? nul.join('.') : where, 'must be valid Unicode text without NUL (\\u0000) or lone surrogates');
+  }
   const result = schema.safeParse(where === 'body' && value === undefined ? {} : value);
   if (result.success) return result.data;
   const issues = result.error.issues.map((i) => ({
