@@ -5,7 +5,7 @@
  * exits non-zero when any check fails: no 5xx, every answer's status documented, every body matching its schema.
  *
  *   npm run fuzz                      # full run: 100 examples per operation, at most 300 s
- *   npm run fuzz -- --short           # the run inside npm test: 8 examples per operation, at most 45 s
+ *   npm run fuzz -- --short           # the run inside npm test: 8 examples per operation, at most 40 s
  *   npm run fuzz -- --max-examples 500 --max-time 900 --seed 42
  */
 import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
@@ -38,7 +38,7 @@ function options(argv: string[]): Options {
   const seed = value('--seed');
   return {
     maxExamples: Number(value('--max-examples') ?? (short ? 8 : 100)),
-    maxTime: Number(value('--max-time') ?? (short ? 45 : 300)),
+    maxTime: Number(value('--max-time') ?? (short ? 40 : 300)),
     ...(seed ? { seed: Number(seed) } : {}),
     // The short run skips the stateful phase (it chains calls and needs the longest).
     phases: value('--phases') ?? (short ? 'examples,coverage,fuzzing' : 'examples,coverage,fuzzing,stateful'),
