@@ -125,7 +125,9 @@ async function main(): Promise<number> {
       '--max-examples', String(opts.maxExamples),
       '--max-time', String(opts.maxTime),
       '--request-timeout', '30',
-      '--workers', '2',
+      // One worker: hypothesis's lambda descriptions call ast.parse, which is not thread-safe on Python 3.11
+      // ("AST constructor recursion depth mismatch" in a 2-worker run: a runner error, not an API failure).
+      '--workers', '1',
       '--suppress-health-check', 'all',
       '--report', 'junit',
       '--report-dir', path.join(ROOT, '.herald', 'fuzz'),
