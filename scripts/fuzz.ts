@@ -135,7 +135,8 @@ async function main(): Promise<number> {
     ];
     console.log(`schemathesis ${SCHEMATHESIS_VERSION} against ${started.url} (${CHECKS.join(', ')}; ${opts.phases}; ` +
       `${opts.maxExamples} examples per operation, at most ${opts.maxTime} s)`);
-    const run = spawnSync(bin, args, { stdio: 'inherit', env: { ...process.env, NO_COLOR: '1', SCHEMATHESIS_TELEMETRY: 'false' } });
+    // Run in the throwaway folder: schemathesis keeps its cache in the working directory (.schemathesis/).
+    const run = spawnSync(bin, args, { cwd: dataDir, stdio: 'inherit', env: { ...process.env, NO_COLOR: '1', SCHEMATHESIS_TELEMETRY: 'false' } });
     return run.status ?? 1;
   } finally {
     if (herald) await stopProcess(herald, 15_000);
