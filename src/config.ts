@@ -6,6 +6,12 @@ import { z } from 'zod';
 import type { StoreLocation } from './store';
 import { DEFAULT_SEND_OPTIONS, TASK_QUEUE, type SendOptions } from './workflows/definitions';
 
+/**
+ * Requests per minute per API key unless RATE_LIMIT_PER_MINUTE says: generous (100 a second) so tests, the
+ * benchmark and a console polling every second never meet it; it stops a runaway client.
+ */
+export const DEFAULT_RATE_LIMIT_PER_MINUTE = 6000;
+
 const int = (fallback: number) => z.coerce.number().int().positive().default(fallback);
 
 const ConfigSchema = z.object({
@@ -47,6 +53,8 @@ const ConfigSchema = z.object({
     .optional(),
   /** The API's public base URL, for unsubscribe links in emails (default http://HOST:PORT). */
   PUBLIC_URL: z.string().url().optional(),
+  /** Requests per minute each API key may make to /v1 (per API process); beyond it 429 with Retry-After. */
+  RATE_LIMIT_PER_MINUTE: int(DEFAULT_RATE_LIMIT_PER_MINUTE),
 });
 
 /** The key that seals provider secrets: SECRETS_KEY, else a key file in the data folder (created once). */
@@ -98,6 +106,8 @@ export interface ApiSettings {
   sendOptions: SendOptions;
   /** Seals provider secrets; signs unsubscribe links. */
   secretsKey: Buffer;
+  /** Requests per minute per API key (DEFAULT_RATE_LIMIT_PER_MINUTE when absent). */
+  rateLimitPerMinute?: number;
 }
 
 /** The API settings from the configuration and the secrets key (see `secretsKey`). */
@@ -108,5 +118,6 @@ export function apiSettings(config: Config, key: Buffer): ApiSettings {
     temporalUiUrl: config.TEMPORAL_UI_URL,
     sendOptions: { batchSize: config.BATCH_SIZE, concurrency: config.SEND_CONCURRENCY, pageSize: config.PLAN_PAGE_SIZE },
     secretsKey: key,
+    rateLimitPerMinute: config.RATE_LIMIT_PER_MINUTE,
   };
 }

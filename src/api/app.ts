@@ -1,10 +1,9 @@
 /** Builds the Express app from its dependencies; `listen` is the caller's business (tests use supertest). */
 import type { Client } from '@temporalio/client';
-import { randomUUID } from 'node:crypto';
 import express from 'express';
 import type { Logger } from 'pino';
 import { pinoHttp } from 'pino-http';
-import type { ApiSettings } from '../config';
+import { DEFAULT_RATE_LIMIT_PER_MINUTE, type ApiSettings } from '../config';
 import { log } from '../observability/log';
 import { registry } from '../observability/metrics';
 import type { Store } from '../store/store';
@@ -22,6 +21,8 @@ import { ProviderService } from './providers/providers.service';
 import { unsubscribeRoutes } from './unsubscribe';
 import { authenticate } from './middleware/auth';
 import { errorHandler } from './middleware/errors';
+import { rateLimitPerKey, requestId, requestIdOf, securityHeaders } from './middleware/security';
+import { keyRoutes } from './keys/keys.routes';
 import { RouteTable } from './route';
 
 /** What the API is built from. */
@@ -29,12 +30,14 @@ export interface AppDeps {
   store: Store;
   temporal: Client;
   settings: ApiSettings;
-  /** Where unexpected errors go (default: the structured log). */
-  log?: (err: unknown) => void;
+  /** Where unexpected errors go, with the request's id (default: the structured log, type and message only). */
+  log?: (err: unknown, context: { requestId: string }) => void;
   /** The request log (default: the process's logger). */
   logger?: Logger;
   /** How long the brake waits for each campaign's workflow to answer (default 10 s). */
   brakeAnswerWithinMs?: number;
+  /** Check every answer against its route's documented response schema (a mismatch is a 500): for tests. */
+  checkResponses?: boolean;
 }
 
 /** Creates the Herald REST API. */
@@ -46,11 +49,13 @@ export function createApp(deps: AppDeps): express.Express {
   eventRoutes(routes, deps.store);
   accountRoutes(routes, new BrakeService({ ...deps, ...(deps.brakeAnswerWithinMs ? { answerWithinMs: deps.brakeAnswerWithinMs } : {}) }));
   providerRoutes(routes, new ProviderService({ store: deps.store, secretsKey: deps.settings.secretsKey }));
+  keyRoutes(routes, deps.store);
   const openapi = routes.openapi({ title: 'Herald API', version: '1' });
 
   const app = express();
   app.disable('x-powered-by');
-  app.use(requestLog(deps.logger ?? log));
+  const logger = deps.logger ?? log;
+  app.use(requestId(), requestLog(logger), securityHeaders());
   app.get('/health', (_req, res) => {
     res.json({ ok: true });
   });
@@ -70,30 +75,26 @@ export function createApp(deps: AppDeps): express.Express {
   // The console's files are public (no secrets in them); every API call it makes carries the operator's key.
   app.use('/console', consoleRoutes());
   const v1 = express.Router();
-  v1.use(express.json({ limit: '20mb' }));
+  // Bodies are parsed per route (after authentication), within each route's size limit: see RouteTable.mount.
   v1.use(authenticate(deps.store));
-  routes.mount(v1);
+  v1.use(rateLimitPerKey(deps.settings.rateLimitPerMinute ?? DEFAULT_RATE_LIMIT_PER_MINUTE));
+  routes.mount(v1, { checkResponses: deps.checkResponses === true });
   app.use(v1);
   app.use((req, res) => {
     res.status(404).json({ error: { code: 'not_found', message: `no route ${req.method} ${req.path}` } });
   });
-  app.use(errorHandler(deps.log ?? ((err) => (deps.logger ?? log).error({ err }, 'request failed'))));
+  app.use(errorHandler(deps.log ?? ((err, { requestId }) => logger.error({ err, reqId: requestId }, 'request failed'))));
   return app;
 }
 
 /**
- * One log line per request, with its id (also answered in X-Request-Id), status and time, and the account,
+ * One log line per request, with its id (see `requestId`), status and time, and the account,
  * campaign and workflow it concerned. Successful reads (a console polls) log at debug.
  */
 function requestLog(logger: Logger): express.RequestHandler {
   return pinoHttp({
     logger,
-    genReqId: (req, res) => {
-      const id = req.headers['x-request-id'];
-      const reqId = typeof id === 'string' && /^[\w-]{1,64}$/.test(id) ? id : randomUUID();
-      res.setHeader('X-Request-Id', reqId);
-      return reqId;
-    },
+    genReqId: (req) => requestIdOf(req as express.Request),
     customLogLevel: (req, res, err) =>
       err || res.statusCode >= 500 ? 'error' : res.statusCode >= 400 ? 'warn' : req.method === 'GET' ? 'debug' : 'info',
     customProps: (_req, res) => {

@@ -1,8 +1,35 @@
 /** Declares API routes once: Express wiring, zod validation and the OpenAPI document all come from the same spec. */
-import type { Request, RequestHandler, Router } from 'express';
+import express, { type Request, type RequestHandler, type Router } from 'express';
 import { z } from 'zod';
-import { InvalidInputError, UnauthorizedError } from '../domain/errors';
+import { ForbiddenError, InvalidInputError, PayloadTooLargeError, UnauthorizedError } from '../domain/errors';
+import { scopeAllows, type Scope } from '../domain/vocabulary';
 import type { Principal } from '../store/store';
+
+/** The largest JSON body a route accepts unless it says otherwise. */
+export const DEFAULT_BODY_LIMIT_BYTES = 256 * 1024;
+
+/** The error body every failure has. */
+export const ErrorBody = z.object({
+  error: z.object({
+    code: z.string(),
+    message: z.string(),
+    issues: z.array(z.object({ path: z.string(), message: z.string() })).optional(),
+    requestId: z.string().optional(),
+  }),
+});
+
+/** Error statuses every /v1 route may answer, with what they mean. */
+const ERROR_RESPONSES: Record<string, string> = {
+  '400': 'Invalid input: the message names the field and the reason',
+  '401': 'Missing, unknown or revoked API key',
+  '403': "The API key's scope does not allow this route: the message names the scope needed",
+  '404': 'Unknown id, or an id of another account',
+  '409': 'Not allowed in the current status',
+  '413': 'Request body larger than the route accepts: the message names the limit',
+  '415': 'Request body is not JSON',
+  '422': 'Confirmation does not match',
+  '429': 'Rate limit of the API key reached: retry after the Retry-After header (seconds)',
+};
 
 /** A route: its method and path, what it accepts, and what it does with the parsed input. */
 export interface RouteSpec<B extends z.ZodType, Q extends z.ZodType, P extends z.ZodType> {
@@ -16,10 +43,17 @@ export interface RouteSpec<B extends z.ZodType, Q extends z.ZodType, P extends z
   params?: P;
   /** HTTP status on success (200 unless said). */
   status?: number;
+  /** The scope the API key needs: `read` for GET routes and `control` for the others unless said. */
+  scope?: Scope;
+  /** The largest JSON body accepted, in bytes (DEFAULT_BODY_LIMIT_BYTES unless said). */
+  bodyLimitBytes?: number;
+  /** What a success answers, for the OpenAPI document (described as any JSON when absent). */
+  response?: z.ZodType;
   handler: (input: { body: z.infer<B>; query: z.infer<Q>; params: z.infer<P>; principal: Principal }) => Promise<unknown>;
 }
 
-type AnyRoute = RouteSpec<z.ZodType, z.ZodType, z.ZodType>;
+/** A route of any input types. */
+export type AnyRoute = RouteSpec<z.ZodType, z.ZodType, z.ZodType>;
 
 /** Collects routes, mounts them on a router, and describes them as OpenAPI. */
 export class RouteTable {
@@ -32,12 +66,37 @@ export class RouteTable {
     this.routes.push(spec as unknown as AnyRoute);
   }
 
-  /** Mounts every route on `router`, each behind validation. */
-  mount(router: Router): void {
+  /** The routes added so far (read-only): tests enumerate them. */
+  list(): readonly Readonly<AnyRoute>[] {
+    return this.routes;
+  }
+
+  /**
+   * Mounts every route on `router` (which authenticates first): scope check, then the body parsed within the
+   * route's size limit, then validation. A known path asked with another method gets 405 with `Allow`.
+   */
+  mount(router: Router, opts: { checkResponses?: boolean } = {}): void {
     for (const route of this.routes) {
-      const handler: RequestHandler = async (req, res) => {
+      const needs = scopeOf(route);
+      const limit = route.bodyLimitBytes ?? DEFAULT_BODY_LIMIT_BYTES;
+      const allowed: RequestHandler = (req, _res, next) => {
         const principal = (req as Request & { principal?: Principal }).principal;
         if (!principal) throw new UnauthorizedError('missing API key');
+        if (!scopeAllows(principal.scope, needs)) {
+          throw new ForbiddenError(`${route.method.toUpperCase()} ${route.path} needs an API key with scope ${needs}; this key has scope ${principal.scope}`);
+        }
+        next();
+      };
+      const json = express.json({ limit });
+      const body: RequestHandler = (req, res, next) => {
+        json(req, res, (err?: unknown) => {
+          if ((err as { type?: string } | undefined)?.type === 'entity.too.large') {
+            next(new PayloadTooLargeError(`body: larger than this route's limit of ${formatBytes(limit)}`));
+          } else next(err);
+        });
+      };
+      const handler: RequestHandler = async (req, res) => {
+        const principal = (req as Request & { principal: Principal }).principal;
         const input = {
           body: parse(route.body, req.body, 'body'),
           query: parse(route.query, req.query, 'query'),
@@ -45,9 +104,18 @@ export class RouteTable {
           principal,
         };
         const result = await route.handler(input);
+        if (opts.checkResponses && route.response) checkResponse(route, result);
         res.status(route.status ?? 200).json(result);
       };
-      router[route.method](route.path, handler);
+      router[route.method](route.path, allowed, body, handler);
+    }
+    const methods = new Map<string, string[]>();
+    for (const r of this.routes) methods.set(r.path, [...(methods.get(r.path) ?? []), r.method.toUpperCase()]);
+    for (const [path, list] of methods) {
+      router.all(path, (req, res) => {
+        res.set('Allow', list.join(', '));
+        res.status(405).json({ error: { code: 'method_not_allowed', message: `${req.method} is not allowed on ${path}: use ${list.join(', ')}` } });
+      });
     }
   }
 
@@ -66,27 +134,78 @@ export class RouteTable {
         security: [{ apiKey: [] }],
         ...(parameters.length > 0 ? { parameters } : {}),
         ...(r.body ? { requestBody: { required: true, content: { 'application/json': { schema: jsonSchema(r.body) } } } } : {}),
+        description: `Needs an API key with scope ${scopeOf(r)}.`,
         responses: {
-          [String(r.status ?? 200)]: { description: 'OK' },
-          '400': { description: 'Invalid input: the message names the field and the reason' },
-          '401': { description: 'Missing or unknown API key' },
-          '404': { description: 'Unknown id, or an id of another account' },
-          '409': { description: 'Not allowed in the current status' },
-          '422': { description: 'Confirmation does not match' },
+          [String(r.status ?? 200)]: {
+            description: 'OK',
+            content: { 'application/json': { schema: r.response ? jsonSchema(r.response, 'output') : {} } },
+          },
+          ...Object.fromEntries(
+            Object.entries(ERROR_RESPONSES).map(([status, description]) => [
+              status,
+              {
+                description,
+                content: { 'application/json': { schema: { $ref: '#/components/schemas/Error' } } },
+                ...(status === '429' ? { headers: { 'Retry-After': { schema: { type: 'integer' }, description: 'Seconds to wait' } } } : {}),
+              },
+            ]),
+          ),
+          '500': {
+            description: 'Internal error: the body carries only a request id to quote (never details)',
+            content: { 'application/json': { schema: { $ref: '#/components/schemas/Error' } } },
+          },
         },
       };
     }
     return {
       openapi: '3.1.0',
       info,
-      components: { securitySchemes: { apiKey: { type: 'http', scheme: 'bearer' } } },
+      components: {
+        securitySchemes: { apiKey: { type: 'http', scheme: 'bearer' } },
+        schemas: { Error: jsonSchema(ErrorBody, 'output') },
+      },
       paths,
     };
   }
 }
 
+/** NUL, or half of a UTF-16 surrogate pair: text PostgreSQL cannot store (text columns and jsonb). */
+// eslint-disable-next-line no-control-regex -- matching NUL is the point
+const UNSTORABLE = /\u0000|[\uD800-\uDBFF](?![\uDC00-\uDFFF])|(?<![\uD800-\uDBFF])[\uDC00-\uDFFF]/;
+
+/** The path of the first string (or object key) in `value` that PostgreSQL cannot store, or null. */
+function findNul(value: unknown, at: (string | number)[]): (string | number)[] | null {
+  if (typeof value === 'string') return UNSTORABLE.test(value) ? at : null;
+  if (Array.isArray(value)) {
+    for (let i = 0; i < value.length; i++) {
+      const found = findNul(value[i], [...at, i]);
+      if (found) return found;
+    }
+  } else if (value && typeof value === 'object') {
+    for (const [k, v] of Object.entries(value)) {
+      if (UNSTORABLE.test(k)) return [...at, k];
+      const found = findNul(v, [...at, k]);
+      if (found) return found;
+    }
+  }
+  return null;
+}
+
+/** Throws (a 500) when a route answers something its documented response schema does not describe. */
+function checkResponse(route: AnyRoute, result: unknown): void {
+  const checked = route.response!.safeParse(JSON.parse(JSON.stringify(result)));
+  if (!checked.success) {
+    throw new Error(`${route.method.toUpperCase()} ${route.path} answered outside its response schema: ${z.prettifyError(checked.error)}`);
+  }
+}
+
 function parse(schema: z.ZodType | undefined, value: unknown, where: string): unknown {
   if (!schema) return undefined;
+  // Refused here, naming the field, for every route at once: PostgreSQL would fail on it (a 500).
+  const nul = findNul(value, []);
+  if (nul) {
+    throw InvalidInputError.field(nul.length > 0 ? nul.join('.') : where, 'must be valid Unicode text without NUL (\\u0000) or lone surrogates');
+  }
   const result = schema.safeParse(where === 'body' && value === undefined ? {} : value);
   if (result.success) return result.data;
   const issues = result.error.issues.map((i) => ({
@@ -96,9 +215,18 @@ function parse(schema: z.ZodType | undefined, value: unknown, where: string): un
   throw new InvalidInputError(issues.map((i) => `${i.path}: ${i.message}`).join('; '), issues);
 }
 
-function jsonSchema(schema: z.ZodType): Record<string, unknown> {
-  const { $schema: _drop, ...rest } = z.toJSONSchema(schema, { io: 'input', unrepresentable: 'any' }) as Record<string, unknown>;
+function jsonSchema(schema: z.ZodType, io: 'input' | 'output' = 'input'): Record<string, unknown> {
+  const { $schema: _drop, ...rest } = z.toJSONSchema(schema, { io, unrepresentable: 'any' }) as Record<string, unknown>;
   return rest;
+}
+
+/** The scope a route needs: said by the route, else read for GET and control for everything else. */
+export function scopeOf(route: { method: string; scope?: Scope }): Scope {
+  return route.scope ?? (route.method === 'get' ? 'read' : 'control');
+}
+
+function formatBytes(n: number): string {
+  return n >= 1024 * 1024 ? `${n / (1024 * 1024)} MB` : `${n / 1024} KB`;
 }
 
 function objectParams(schema: z.ZodType | undefined, location: 'path' | 'query'): Record<string, unknown>[] {

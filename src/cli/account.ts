@@ -9,7 +9,8 @@ async function main(): Promise<void> {
   const store = await openStore(storeLocation(config));
   try {
     const { accountId, apiKey } = await store.createAccount(name);
-    console.log(`account ${accountId}\napi key ${apiKey}   (stored hashed: this is the only time it is shown)`);
+    console.log(`account ${accountId}\napi key ${apiKey}   (scope admin; stored hashed: this is the only time it is shown)`);
+    console.log("make narrower keys with POST /v1/keys {\"name\", \"scope\": \"read\" | \"control\" | \"admin\"}");
   } finally {
     await store.close();
   }

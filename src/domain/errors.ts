@@ -68,3 +68,27 @@ export class BrakeOnError extends HeraldError {
     );
   }
 }
+
+/** The API key is valid but its scope is too weak for the route (HTTP 403); the message names the scope needed. */
+export class ForbiddenError extends HeraldError {
+  readonly status = 403;
+  readonly code = 'forbidden';
+}
+
+/** The request body is larger than the route accepts (HTTP 413); the message names the limit. */
+export class PayloadTooLargeError extends HeraldError {
+  readonly status = 413;
+  readonly code = 'payload_too_large';
+}
+
+/** The API key sent more requests than its rate limit allows (HTTP 429, with Retry-After). */
+export class RateLimitedError extends HeraldError {
+  readonly status = 429;
+  readonly code = 'rate_limited';
+  constructor(
+    message: string,
+    readonly retryAfterSeconds: number,
+  ) {
+    super(message);
+  }
+}

@@ -109,3 +109,13 @@ export const FINAL_STATUSES: readonly CampaignStatus[] = ['Stopped', 'Cancelled'
 export function canControl(action: ControlAction, status: CampaignStatus): boolean {
   return ALLOWED_FROM[action].includes(status);
 }
+
+/** API key scopes, weakest first: each includes the ones before it (read < control < admin). */
+export const SCOPES = ['read', 'control', 'admin'] as const;
+/** One API key scope: `read` reads, `control` also changes things, `admin` also manages API keys. */
+export type Scope = (typeof SCOPES)[number];
+
+/** Whether a key with scope `has` may do what needs scope `needs`. */
+export function scopeAllows(has: Scope, needs: Scope): boolean {
+  return SCOPES.indexOf(has) >= SCOPES.indexOf(needs);
+}

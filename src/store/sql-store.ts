@@ -1,6 +1,6 @@
 /** The one implementation of Store, in PostgreSQL's SQL, shared by the embedded and PostgreSQL connections. */
 import { InvalidInputError } from '../domain/errors';
-import { CHANNELS, EVENT_PREFIX, type CampaignStatus, type Channel, type NotSentReason } from '../domain/vocabulary';
+import { CHANNELS, EVENT_PREFIX, type CampaignStatus, type Channel, type NotSentReason, type Scope } from '../domain/vocabulary';
 import {
   emptyCounts,
   type Audience,
@@ -17,6 +17,7 @@ import { hashApiKey, newId } from './ids';
 import type { SqlClient } from './sql-client';
 import {
   RATE_WINDOW_SECONDS,
+  type ApiKeyInfo,
   type AuditEntry,
   type CampaignCounts,
   type CampaignPatch,
@@ -45,6 +46,17 @@ const reachableSql = (ch: string, p: string): string => `(CASE ${ch}
   WHEN 'push' THEN jsonb_array_length(${p}.push_tokens) > 0
   ELSE jsonb_array_length(${p}.webpush) > 0 END)`;
 
+const API_KEY_COLUMNS = 'id, name, scope, created_at, revoked_at';
+
+/** An api_keys row as listed (no hash). */
+const apiKeyInfo = (r: Row): ApiKeyInfo => ({
+  id: r.id as string,
+  name: r.name as string,
+  scope: r.scope as Scope,
+  createdAt: new Date(r.created_at as string),
+  revokedAt: r.revoked_at ? new Date(r.revoked_at as string) : null,
+});
+
 const CONTACT_COLUMNS = 'c.id, c.email, c.phone, c.push_tokens, c.webpush, c.timezone, c.attributes, c.suppressed';
 
 /** A Store over any SqlClient. */
@@ -56,7 +68,8 @@ export class SqlStore implements Store {
     const keyId = newId('key');
     await this.db.transaction(async (tx) => {
       await tx.query('INSERT INTO accounts (id, name) VALUES ($1, $2)', [accountId, name]);
-      await tx.query('INSERT INTO api_keys (id, account_id, key_hash, name) VALUES ($1, $2, $3, $4)', [
+      // The account's first key has every scope: it is the one that makes the others.
+      await tx.query("INSERT INTO api_keys (id, account_id, key_hash, name, scope) VALUES ($1, $2, $3, $4, 'admin')", [
         keyId,
         accountId,
         hashApiKey(rawKey),
@@ -67,12 +80,39 @@ export class SqlStore implements Store {
   }
 
   async authenticate(rawKey: string): Promise<Principal | null> {
-    const { rows } = await this.db.query<{ id: string; account_id: string }>(
-      'SELECT id, account_id FROM api_keys WHERE key_hash = $1 AND revoked_at IS NULL',
+    const { rows } = await this.db.query<{ id: string; account_id: string; scope: Scope }>(
+      'SELECT id, account_id, scope FROM api_keys WHERE key_hash = $1 AND revoked_at IS NULL',
       [hashApiKey(rawKey)],
     );
     const row = rows[0];
-    return row ? { accountId: row.account_id, keyId: row.id } : null;
+    return row ? { accountId: row.account_id, keyId: row.id, scope: row.scope } : null;
+  }
+
+  async createApiKey(accountId: string, name: string, scope: Scope): Promise<ApiKeyInfo & { key: string }> {
+    const key = newId('hk', 32);
+    const { rows } = await this.db.query<Row>(
+      `INSERT INTO api_keys (id, account_id, key_hash, name, scope) VALUES ($1, $2, $3, $4, $5)
+       RETURNING ${API_KEY_COLUMNS}`,
+      [newId('key'), accountId, hashApiKey(key), name, scope],
+    );
+    return { ...apiKeyInfo(rows[0]!), key };
+  }
+
+  async listApiKeys(accountId: string): Promise<ApiKeyInfo[]> {
+    const { rows } = await this.db.query<Row>(
+      `SELECT ${API_KEY_COLUMNS} FROM api_keys WHERE account_id = $1 ORDER BY created_at, id`,
+      [accountId],
+    );
+    return rows.map(apiKeyInfo);
+  }
+
+  async revokeApiKey(accountId: string, id: string, at: Date): Promise<ApiKeyInfo | null> {
+    const { rows } = await this.db.query<Row>(
+      `UPDATE api_keys SET revoked_at = COALESCE(revoked_at, $3) WHERE account_id = $1 AND id = $2
+       RETURNING ${API_KEY_COLUMNS}`,
+      [accountId, id, at],
+    );
+    return rows[0] ? apiKeyInfo(rows[0]) : null;
   }
 
   async upsertContacts(accountId: string, contacts: Contact[]): Promise<number> {

@@ -12,12 +12,23 @@ import type {
   HeraldEvent,
   Throttle,
 } from '../domain/types';
-import type { CampaignStatus, Channel, DeliveryState, NotSentReason } from '../domain/vocabulary';
+import type { CampaignStatus, Channel, DeliveryState, NotSentReason, Scope } from '../domain/vocabulary';
 
 /** Who is calling: the account and the API key (by its public id, for the audit log). */
 export interface Principal {
   accountId: string;
   keyId: string;
+  /** What the key may do (read < control < admin). */
+  scope: Scope;
+}
+
+/** An API key as listed: never the key itself or its hash. */
+export interface ApiKeyInfo {
+  id: string;
+  name: string;
+  scope: Scope;
+  createdAt: Date;
+  revokedAt: Date | null;
 }
 
 /** A page of rows and the cursor for the next page (null at the end). */
@@ -107,7 +118,14 @@ export interface StoredProviderSettings {
 /** Herald's persistence; implemented once in SQL over the embedded (PGlite) and PostgreSQL connections. */
 export interface Store {
   createAccount(name: string, rawKey?: string): Promise<{ accountId: string; apiKey: string; keyId: string }>;
+  /** The principal of an unrevoked key, or null. */
   authenticate(rawKey: string): Promise<Principal | null>;
+  /** A new key of the account; the raw key is returned here only (the store keeps its hash). */
+  createApiKey(accountId: string, name: string, scope: Scope): Promise<ApiKeyInfo & { key: string }>;
+  /** The account's keys, oldest first, revoked ones included. */
+  listApiKeys(accountId: string): Promise<ApiKeyInfo[]>;
+  /** Revokes one of the account's keys (at once, for good); null when the account has no such key. */
+  revokeApiKey(accountId: string, id: string, at: Date): Promise<ApiKeyInfo | null>;
 
   upsertContacts(accountId: string, contacts: Contact[]): Promise<number>;
   getContact(accountId: string, id: string): Promise<Contact | null>;

@@ -50,6 +50,21 @@ describe.each(STORE_KINDS)('store (%s)', (kind) => {
     expect(await store.authenticate(`${apiKey}x`)).toBeNull();
   });
 
+  test("an account's first key is admin; new keys have their scope, list without secrets, and stop working once revoked", async () => {
+    const { apiKey } = await store.createAccount('keys');
+    const owner = (await store.authenticate(apiKey))!;
+    expect(owner.scope).toBe('admin');
+    const reader = await store.createApiKey(owner.accountId, 'dashboard', 'read');
+    expect(await store.authenticate(reader.key)).toEqual({ accountId: owner.accountId, keyId: reader.id, scope: 'read' });
+    const listed = await store.listApiKeys(owner.accountId);
+    expect(listed.map((k) => `${k.name}:${k.scope}:${k.revokedAt === null}`)).toEqual(['default:admin:true', 'dashboard:read:true']);
+    expect(JSON.stringify(listed)).not.toContain(reader.key);
+    expect(await store.revokeApiKey(accountId, reader.id, NOW)).toBeNull();
+    expect((await store.revokeApiKey(owner.accountId, reader.id, NOW))?.revokedAt).toEqual(NOW);
+    expect((await store.revokeApiKey(owner.accountId, reader.id, new Date()))?.revokedAt).toEqual(NOW);
+    expect(await store.authenticate(reader.key)).toBeNull();
+  });
+
   test('importing a contact again replaces it instead of adding one', async () => {
     await store.upsertContacts(accountId, [contact('a', { attributes: { tier: 1 } })]);
     await store.upsertContacts(accountId, [contact('a', { email: null, phone: '+48500100200', attributes: { tier: 2 } })]);

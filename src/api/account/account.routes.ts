@@ -1,6 +1,6 @@
 /** Account routes: the emergency brake. */
 import type { RouteTable } from '../route';
-import { BrakeBody } from './account.schemas';
+import { BrakeBody, BrakeResultView, BrakeView } from './account.schemas';
 import type { BrakeService } from './brake.service';
 
 /** Adds the account routes. */
@@ -9,6 +9,7 @@ export function accountRoutes(routes: RouteTable, brake: BrakeService): void {
   routes.add({
     method: 'get', path: '/v1/account/brake', tag,
     summary: "The account's emergency brake: on or off, since when, set by which API key",
+    response: BrakeView,
     handler: ({ principal }) => brake.state(principal),
   });
   routes.add({
@@ -18,6 +19,7 @@ export function accountRoutes(routes: RouteTable, brake: BrakeService): void {
       'scheduled ones from starting and refuses new sends; off releases what the brake held (deliveries planned ' +
       'more than 7 days before the release become notSent brake_expired)',
     body: BrakeBody,
+    response: BrakeResultView,
     handler: ({ body, principal }) => brake.set(principal, body.on),
   });
 }

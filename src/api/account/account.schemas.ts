@@ -3,3 +3,14 @@ import { z } from 'zod';
 
 /** Body of the emergency brake switch. */
 export const BrakeBody = z.object({ on: z.boolean() }).strict();
+
+/** The brake's state: on or off, since when, set by which API key. */
+export const BrakeView = z.object({ on: z.boolean(), since: z.iso.datetime().nullable(), by: z.string().nullable() });
+
+/** What switching the brake did. */
+export const BrakeResultView = BrakeView.extend({
+  campaigns: z.array(z.string()),
+  skipped: z.array(z.string()),
+  errors: z.array(z.object({ campaignId: z.string(), error: z.string() })),
+  ms: z.number(),
+});

@@ -4,7 +4,8 @@ import type { AudienceDefinition } from '../../domain/types';
 import type { Store } from '../../store/store';
 import { IdParams } from '../common/schemas';
 import type { RouteTable } from '../route';
-import { CreateAudienceBody } from './audiences.schemas';
+import { AudienceList, AudienceView, CreateAudienceBody } from './audiences.schemas';
+import { IMPORT_BODY_LIMIT_BYTES } from '../contacts/contacts.routes';
 
 /** Adds the audience routes. */
 export function audienceRoutes(routes: RouteTable, store: Store): void {
@@ -15,6 +16,9 @@ export function audienceRoutes(routes: RouteTable, store: Store): void {
     summary: 'Create an audience: a list of contact ids, or a filter (all conditions must hold)',
     body: CreateAudienceBody,
     status: 201,
+    // A list audience holds up to 100,000 contact ids: as large as a contact import.
+    bodyLimitBytes: IMPORT_BODY_LIMIT_BYTES,
+    response: AudienceView,
     handler: ({ body, principal }) => {
       const def: AudienceDefinition =
         body.type === 'list' ? { type: 'list', contactIds: body.contactIds } : { type: 'filter', all: body.all };
@@ -26,6 +30,7 @@ export function audienceRoutes(routes: RouteTable, store: Store): void {
     path: '/v1/audiences',
     tag: 'audiences',
     summary: 'List audiences',
+    response: AudienceList,
     handler: async ({ principal }) => ({ items: await store.listAudiences(principal.accountId) }),
   });
   routes.add({
@@ -34,6 +39,7 @@ export function audienceRoutes(routes: RouteTable, store: Store): void {
     tag: 'audiences',
     summary: 'Get an audience and its current size',
     params: IdParams,
+    response: AudienceView,
     handler: async ({ params, principal }) =>
       (await store.getAudience(principal.accountId, params.id)) ?? Promise.reject(new NotFoundError('audience', params.id)),
   });

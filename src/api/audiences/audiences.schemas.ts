@@ -1,5 +1,6 @@
 /** Audience schemas: a static list of contact ids, or a filter over contact attributes. */
 import { z } from 'zod';
+import { Timestamp } from '../common/schemas';
 
 const Condition = z
   .object({
@@ -15,6 +16,19 @@ const Name = z.string().min(1).max(200);
 
 /** Body of audience creation. */
 export const CreateAudienceBody = z.discriminatedUnion('type', [
-  z.object({ name: Name, type: z.literal('list'), contactIds: z.array(z.string().min(1)).min(1).max(100_000) }).strict(),
+  z.object({ name: Name, type: z.literal('list'), contactIds: z.array(z.string().min(1).max(200)).min(1).max(100_000) }).strict(),
   z.object({ name: Name, type: z.literal('filter'), all: z.array(Condition).max(20) }).strict(),
 ]);
+
+/** An audience as the API answers it (`size`: contacts in it now, on the routes that count). */
+export const AudienceView = z.object({
+  id: z.string(),
+  name: z.string(),
+  type: z.enum(['list', 'filter']),
+  conditions: z.array(z.object({ attribute: z.string(), op: z.string(), value: z.unknown().optional() })),
+  createdAt: Timestamp,
+  size: z.number().int().optional(),
+});
+
+/** The audience list. */
+export const AudienceList = z.object({ items: z.array(AudienceView) });

@@ -1,8 +1,15 @@
 /** Campaign schemas. Templates are parsed here, so a broken one is refused at Draft time. */
 import { z } from 'zod';
 import { CAMPAIGN_STATUSES, CHANNELS, DELIVERY_STATES } from '../../domain/vocabulary';
-import { parseTemplate } from '../../templates';
-import { BooleanQuery, Limit, NumericCursor } from '../common/schemas';
+import { checkTemplate } from '../../templates';
+import { BooleanQuery, Limit, NumericCursor, Timestamp } from '../common/schemas';
+
+/** What is wrong with a template, for the 400's message. */
+function templateProblem(err: Error): string {
+  if (/limit exceeded/i.test(err.message)) return `template exceeds the render limits (time or memory): ${err.message}`;
+  if (/ is not allowed: /.test(err.message)) return `template refused: ${err.message}`;
+  return `template does not parse: ${err.message}`;
+}
 
 const template = (max: number) =>
   z
@@ -11,9 +18,9 @@ const template = (max: number) =>
     .max(max)
     .superRefine((source, ctx) => {
       try {
-        parseTemplate(source);
+        checkTemplate(source);
       } catch (err) {
-        ctx.addIssue({ code: 'custom', message: `template does not parse: ${(err as Error).message}` });
+        ctx.addIssue({ code: 'custom', message: templateProblem(err as Error) });
       }
     });
 
@@ -119,3 +126,83 @@ export const DeliveriesQuery = z
 
 /** Body of a preview: the contact to render for. */
 export const PreviewBody = z.object({ contactId: z.string().min(1).max(200) }).strict();
+
+const Counts = z.object({
+  planned: z.number().int(),
+  pending: z.number().int(),
+  sending: z.number().int(),
+  sent: z.number().int(),
+  notSent: z.number().int(),
+  failed: z.number().int(),
+});
+const ByChannel = z.partialRecord(z.enum(CHANNELS), Counts);
+const Brake = z.object({ on: z.boolean(), since: Timestamp.nullable(), by: z.string().nullable() });
+
+/** A campaign as the API answers it: stored fields, exact counts, the brake and its workflow. */
+export const CampaignView = z.object({
+  id: z.string(),
+  accountId: z.string(),
+  name: z.string(),
+  status: z.enum(CAMPAIGN_STATUSES),
+  audienceId: z.string(),
+  channels: z.array(
+    z.object({ channel: z.enum(CHANNELS), subject: z.string().optional(), body: z.string(), html: z.string().optional(), fallback: z.string().optional() }),
+  ),
+  scheduledAt: Timestamp.nullable(),
+  localTime: z.string().nullable(),
+  throttle: z.object({ limit: z.number().int(), periodSeconds: z.number().int() }).nullable(),
+  endAt: Timestamp.nullable(),
+  excludeSentOf: z.array(z.string()),
+  copiedFrom: z.string().nullable(),
+  heldByBrake: z.boolean(),
+  deletedAt: Timestamp.nullable(),
+  startedAt: Timestamp.nullable(),
+  finishedAt: Timestamp.nullable(),
+  error: z.string().nullable(),
+  createdAt: Timestamp,
+  updatedAt: Timestamp,
+  counts: Counts,
+  byChannel: ByChannel,
+  progress: z.number(),
+  /** While sending: the rate of the last 10 s and when the pending deliveries should be done at that rate. */
+  eta: z.object({ messagesPerSecond: z.number(), secondsLeft: z.number().int(), at: Timestamp }).nullable(),
+  brake: Brake,
+  workflowId: z.string(),
+  workflowUrl: z.string(),
+});
+
+/** A campaign in the planned sends: with when its next delivery is due. */
+export const PlannedView = CampaignView.extend({ nextPlannedAt: Timestamp.nullable() });
+
+/** What a stop, cancel or delete did, step by step, and the counts it left. */
+export const ControlReportView = z.object({
+  campaignId: z.string(),
+  action: z.enum(['stop', 'cancel', 'delete']),
+  requestedBy: z.string(),
+  requestedAt: z.string(),
+  completedAt: z.string(),
+  from: z.enum(CAMPAIGN_STATUSES),
+  steps: z.array(z.object({ step: z.string(), at: z.string(), result: z.string(), counts: z.record(z.string(), z.number()).optional() })),
+  counts: Counts,
+  byChannel: ByChannel,
+});
+
+/** A delivery row as the API answers it. */
+export const DeliveryView = z.object({
+  id: z.number().int(),
+  contactId: z.string(),
+  channel: z.enum(CHANNELS),
+  state: z.enum(DELIVERY_STATES),
+  reason: z.string().nullable(),
+  error: z.string().nullable(),
+  providerMessageId: z.string().nullable(),
+  updatedAt: Timestamp,
+});
+
+/** Each channel rendered for one contact (or the render error of a channel). */
+export const PreviewView = z.object({
+  contactId: z.string(),
+  channels: z.array(
+    z.object({ channel: z.enum(CHANNELS), subject: z.string().optional(), body: z.string().optional(), html: z.string().optional(), error: z.string().optional() }),
+  ),
+});

@@ -39,3 +39,15 @@ export const ImportContactsBody = z.object({ contacts: z.array(ContactInput).min
 
 /** Query of the contact list. */
 export const ListContactsQuery = z.object({ after: NumericCursor.optional(), limit: Limit }).strict();
+
+/** A contact as the API answers it. */
+export const ContactView = z.object({
+  id: z.string(),
+  email: z.string().nullish(),
+  phone: z.string().nullish(),
+  pushTokens: z.array(z.string()),
+  webPushSubscriptions: z.array(z.object({ endpoint: z.string(), keys: z.object({ p256dh: z.string(), auth: z.string() }) })),
+  timezone: z.string().nullish(),
+  attributes: z.record(z.string(), z.unknown()),
+  suppressed: z.array(z.enum(CHANNELS)),
+});

@@ -2,7 +2,7 @@
 import { z } from 'zod';
 import { EVENT_TYPES } from '../../domain/vocabulary';
 import type { Store } from '../../store/store';
-import { Limit, NumericCursor } from '../common/schemas';
+import { Limit, NumericCursor, PageOf, Timestamp } from '../common/schemas';
 import type { RouteTable } from '../route';
 
 const EventsQuery = z
@@ -14,6 +14,27 @@ const EventsQuery = z
   })
   .strict();
 
+const EventView = z.object({
+  id: z.number().int(),
+  type: z.string(),
+  campaignId: z.string(),
+  contactId: z.string(),
+  channel: z.string(),
+  reason: z.string().nullable(),
+  error: z.string().nullable(),
+  at: Timestamp,
+});
+
+const AuditEntryView = z.object({
+  id: z.number().int(),
+  actor: z.string(),
+  action: z.string(),
+  target: z.string().nullable(),
+  result: z.enum(['ok', 'refused', 'error']),
+  detail: z.record(z.string(), z.unknown()).nullish(),
+  at: Timestamp,
+});
+
 const AuditQuery = z.object({ after: NumericCursor.optional(), limit: Limit }).strict();
 
 /** Adds the event and audit routes. */
@@ -24,6 +45,7 @@ export function eventRoutes(routes: RouteTable, store: Store): void {
     tag: 'events',
     summary: 'Events (message.sent, sms.notSent, ...) after a cursor, oldest first',
     query: EventsQuery,
+    response: PageOf(EventView),
     handler: ({ query, principal }) => store.listEvents(principal.accountId, query),
   });
   routes.add({
@@ -32,6 +54,7 @@ export function eventRoutes(routes: RouteTable, store: Store): void {
     tag: 'events',
     summary: 'Audit log: who did what, when, and the result',
     query: AuditQuery,
+    response: PageOf(AuditEntryView),
     handler: ({ query, principal }) => store.listAudit(principal.accountId, query),
   });
 }

@@ -1,22 +1,37 @@
 /** The one error middleware: typed errors become their HTTP status with a JSON body; anything else is a 500. */
 import type { ErrorRequestHandler } from 'express';
-import { HeraldError, InvalidInputError } from '../../domain/errors';
+import { HeraldError, InvalidInputError, RateLimitedError } from '../../domain/errors';
+import { requestIdOf } from './security';
 
-/** Maps errors to responses `{ error: { code, message, issues? } }`. */
-export function errorHandler(log: (err: unknown) => void = console.error): ErrorRequestHandler {
-  return (err: unknown, _req, res, _next) => {
+/**
+ * The default log line of an unexpected error: its request id and stack, never the object's other fields (a
+ * database error carries the query's parameters, which can be contact data).
+ */
+function logError(err: unknown, { requestId }: { requestId: string }): void {
+  console.error(`request ${requestId}: ${err instanceof Error ? (err.stack ?? err.message) : 'non-Error thrown'}`);
+}
+
+/**
+ * Maps errors to responses `{ error: { code, message, issues? } }`. A 500 says only "internal error" and the
+ * request id (the log has the rest): never a stack trace, SQL or a secret.
+ */
+export function errorHandler(log: (err: unknown, context: { requestId: string }) => void = logError): ErrorRequestHandler {
+  return (err: unknown, req, res, _next) => {
     if (err instanceof HeraldError) {
       const issues = err instanceof InvalidInputError && err.issues.length > 0 ? { issues: err.issues } : {};
+      if (err instanceof RateLimitedError) res.set('Retry-After', String(err.retryAfterSeconds));
       res.status(err.status).json({ error: { code: err.code, message: err.message, ...issues } });
       return;
     }
-    // express.json() reports unparseable bodies and oversized payloads with a status.
+    // express.json() reports unparseable bodies (400) and unsupported encodings (415) with a status and a safe message.
     const status = (err as { status?: number }).status;
-    if (status && status >= 400 && status < 500) {
+    const exposed = (err as { expose?: boolean }).expose === true;
+    if (status && status >= 400 && status < 500 && exposed) {
       res.status(status).json({ error: { code: 'invalid_request', message: `body: ${(err as Error).message}` } });
       return;
     }
-    log(err);
-    res.status(500).json({ error: { code: 'internal', message: 'internal error' } });
+    const requestId = requestIdOf(req);
+    log(err, { requestId });
+    res.status(500).json({ error: { code: 'internal', message: `internal error (request id ${requestId})`, requestId } });
   };
 }

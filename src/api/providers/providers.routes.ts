@@ -1,6 +1,7 @@
 /** Provider settings routes. */
 import type { RouteTable } from '../route';
-import { ChannelParams, PutProviderBody, TestSendBody } from './providers.schemas';
+import { z } from 'zod';
+import { ChannelParams, ProviderView, PutProviderBody, SendOutcomeView, TestSendBody } from './providers.schemas';
 import type { ProviderService } from './providers.service';
 
 /** Adds the provider settings routes. */
@@ -9,6 +10,7 @@ export function providerRoutes(routes: RouteTable, service: ProviderService): vo
   routes.add({
     method: 'get', path: '/v1/providers', tag,
     summary: "The account's provider per channel (config, and the names of the secrets set: never their values)",
+    response: z.array(ProviderView),
     handler: ({ principal }) => service.list(principal),
   });
   routes.add({
@@ -16,12 +18,14 @@ export function providerRoutes(routes: RouteTable, service: ProviderService): vo
     summary: "Save a channel's provider: smtp, twilio, fcm, webpush, webhook or sandbox (secrets are write-only)",
     params: ChannelParams,
     body: PutProviderBody,
+    response: ProviderView,
     handler: ({ params, body, principal }) => service.put(principal, params.channel, body),
   });
   routes.add({
     method: 'delete', path: '/v1/providers/:channel', tag,
     summary: "Remove a channel's provider (the channel goes back to the default)",
     params: ChannelParams,
+    response: z.object({ deleted: z.literal(true) }),
     handler: ({ params, principal }) => service.remove(principal, params.channel),
   });
   routes.add({
@@ -29,6 +33,7 @@ export function providerRoutes(routes: RouteTable, service: ProviderService): vo
     summary: 'Send one test message through the saved settings; answers with what the provider said',
     params: ChannelParams,
     body: TestSendBody,
+    response: SendOutcomeView,
     handler: ({ params, body, principal }) => service.test(principal, params.channel, body),
   });
 }

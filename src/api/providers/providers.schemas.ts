@@ -23,3 +23,21 @@ export const TestSendBody = z
     body: z.string().min(1).max(10_000),
   })
   .strict();
+
+/** A channel's provider as the API answers it: config and the names of the secrets set, never their values. */
+export const ProviderView = z.object({
+  channel: z.enum(CHANNELS),
+  kind: z.string(),
+  config: z.record(z.string(), z.unknown()),
+  secretsSet: z.array(z.string()),
+  updatedAt: z.iso.datetime(),
+});
+
+/** What the provider said to a test send. */
+export const SendOutcomeView = z.object({
+  status: z.enum(['accepted', 'retryable', 'permanent']),
+  providerMessageId: z.string().optional(),
+  error: z.string().optional(),
+  retryAfterMs: z.number().optional(),
+  suppress: z.boolean().optional(),
+});

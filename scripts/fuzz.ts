@@ -1,0 +1,153 @@
+/**
+ * `npm run fuzz`: fuzzes the API from its OpenAPI document with schemathesis (installed from PyPI into
+ * .herald/tools/ when missing). Starts a throwaway Herald (`npm start` on the embedded store, in a temporary
+ * data folder, on free loopback ports), runs schemathesis against /openapi.json with the dev API key, and
+ * exits non-zero when any check fails: no 5xx, every answer's status documented, every body matching its schema.
+ *
+ *   npm run fuzz                      # full run: 100 examples per operation, at most 300 s
+ *   npm run fuzz -- --short           # the run inside npm test: 8 examples per operation, at most 40 s
+ *   npm run fuzz -- --max-examples 500 --max-time 900 --seed 42
+ */
+import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
+import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import { findTemporalCli, freePort, stopProcess } from '../src/cli/temporal';
+
+/** The schemathesis release this script runs (pinned: its checks and defaults change between releases). */
+export const SCHEMATHESIS_VERSION = '4.32.5';
+
+const ROOT = path.resolve(__dirname, '..');
+const TOOLS = path.join(ROOT, '.herald', 'tools');
+/** The checks: no 5xx, documented statuses, bodies match their schemas, content types match. */
+const CHECKS = ['not_a_server_error', 'status_code_conformance', 'response_schema_conformance', 'content_type_conformance'];
+
+interface Options {
+  maxExamples: number;
+  maxTime: number;
+  seed?: number;
+  phases: string;
+}
+
+function options(argv: string[]): Options {
+  const short = argv.includes('--short');
+  const value = (name: string): string | undefined => {
+    const i = argv.indexOf(name);
+    return i >= 0 ? argv[i + 1] : undefined;
+  };
+  const seed = value('--seed');
+  return {
+    maxExamples: Number(value('--max-examples') ?? (short ? 8 : 100)),
+    maxTime: Number(value('--max-time') ?? (short ? 40 : 300)),
+    ...(seed ? { seed: Number(seed) } : {}),
+    // The short run skips the stateful phase (it chains calls and needs the longest).
+    phases: value('--phases') ?? (short ? 'examples,coverage,fuzzing' : 'examples,coverage,fuzzing,stateful'),
+  };
+}
+
+/** The schemathesis executable, installed into a virtualenv in .herald/tools the first time. */
+function schemathesis(): string {
+  const venv = path.join(TOOLS, 'schemathesis-venv');
+  const bin = path.join(venv, 'bin', 'schemathesis');
+  const installed = existsSync(bin) && spawnSync(bin, ['--version'], { encoding: 'utf8' }).stdout.includes(SCHEMATHESIS_VERSION);
+  if (installed) return bin;
+  console.log(`Installing schemathesis ${SCHEMATHESIS_VERSION} from PyPI into ${venv}`);
+  for (const [cmd, args] of [
+    ['python3', ['-m', 'venv', venv]],
+    [path.join(venv, 'bin', 'pip'), ['install', '--quiet', '--disable-pip-version-check', `schemathesis==${SCHEMATHESIS_VERSION}`]],
+  ] as const) {
+    const r = spawnSync(cmd, args, { stdio: 'inherit' });
+    if (r.status !== 0) throw new Error(`could not install schemathesis: ${cmd} ${args.join(' ')} failed`);
+  }
+  return bin;
+}
+
+/** Starts `npm start`'s entry point in `dataDir` on free loopback ports; resolves with its URL once it prints it. */
+async function startHerald(dataDir: string): Promise<{ child: ChildProcess; url: string }> {
+  const [port, temporalPort, uiPort] = [await freePort(), await freePort(), await freePort()];
+  const url = `http://127.0.0.1:${port}`;
+  // The embedded store in the throwaway folder, whatever the caller's environment points at.
+  const { DATABASE_URL: _ignored, ...env } = process.env;
+  const child = spawn(path.join(ROOT, 'node_modules', '.bin', 'tsx'), [path.join(ROOT, 'src', 'cli', 'start.ts')], {
+    cwd: ROOT,
+    env: {
+      ...env,
+      HERALD_DATA_DIR: dataDir,
+      HOST: '127.0.0.1',
+      PORT: String(port),
+      TEMPORAL_ADDRESS: `127.0.0.1:${temporalPort}`,
+      TEMPORAL_UI_URL: `http://127.0.0.1:${uiPort}`,
+      TEMPORAL_CLI: findTemporalCli(TOOLS),
+      // The fuzzer is one key sending as fast as it can: the limit would only hide routes behind 429s.
+      RATE_LIMIT_PER_MINUTE: '1000000',
+    },
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
+  let output = '';
+  await new Promise<void>((resolve, reject) => {
+    const timer = setTimeout(() => reject(new Error(`Herald did not start within 120 s:\n${output}`)), 120_000);
+    const seen = (chunk: Buffer) => {
+      output += chunk.toString();
+      if (output.includes('Herald is running.')) {
+        clearTimeout(timer);
+        resolve();
+      }
+    };
+    child.stdout!.on('data', seen);
+    child.stderr!.on('data', seen);
+    child.once('exit', (code) => {
+      clearTimeout(timer);
+      reject(new Error(`Herald exited (${code}) before it started:\n${output}`));
+    });
+  });
+  // Keep draining its output (an error it logs is worth seeing next to the failing case).
+  child.stdout!.on('data', () => undefined);
+  child.stderr!.on('data', (chunk: Buffer) => process.stderr.write(`[herald] ${chunk.toString()}`));
+  return { child, url };
+}
+
+async function main(): Promise<number> {
+  const opts = options(process.argv.slice(2));
+  const bin = schemathesis();
+  const dataDir = mkdtempSync(path.join(tmpdir(), 'herald-fuzz-'));
+  let herald: ChildProcess | undefined;
+  try {
+    const started = await startHerald(dataDir);
+    herald = started.child;
+    const key = readFileSync(path.join(dataDir, 'dev-api-key'), 'utf8').trim();
+    const args = [
+      'run',
+      `${started.url}/openapi.json`,
+      '--url', started.url,
+      '--header', `Authorization: Bearer ${key}`,
+      '--checks', CHECKS.join(','),
+      '--phases', opts.phases,
+      '--max-examples', String(opts.maxExamples),
+      '--max-time', String(opts.maxTime),
+      '--request-timeout', '30',
+      // One worker: hypothesis's lambda descriptions call ast.parse, which is not thread-safe on Python 3.11
+      // ("AST constructor recursion depth mismatch" in a 2-worker run: a runner error, not an API failure).
+      '--workers', '1',
+      '--suppress-health-check', 'all',
+      '--report', 'junit',
+      '--report-dir', path.join(ROOT, '.herald', 'fuzz'),
+      ...(opts.seed === undefined ? [] : ['--seed', String(opts.seed)]),
+    ];
+    console.log(`schemathesis ${SCHEMATHESIS_VERSION} against ${started.url} (${CHECKS.join(', ')}; ${opts.phases}; ` +
+      `${opts.maxExamples} examples per operation, at most ${opts.maxTime} s)`);
+    // Run in the throwaway folder: schemathesis keeps its cache in the working directory (.schemathesis/).
+    const run = spawnSync(bin, args, { cwd: dataDir, stdio: 'inherit', env: { ...process.env, NO_COLOR: '1', SCHEMATHESIS_TELEMETRY: 'false' } });
+    return run.status ?? 1;
+  } finally {
+    if (herald) await stopProcess(herald, 15_000);
+    rmSync(dataDir, { recursive: true, force: true });
+  }
+}
+
+main().then(
+  (code) => process.exit(code),
+  (err: unknown) => {
+    console.error(err instanceof Error ? err.message : err);
+    process.exit(1);
+  },
+);

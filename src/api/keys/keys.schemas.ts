@@ -1,0 +1,26 @@
+/** API key management schemas. */
+import { z } from 'zod';
+import { SCOPES } from '../../domain/vocabulary';
+
+/** Body of key creation: a name to recognise it by, and its scope. */
+export const CreateKeyBody = z
+  .object({
+    name: z.string().min(1).max(200),
+    scope: z.enum(SCOPES),
+  })
+  .strict();
+
+/** A key as listed: never the key itself or its hash. */
+export const ApiKeyView = z.object({
+  id: z.string(),
+  name: z.string(),
+  scope: z.enum(SCOPES),
+  createdAt: z.iso.datetime(),
+  revokedAt: z.iso.datetime().nullable(),
+});
+
+/** A key just created: the only answer that carries the key. */
+export const CreatedKeyView = ApiKeyView.extend({ key: z.string().describe('The API key: shown this once, stored hashed') });
+
+/** The key list. */
+export const ApiKeyList = z.object({ items: z.array(ApiKeyView) });
