@@ -102,6 +102,7 @@ function requestLog(logger: Logger): express.RequestHandler {
       return { accountId, campaignId, workflowId };
     },
     serializers: {
+      err: (err: Error) => ({ type: err.name, message: err.message }),
       req: (req: { id: string; method: string; url: string }) => ({ id: req.id, method: req.method, url: req.url }),
       res: (res: { statusCode: number }) => ({ statusCode: res.statusCode }),
     },

@@ -31,7 +31,11 @@ export const log: Logger = pino({
 /** Sets the level of Herald's logs and installs them as Temporal's logger (once per process, before any worker). */
 export function installLogging(level: string): void {
   log.level = level.toLowerCase();
-  Runtime.install({ logger: new TemporalPinoLogger(log) });
+  // The SDK core's own warnings (e.g. a server it cannot reach) come through the same logger, as JSON.
+  Runtime.install({
+    logger: new TemporalPinoLogger(log),
+    telemetryOptions: { logging: { filter: { core: 'WARN', other: 'ERROR' }, forward: {} } },
+  });
 }
 
 /** Temporal's runtime, workflow and activity logs through the same logger (workflow ids are in their metadata). */

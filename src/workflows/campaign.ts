@@ -8,6 +8,7 @@
  */
 import {
   ActivityCancellationType,
+  ActivityFailure,
   ApplicationFailure,
   CancellationScope,
   allHandlersFinished,
@@ -17,6 +18,7 @@ import {
   log,
   proxyActivities,
   proxyLocalActivities,
+  TimeoutFailure,
   setHandler,
   upsertSearchAttributes,
   workflowInfo,
@@ -87,6 +89,14 @@ type Hold = 'free' | 'released' | 'interrupted';
 
 /** How a stretch of planning and sending ended. */
 type Interruption = 'control' | 'done';
+
+/**
+ * A batch whose worker died, cancelled before its heartbeat timed out: Temporal reports the timeout, not the
+ * cancellation, but it is a batch aborted like the others (its rows are orphans; nothing more leaves from it).
+ */
+function workerLostAfterCancel(err: unknown, scope: CancellationScope): boolean {
+  return scope.consideredCancelled && err instanceof ActivityFailure && err.cause instanceof TimeoutFailure;
+}
 
 /** Sends one campaign. */
 export async function campaignWorkflow(input: CampaignWorkflowInput): Promise<CampaignResult> {
@@ -352,7 +362,7 @@ export async function campaignWorkflow(input: CampaignWorkflowInput): Promise<Ca
           state.tally.failed += r.failed;
           state.tally.batches++;
         } catch (err) {
-          if (!isCancellation(err)) {
+          if (!isCancellation(err) && !workerLostAfterCancel(err, scope)) {
             // The campaign cannot go on: stop the other lanes too before it ends in Error.
             scope.cancel();
             throw err;

@@ -361,7 +361,7 @@ export class CampaignService {
       counts: total,
       byChannel: counts.byChannel,
       progress: total.planned === 0 ? 0 : done / total.planned,
-      eta: campaign.status === 'Sending' ? eta(counts) : null,
+      eta: campaign.status === 'Sending' ? eta(campaign, counts) : null,
       brake,
       workflowId,
       workflowUrl: `${this.deps.settings.temporalUiUrl}/namespaces/${this.deps.settings.namespace}/workflows/${workflowId}`,
@@ -382,10 +382,14 @@ export function refusalOf(err: unknown, action: ControlAction, stored: CampaignS
   return undefined;
 }
 
-/** The ETA at the rate measured over the last `RATE_WINDOW_SECONDS`; null while nothing has finished in it. */
-function eta(counts: CampaignCounts, now = new Date()): Eta | null {
+/**
+ * The ETA at the rate measured over the last `RATE_WINDOW_SECONDS` (or since the campaign started, if that is
+ * shorter); null while nothing has finished in that window.
+ */
+function eta(campaign: Campaign, counts: CampaignCounts, now = new Date()): Eta | null {
   if (counts.recentlyDone === 0) return null;
-  const messagesPerSecond = counts.recentlyDone / RATE_WINDOW_SECONDS;
+  const sinceStart = campaign.startedAt ? (now.getTime() - campaign.startedAt.getTime()) / 1000 : RATE_WINDOW_SECONDS;
+  const messagesPerSecond = counts.recentlyDone / Math.min(RATE_WINDOW_SECONDS, Math.max(1, sinceStart));
   const left = counts.total.pending + counts.total.sending;
   const secondsLeft = Math.ceil(left / messagesPerSecond);
   return { messagesPerSecond, secondsLeft, at: new Date(now.getTime() + secondsLeft * 1000) };
