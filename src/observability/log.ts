@@ -28,13 +28,16 @@ export const log: Logger = pino({
   serializers: { err: (err: Error) => ({ type: err.name, message: err.message }) },
 });
 
-/** Sets the level of Herald's logs and installs them as Temporal's logger (once per process, before any worker). */
-export function installLogging(level: string): void {
+/**
+ * Sets the level of Herald's logs and installs them as Temporal's logger (once per process, before any worker).
+ * With `core`, the SDK core's own warnings (e.g. a server it cannot reach) come through the same logger too;
+ * forwarding them polls on a timer for the life of the runtime, so a process that only runs clients leaves it off.
+ */
+export function installLogging(level: string, { core = true }: { core?: boolean } = {}): void {
   log.level = level.toLowerCase();
-  // The SDK core's own warnings (e.g. a server it cannot reach) come through the same logger, as JSON.
   Runtime.install({
     logger: new TemporalPinoLogger(log),
-    telemetryOptions: { logging: { filter: { core: 'WARN', other: 'ERROR' }, forward: {} } },
+    ...(core ? { telemetryOptions: { logging: { filter: { core: 'WARN', other: 'ERROR' }, forward: {} } } } : {}),
   });
 }
 
@@ -42,20 +45,14 @@ export function installLogging(level: string): void {
 export class TemporalPinoLogger implements TemporalLogger {
   constructor(private readonly logger: Logger = log) {}
 
-  log(level: LogLevel, message: string, meta?: LogMetadata): void {
-    const { workflowId, namespace, taskQueue, runId, activityType, workflowType, attempt, error } = meta ?? {};
-    const fields = {
-      workflowId,
-      runId,
-      workflowType,
-      activityType,
-      attempt,
-      namespace,
-      taskQueue,
-      ...campaignOf(workflowId),
-      ...(error instanceof Error ? { err: error } : {}),
-    };
-    this.logger[LEVELS[level]](withoutUndefined(fields), message);
+  log(level: LogLevel, message: string, meta: LogMetadata = {}): void {
+    // Plain fields (workflowId, runId, activityType, attempt, state, ...) as they are; an error as type and message.
+    const fields: Record<string, unknown> = { ...campaignOf(meta.workflowId) };
+    for (const [key, value] of Object.entries(meta)) {
+      if (value instanceof Error) fields.err = value;
+      else if (['string', 'number', 'boolean'].includes(typeof value)) fields[key] = value;
+    }
+    this.logger[LEVELS[level]](fields, message);
   }
   trace(message: string, meta?: LogMetadata): void {
     this.log('TRACE', message, meta);
@@ -80,8 +77,4 @@ const LEVELS = { TRACE: 'trace', DEBUG: 'debug', INFO: 'info', WARN: 'warn', ERR
 function campaignOf(workflowId: unknown): { campaignId?: string } {
   const campaignId = typeof workflowId === 'string' ? campaignIdOf(workflowId) : undefined;
   return campaignId ? { campaignId } : {};
-}
-
-function withoutUndefined(o: Record<string, unknown>): Record<string, unknown> {
-  return Object.fromEntries(Object.entries(o).filter(([, v]) => v !== undefined));
 }

@@ -26,7 +26,7 @@ function quietRuntime(): void {
   if (runtimeInstalled) return;
   runtimeInstalled = true;
   try {
-    installLogging(process.env.LOG_LEVEL ?? 'SILENT');
+    installLogging(process.env.LOG_LEVEL ?? 'SILENT', { core: false });
   } catch {
     // Already installed by an earlier test file in this process.
   }
