@@ -191,7 +191,7 @@ async function main(): Promise<void> {
         console.log(
           `${scenario.padEnd(22)} ${trial.fault.padEnd(44)} sent ${c.sent} notSent ${c.notSent} failed ${c.failed} of ${c.planned}; ` +
             `provider got ${trial.delivered}, ${trial.replays} resends answered by key, ${trial.duplicates} duplicates; ` +
-            `${trial.afterWorkerBack === undefined ? '' : `${trial.afterWorkerBack} after the worker came back; `}` +
+            `${trial.afterWorkerBack === undefined ? '' : `${trial.afterWorkerBack} after the worker came back (${trial.inDoubtResent} in doubt resent); `}` +
             `ended ${trial.status} ${(trial.recoveredInMs / 1000).toFixed(1)} s after the fault: ${verdict}`,
         );
       }
@@ -336,6 +336,12 @@ async function runTrial(rig: Rig, scenario: Scenario): Promise<Trial> {
     const late = sink.ledger.campaign(id, stopAnsweredAt).after;
     if (late > 0) problems.push(`${late} messages reached the provider after the stop answered`);
     if (c.notSent === 0) problems.push('a stop mid-send left nobody notSent');
+    // After the worker came back only the messages in doubt (handed before it died) may go, and only once.
+    const report = await api.call<{ steps: { step: string; counts?: Record<string, number> }[] }>('GET', `/v1/campaigns/${id}/report`);
+    trial.inDoubtResent = report.steps.find((s) => s.step === 'provider_cancellation')?.counts?.inDoubtResent ?? 0;
+    if ((trial.afterWorkerBack ?? 0) > trial.inDoubtResent) {
+      problems.push(`${trial.afterWorkerBack} messages went after the worker came back, more than the ${trial.inDoubtResent} in doubt`);
+    }
   }
   return trial;
 }

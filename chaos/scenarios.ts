@@ -32,6 +32,8 @@ export interface Trial {
   recoveredInMs: number;
   /** A stop sent while the worker was down: messages the provider got after the worker came back. */
   afterWorkerBack?: number;
+  /** A stop sent while the worker was down: messages in doubt its compensation resent under their keys. */
+  inDoubtResent?: number;
   problems: string[];
 }
 
