@@ -19,6 +19,7 @@ import { startTs, type Child } from '../bench/processes';
 import { findTemporalCli, freePort, registerSearchAttributes, startDevServer, type DevServer } from '../src/cli/temporal';
 import { eventType } from '../src/domain/vocabulary';
 import { openStore } from '../src/store';
+import { eventually } from '../test/helpers';
 import { createDatabase } from '../test/helpers/database';
 import { startTcpProxy, type TcpProxy } from './proxy';
 import { SCENARIOS, type Scenario, type Trial } from './scenarios';
@@ -223,7 +224,7 @@ async function runTrial(rig: Rig, scenario: Scenario): Promise<Trial> {
   // The fault strikes once the provider has a seeded share (5-80 %) of the campaign: always mid-send.
   const share = 0.05 + rig.rng() * 0.75;
   await api.call('POST', `/v1/campaigns/${id}/send`);
-  await until(() => sink.ledger.campaign(id).count >= share * N, 120_000, 5);
+  await eventually(async () => (sink.ledger.campaign(id).count >= share * N ? true : undefined), 120_000, 5);
   const struck = Date.now();
   const at = `at ${Math.round(share * 100)}%`;
   let fault = '';
@@ -295,7 +296,7 @@ async function runTrial(rig: Rig, scenario: Scenario): Promise<Trial> {
     }
   }
 
-  const ended = await until(async () => {
+  const ended = await eventually(async () => {
     const c = await api.call<{ status: string }>('GET', `/v1/campaigns/${id}`).catch(() => undefined);
     return c && ['Finished', 'Stopped', 'Error'].includes(c.status) ? c : undefined;
   }, RECOVERY_DEADLINE_MS, 250).catch(() => undefined);
@@ -355,17 +356,6 @@ async function countEvents(api: HeraldApi, campaignId: string, outcome: 'sent' |
     n += page.items.length;
     if (!page.next) return n;
     after = page.next;
-  }
-}
-
-/** Polls `fn` every `everyMs` until it returns something; rejects after `timeoutMs`. */
-async function until<T>(fn: () => T | undefined | false | Promise<T | undefined | false>, timeoutMs: number, everyMs: number): Promise<T> {
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    const value = await fn();
-    if (value !== undefined && value !== false) return value;
-    if (Date.now() > deadline) throw new Error(`condition not met within ${timeoutMs} ms`);
-    await sleep(everyMs);
   }
 }
 

@@ -5,7 +5,7 @@
 import { randomUUID } from 'node:crypto';
 import type { Context } from '@temporalio/activity';
 import type { Campaign } from '../domain/types';
-import type { Channel } from '../domain/vocabulary';
+import { countNotSent } from '../observability/metrics';
 import type { ProviderRegistry } from '../providers/provider';
 import type { Store } from '../store/store';
 import { sendClaimed, type SendSettings } from './send';
@@ -18,8 +18,6 @@ export interface ProviderCancellation {
   errors: number;
   /** Channels whose provider cannot cancel or holds nothing (nothing was asked of them). */
   unsupported: string[];
-  /** Confirmed cancelled (now notSent), per channel. */
-  cancelledByChannel: Partial<Record<Channel, number>>;
   /** Messages in doubt (handed to a provider, no outcome: a worker lost mid-call, a timeout) and how they settled. */
   inDoubt: { resent: number; sent: number; failed: number };
 }
@@ -70,7 +68,6 @@ export async function cancelAtProviders(args: CompensationDeps): Promise<Provide
     tooLate: 0,
     errors: 0,
     unsupported: [],
-    cancelledByChannel: {},
     inDoubt: await resolveInDoubt(args),
   };
   for (const { channel } of campaign.channels) {
@@ -96,7 +93,7 @@ export async function cancelAtProviders(args: CompensationDeps): Promise<Provide
       );
       result.asked += handed.length;
       result.cancelled += cancelled.length;
-      result.cancelledByChannel[channel] = (result.cancelledByChannel[channel] ?? 0) + cancelled.length;
+      countNotSent(channel, 'provider_cancelled', cancelled.length);
       result.tooLate += outcomes.filter((o) => o.status === 'tooLate').length;
       result.errors += outcomes.filter((o) => o.status === 'error').length;
       if (!ctx.info.isLocal) ctx.heartbeat();

@@ -4,7 +4,7 @@ import type { Campaign, ControlReport, Throttle } from '../domain/types';
 import type { CampaignStatus, Channel, NotSentReason } from '../domain/vocabulary';
 import { log } from '../observability/log';
 import { campaignWorkflowId } from '../workflows/definitions';
-import { batchesInFlight, messages, notSent } from '../observability/metrics';
+import { batchesInFlight, countNotSent } from '../observability/metrics';
 import type { ProviderRegistry } from '../providers/provider';
 import type { CampaignCounts, ChannelTally, PlanPageResult, Store } from '../store/store';
 import { cancelAtProviders, type ProviderCancellation } from './compensate';
@@ -141,9 +141,6 @@ export function createActivities({ store, providers, send, clock = () => new Dat
       const ctx = Context.current();
       const campaign = await load(input.campaignId);
       const result = await cancelAtProviders({ ctx, store, providers, campaign, send });
-      for (const [channel, n] of Object.entries(result.cancelledByChannel) as [Channel, number][]) {
-        countNotSent(channel, 'provider_cancelled', n);
-      }
       log.info({ ...campaignFields(campaign), ...result }, 'providers asked to cancel');
       return result;
     },
@@ -163,12 +160,6 @@ export function createActivities({ store, providers, send, clock = () => new Dat
 /** The ids a log line about a campaign carries. */
 function campaignFields(campaign: Campaign): { accountId: string; campaignId: string; workflowId: string } {
   return { accountId: campaign.accountId, campaignId: campaign.id, workflowId: campaignWorkflowId(campaign.id) };
-}
-
-/** Counts deliveries recorded notSent. */
-function countNotSent(channel: Channel, reason: NotSentReason, n: number): void {
-  notSent.inc({ channel, reason }, n);
-  messages.inc({ channel, outcome: 'notSent' }, n);
 }
 
 /** The activity interface the workflow proxies. */

@@ -48,3 +48,9 @@ export const batchesInFlight = new Gauge({
   help: 'Send batches running in this process',
   registers: [registry],
 });
+
+/** Counts deliveries recorded notSent (by reason, and among all messages). */
+export function countNotSent(channel: string, reason: string, n: number): void {
+  notSent.inc({ channel, reason }, n);
+  messages.inc({ channel, outcome: 'notSent' }, n);
+}

@@ -19,25 +19,34 @@ function sample(metrics: string, name: string, labels: Record<string, string> = 
   return 0;
 }
 
-describe('observability', () => {
-  let herald: TestHerald;
-  const lines: Record<string, unknown>[] = [];
+/** A logger at `level` that keeps each line it writes, raw and parsed. */
+function capturedLog(level: string) {
   const raw: string[] = [];
-
-  beforeAll(async () => {
-    const sink = new Writable({
+  const lines: Record<string, unknown>[] = [];
+  const logger = pino(
+    { level },
+    new Writable({
       write(chunk: Buffer, _enc, done) {
         raw.push(chunk.toString());
         lines.push(JSON.parse(chunk.toString()) as Record<string, unknown>);
         done();
       },
-    });
+    }),
+  );
+  return { logger, raw, lines };
+}
+
+describe('observability', () => {
+  let herald: TestHerald;
+  const { logger, raw, lines } = capturedLog('debug');
+
+  beforeAll(async () => {
     herald = await startHerald({
       title: 'observability',
       store: await openTestStore('embedded'),
       sandbox: { latencyMs: 100 },
       sendOptions: { batchSize: 100, concurrency: 2 },
-      logger: pino({ level: 'debug' }, sink),
+      logger,
     });
   });
   afterAll(async () => {
@@ -88,8 +97,7 @@ describe('observability', () => {
   });
 
   test("Temporal's workflow and activity logs carry the campaign id beside the workflow id", () => {
-    const out: Record<string, unknown>[] = [];
-    const logger = pino({ level: 'info' }, new Writable({ write: (c: Buffer, _e, done) => (out.push(JSON.parse(c.toString())), done()) }));
+    const { logger, lines: out } = capturedLog('info');
     new TemporalPinoLogger(logger).info('campaign Sending', { workflowId: 'campaign-cmp_1', runId: 'r1', sdkComponent: 'workflow' });
     expect(out[0]).toMatchObject({ msg: 'campaign Sending', workflowId: 'campaign-cmp_1', campaignId: 'cmp_1', runId: 'r1' });
   });
