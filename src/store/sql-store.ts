@@ -361,26 +361,31 @@ export class SqlStore implements Store {
       channel: Channel;
       state: keyof ReturnType<typeof emptyCounts>;
       n: number;
-      recent: number;
     }>(
-      `SELECT campaign_id, channel, state, count(*)::int AS n,
-              count(*) FILTER (WHERE state IN ('sent', 'failed') AND updated_at > now() - make_interval(secs => $2))::int AS recent
-       FROM deliveries WHERE campaign_id = ANY($1::text[]) GROUP BY campaign_id, channel, state`,
-      [campaignIds, RATE_WINDOW_SECONDS],
+      `SELECT campaign_id, channel, state, count(*)::int AS n FROM deliveries
+       WHERE campaign_id = ANY($1::text[]) GROUP BY campaign_id, channel, state`,
+      [campaignIds],
     );
-    const result = new Map(
-      campaignIds.map((id): [string, CampaignCounts] => [id, { total: emptyCounts(), byChannel: {}, recentlyDone: 0 }]),
-    );
-    for (const { campaign_id, channel, state, n, recent } of rows) {
+    const result = new Map(campaignIds.map((id): [string, CampaignCounts] => [id, { total: emptyCounts(), byChannel: {} }]));
+    for (const { campaign_id, channel, state, n } of rows) {
       const counts = result.get(campaign_id)!;
       const c = (counts.byChannel[channel] ??= emptyCounts());
       c[state] += n;
       c.planned += n;
       counts.total[state] += n;
       counts.total.planned += n;
-      counts.recentlyDone += recent;
     }
     return result;
+  }
+
+  async recentlyDone(campaignIds: string[]): Promise<Map<string, number>> {
+    const { rows } = await this.db.query<{ campaign_id: string; n: number }>(
+      `SELECT campaign_id, count(*)::int AS n FROM deliveries
+       WHERE campaign_id = ANY($1::text[]) AND state IN ('sent', 'failed') AND updated_at > now() - make_interval(secs => $2)
+       GROUP BY campaign_id`,
+      [campaignIds, RATE_WINDOW_SECONDS],
+    );
+    return new Map(rows.map((r) => [r.campaign_id, r.n]));
   }
 
   async planPage(campaign: Campaign, cursor: number, limit: number, startAt: Date): Promise<PlanPageResult> {

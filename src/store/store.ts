@@ -66,8 +66,6 @@ export interface HandedDelivery {
 export interface CampaignCounts {
   total: DeliveryCounts;
   byChannel: Partial<Record<Channel, DeliveryCounts>>;
-  /** Deliveries that reached sent or failed in the last `RATE_WINDOW_SECONDS`: the current sending rate. */
-  recentlyDone: number;
 }
 
 /** The window, in seconds, over which the sending rate (and so a campaign's ETA) is measured. */
@@ -168,6 +166,8 @@ export interface Store {
   countDeliveries(campaignId: string): Promise<CampaignCounts>;
   /** Counts for several campaigns in one query (campaigns without deliveries get zero counts). */
   countDeliveriesOf(campaignIds: string[]): Promise<Map<string, CampaignCounts>>;
+  /** Per campaign, deliveries that reached sent or failed in the last `RATE_WINDOW_SECONDS`: its sending rate. */
+  recentlyDone(campaignIds: string[]): Promise<Map<string, number>>;
 
   /**
    * Plans one page of the audience after contact key `cursor`: a pending delivery per reachable contact and

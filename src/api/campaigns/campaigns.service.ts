@@ -168,9 +168,8 @@ export class CampaignService {
   async planned(principal: Principal, query: { scheduled: boolean }): Promise<{ items: PlannedView[] }> {
     const statuses = query.scheduled ? PLANNED_STATUSES : PLANNED_STATUSES.filter((s) => s !== 'Scheduled');
     const planned = await this.deps.store.listPlanned(principal.accountId, statuses);
-    const counts = await this.deps.store.countDeliveriesOf(planned.map((c) => c.id));
-    const brake = await this.deps.store.getBrake(principal.accountId);
-    return { items: planned.map((c) => ({ ...this.toView(c, counts.get(c.id)!, brake), nextPlannedAt: c.nextPlannedAt })) };
+    const views = await this.views(principal.accountId, planned);
+    return { items: views.map((view, i) => ({ ...view, nextPlannedAt: planned[i]!.nextPlannedAt })) };
   }
 
   /** A new Draft with the same content whose audience leaves out everyone the original was sent to. */
@@ -220,9 +219,7 @@ export class CampaignService {
 
   async list(principal: Principal, query: { status?: CampaignStatus; includeDeleted?: boolean; after?: string; limit: number }) {
     const page = await this.deps.store.listCampaigns(principal.accountId, query);
-    const counts = await this.deps.store.countDeliveriesOf(page.items.map((c) => c.id));
-    const brake = await this.deps.store.getBrake(principal.accountId);
-    return { items: page.items.map((c) => this.toView(c, counts.get(c.id)!, brake)), next: page.next };
+    return { items: await this.views(principal.accountId, page.items), next: page.next };
   }
 
   async deliveries(principal: Principal, id: string, query: Parameters<Store['listDeliveries']>[1]) {
@@ -345,14 +342,22 @@ export class CampaignService {
   }
 
   private async view(campaign: Campaign): Promise<CampaignView> {
-    const [counts, brake] = await Promise.all([
-      this.deps.store.countDeliveries(campaign.id),
-      this.deps.store.getBrake(campaign.accountId),
-    ]);
-    return this.toView(campaign, counts, brake);
+    return (await this.views(campaign.accountId, [campaign]))[0]!;
   }
 
-  private toView(campaign: Campaign, counts: CampaignCounts, brake: BrakeState): CampaignView {
+  /** Views of campaigns of one account: exact counts, the rate of those sending, the account's brake, read at once. */
+  private async views(accountId: string, campaigns: Campaign[]): Promise<CampaignView[]> {
+    const { store } = this.deps;
+    const sending = campaigns.filter((c) => c.status === 'Sending').map((c) => c.id);
+    const [counts, recent, brake] = await Promise.all([
+      store.countDeliveriesOf(campaigns.map((c) => c.id)),
+      sending.length > 0 ? store.recentlyDone(sending) : new Map<string, number>(),
+      store.getBrake(accountId),
+    ]);
+    return campaigns.map((c) => this.toView(c, counts.get(c.id)!, brake, recent.get(c.id) ?? 0));
+  }
+
+  private toView(campaign: Campaign, counts: CampaignCounts, brake: BrakeState, recentlyDone: number): CampaignView {
     const { total } = counts;
     const done = total.sent + total.notSent + total.failed;
     const workflowId = campaignWorkflowId(campaign.id);
@@ -361,7 +366,7 @@ export class CampaignService {
       counts: total,
       byChannel: counts.byChannel,
       progress: total.planned === 0 ? 0 : done / total.planned,
-      eta: campaign.status === 'Sending' ? eta(campaign, counts) : null,
+      eta: campaign.status === 'Sending' ? eta(campaign, counts.total, recentlyDone) : null,
       brake,
       workflowId,
       workflowUrl: `${this.deps.settings.temporalUiUrl}/namespaces/${this.deps.settings.namespace}/workflows/${workflowId}`,
@@ -386,11 +391,11 @@ export function refusalOf(err: unknown, action: ControlAction, stored: CampaignS
  * The ETA at the rate measured over the last `RATE_WINDOW_SECONDS` (or since the campaign started, if that is
  * shorter); null while nothing has finished in that window.
  */
-function eta(campaign: Campaign, counts: CampaignCounts, now = new Date()): Eta | null {
-  if (counts.recentlyDone === 0) return null;
+function eta(campaign: Campaign, total: CampaignCounts['total'], recentlyDone: number, now = new Date()): Eta | null {
+  if (recentlyDone === 0) return null;
   const sinceStart = campaign.startedAt ? (now.getTime() - campaign.startedAt.getTime()) / 1000 : RATE_WINDOW_SECONDS;
-  const messagesPerSecond = counts.recentlyDone / Math.min(RATE_WINDOW_SECONDS, Math.max(1, sinceStart));
-  const left = counts.total.pending + counts.total.sending;
+  const messagesPerSecond = recentlyDone / Math.min(RATE_WINDOW_SECONDS, Math.max(1, sinceStart));
+  const left = total.pending + total.sending;
   const secondsLeft = Math.ceil(left / messagesPerSecond);
   return { messagesPerSecond, secondsLeft, at: new Date(now.getTime() + secondsLeft * 1000) };
 }
