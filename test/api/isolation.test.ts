@@ -108,7 +108,7 @@ test("account B gets 404 and none of A's data from every route given A's ids, an
       expect(text).not.toContain(SECRET);
       for (const other of Object.values(idsOfA).flat().filter((x) => x !== id)) expect({ route, leaks: text.includes(other) }).toEqual({ route, leaks: false });
       if (idParam) expect({ route, id, status: res.status }).toEqual({ route, id, status: 404 });
-      else expect({ route, status: res.status }).toEqual({ route, status: expect.any(Number) });
+      else expect({ route, serverError: res.status >= 500 }).toEqual({ route, serverError: false });
     }
   }
   expect(seen.some((s) => s.startsWith('DELETE /v1/keys/{id} 404'))).toBe(true);

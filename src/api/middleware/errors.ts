@@ -4,18 +4,10 @@ import { HeraldError, InvalidInputError, RateLimitedError } from '../../domain/e
 import { requestIdOf } from './security';
 
 /**
- * The default log line of an unexpected error: its request id and stack, never the object's other fields (a
- * database error carries the query's parameters, which can be contact data).
- */
-function logError(err: unknown, { requestId }: { requestId: string }): void {
-  console.error(`request ${requestId}: ${err instanceof Error ? (err.stack ?? err.message) : 'non-Error thrown'}`);
-}
-
-/**
  * Maps errors to responses `{ error: { code, message, issues? } }`. A 500 says only "internal error" and the
- * request id (the log has the rest): never a stack trace, SQL or a secret.
+ * request id (`log` gets the error with the same id): never a stack trace, SQL or a secret.
  */
-export function errorHandler(log: (err: unknown, context: { requestId: string }) => void = logError): ErrorRequestHandler {
+export function errorHandler(log: (err: unknown, context: { requestId: string }) => void): ErrorRequestHandler {
   return (err: unknown, req, res, _next) => {
     if (err instanceof HeraldError) {
       const issues = err instanceof InvalidInputError && err.issues.length > 0 ? { issues: err.issues } : {};
