@@ -14,14 +14,19 @@ export interface Child {
 }
 
 /**
- * Runs `file` (TypeScript) in its own Node process with `env` added, and resolves once a line of its stdout
- * satisfies `ready` (with that line). Its stderr goes to ours; an exit before it is ready rejects.
+ * Runs `file` (TypeScript) in its own Node process with `env` added (an undefined value removes a variable), and
+ * resolves once a line of its stdout satisfies `ready` (with that line). Its stderr goes to ours; an exit before
+ * it is ready rejects.
  */
-export function startTs(file: string, env: Record<string, string>, ready: (line: string) => boolean): Promise<{ child: Child; line: string }> {
+export function startTs(
+  file: string,
+  env: Record<string, string | undefined>,
+  ready: (line: string) => boolean,
+): Promise<{ child: Child; line: string }> {
   // BENCH_PROFILE=<dir>: every child writes a CPU profile there when it exits (open it in Chrome DevTools).
   const profile = process.env.BENCH_PROFILE ? ['--cpu-prof', `--cpu-prof-dir=${process.env.BENCH_PROFILE}`] : [];
   const proc = spawn(process.execPath, [...profile, '--import', 'tsx', file], {
-    env: { ...process.env, ...env },
+    env: Object.fromEntries(Object.entries({ ...process.env, ...env }).filter(([, v]) => v !== undefined)),
     stdio: ['ignore', 'pipe', 'inherit'],
   });
   return new Promise((resolve, reject) => {

@@ -8,11 +8,12 @@
  *   npm run fuzz -- --short           # the run inside npm test: 8 examples per operation, at most 40 s
  *   npm run fuzz -- --max-examples 500 --max-time 900 --seed 42
  */
-import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
+import { spawnSync } from 'node:child_process';
 import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
-import { findTemporalCli, freePort, stopProcess } from '../src/cli/temporal';
+import { startTs, type Child } from '../bench/processes';
+import { findTemporalCli, freePort } from '../src/cli/temporal';
 
 /** The schemathesis release this script runs (pinned: its checks and defaults change between releases). */
 export const SCHEMATHESIS_VERSION = '4.32.5';
@@ -62,16 +63,14 @@ function schemathesis(): string {
   return bin;
 }
 
-/** Starts `npm start`'s entry point in `dataDir` on free loopback ports; resolves with its URL once it prints it. */
-async function startHerald(dataDir: string): Promise<{ child: ChildProcess; url: string }> {
+/** Starts `npm start`'s entry point in `dataDir` on free loopback ports; resolves with its URL once it is running. */
+async function startHerald(dataDir: string): Promise<{ child: Child; url: string }> {
   const [port, temporalPort, uiPort] = [await freePort(), await freePort(), await freePort()];
-  const url = `http://127.0.0.1:${port}`;
-  // The embedded store in the throwaway folder, whatever the caller's environment points at.
-  const { DATABASE_URL: _ignored, ...env } = process.env;
-  const child = spawn(path.join(ROOT, 'node_modules', '.bin', 'tsx'), [path.join(ROOT, 'src', 'cli', 'start.ts')], {
-    cwd: ROOT,
-    env: {
-      ...env,
+  const { child } = await startTs(
+    path.join(ROOT, 'src', 'cli', 'start.ts'),
+    {
+      // The embedded store in the throwaway folder, whatever the caller's environment points at.
+      DATABASE_URL: undefined,
       HERALD_DATA_DIR: dataDir,
       HOST: '127.0.0.1',
       PORT: String(port),
@@ -80,37 +79,19 @@ async function startHerald(dataDir: string): Promise<{ child: ChildProcess; url:
       TEMPORAL_CLI: findTemporalCli(TOOLS),
       // The fuzzer is one key sending as fast as it can: the limit would only hide routes behind 429s.
       RATE_LIMIT_PER_MINUTE: '1000000',
+      // Only errors are worth seeing next to a failing case (fuzzing makes every request a 4xx warning otherwise).
+      LOG_LEVEL: 'ERROR',
     },
-    stdio: ['ignore', 'pipe', 'pipe'],
-  });
-  let output = '';
-  await new Promise<void>((resolve, reject) => {
-    const timer = setTimeout(() => reject(new Error(`Herald did not start within 120 s:\n${output}`)), 120_000);
-    const seen = (chunk: Buffer) => {
-      output += chunk.toString();
-      if (output.includes('Herald is running.')) {
-        clearTimeout(timer);
-        resolve();
-      }
-    };
-    child.stdout!.on('data', seen);
-    child.stderr!.on('data', seen);
-    child.once('exit', (code) => {
-      clearTimeout(timer);
-      reject(new Error(`Herald exited (${code}) before it started:\n${output}`));
-    });
-  });
-  // Keep draining its output (an error it logs is worth seeing next to the failing case).
-  child.stdout!.on('data', () => undefined);
-  child.stderr!.on('data', (chunk: Buffer) => process.stderr.write(`[herald] ${chunk.toString()}`));
-  return { child, url };
+    (line) => line.startsWith('Herald is running'),
+  );
+  return { child, url: `http://127.0.0.1:${port}` };
 }
 
 async function main(): Promise<number> {
   const opts = options(process.argv.slice(2));
   const bin = schemathesis();
   const dataDir = mkdtempSync(path.join(tmpdir(), 'herald-fuzz-'));
-  let herald: ChildProcess | undefined;
+  let herald: Child | undefined;
   try {
     const started = await startHerald(dataDir);
     herald = started.child;
@@ -139,7 +120,7 @@ async function main(): Promise<number> {
     const run = spawnSync(bin, args, { cwd: dataDir, stdio: 'inherit', env: { ...process.env, NO_COLOR: '1', SCHEMATHESIS_TELEMETRY: 'false' } });
     return run.status ?? 1;
   } finally {
-    if (herald) await stopProcess(herald, 15_000);
+    await herald?.stop();
     rmSync(dataDir, { recursive: true, force: true });
   }
 }
