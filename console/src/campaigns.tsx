@@ -1,7 +1,7 @@
 /** The campaign list: status, channels, send time, live progress; filtered by status. */
 import { CAMPAIGN_STATUSES, type CampaignStatus } from '../../src/domain/vocabulary';
 import { campaigns, type CampaignView } from './api';
-import { ErrorNote, Link, PauseIcon, ProgressBar, Status, time } from './components';
+import { CampaignCells, ErrorNote, PauseIcon, ProgressBar, time } from './components';
 import { navigate, usePoll } from './hooks';
 
 /** When the campaign sends: its start, or its schedule. */
@@ -66,13 +66,7 @@ export function CampaignList({ status }: { status: CampaignStatus | undefined })
           <tbody>
             {data.items.map((c) => (
               <tr key={c.id} data-campaign={c.id}>
-                <td>
-                  <Status status={c.status} held={c.heldByBrake} />
-                </td>
-                <td>
-                  <Link to={`/campaigns/${c.id}`}>{c.name}</Link>
-                  <div class="id">{c.id}</div>
-                </td>
+                <CampaignCells campaign={c} />
                 <td>{c.channels.map((ch) => ch.channel).join(', ')}</td>
                 <td>
                   <SendTime campaign={c} />

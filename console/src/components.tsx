@@ -4,7 +4,7 @@ import { useState } from 'preact/hooks';
 import type { DeliveryCounts } from '../../src/domain/types';
 import type { CampaignStatus } from '../../src/domain/vocabulary';
 import type { ApiError, Eta } from './api';
-import { navigate } from './hooks';
+import { BASE, navigate } from './hooks';
 
 /** A number as people read it: 12,345. */
 export const num = (n: number): string => n.toLocaleString('en-US');
@@ -86,33 +86,28 @@ export function PauseIcon({ title }: { title: string }) {
   );
 }
 
-const SEGMENTS = [
-  ['sent', 'sent'],
-  ['notSent', 'notSent'],
-  ['failed', 'failed'],
-  ['pending', 'pending'],
-] as const;
+const SEGMENTS = ['sent', 'notSent', 'failed', 'pending'] as const;
 
 /** What is still to go: pending and in the hands of a send batch. */
-const pendingOf = (c: DeliveryCounts) => c.pending + c.sending;
+export const pendingOf = (c: DeliveryCounts) => c.pending + c.sending;
 
 /** A bar of sent / notSent / failed / pending out of planned, with the numbers beside it. */
 export function ProgressBar({ counts, progress, compact = false }: { counts: DeliveryCounts; progress: number; compact?: boolean }) {
   const pct = Math.floor(progress * 1000) / 10;
-  const value = (k: (typeof SEGMENTS)[number][0]) => (k === 'pending' ? pendingOf(counts) : counts[k]);
+  const value = (k: (typeof SEGMENTS)[number]) => (k === 'pending' ? pendingOf(counts) : counts[k]);
   const width = (n: number) => (counts.planned === 0 ? 0 : (n / counts.planned) * 100);
   return (
     <div class={`progress ${compact ? 'compact' : ''}`}>
       <div class="bar" role="progressbar" aria-label="Progress" aria-valuemin={0} aria-valuemax={100} aria-valuenow={pct}>
-        {SEGMENTS.map(([k]) => (
+        {SEGMENTS.map((k) => (
           <span key={k} class={`seg seg-${k}`} style={{ width: `${width(value(k))}%` }} />
         ))}
       </div>
       <div class="legend">
         <span class="pct">{counts.planned === 0 ? 'nothing planned yet' : `${pct}%`}</span>
-        {SEGMENTS.map(([k, label]) => (
+        {SEGMENTS.map((k) => (
           <span key={k} class={`key key-${k}`} title={k === 'pending' ? `pending ${num(counts.pending)} + in a send batch ${num(counts.sending)}` : undefined}>
-            <i class={`dot seg-${k}`} /> {label} {num(value(k))}
+            <i class={`dot seg-${k}`} /> {k} {num(value(k))}
           </span>
         ))}
       </div>
@@ -177,7 +172,7 @@ export function ErrorNote({ error }: { error: ApiError | undefined }) {
 export function Link({ to, children, class: cls }: { to: string; children: ComponentChildren; class?: string }) {
   return (
     <a
-      href={`/console${to}`}
+      href={`${BASE}${to}`}
       class={cls}
       onClick={(e) => {
         if (e.metaKey || e.ctrlKey || e.shiftKey || e.button !== 0) return;
@@ -275,5 +270,20 @@ export function Confirm(props: { title: string; text: ComponentChildren; action:
         </button>
       </div>
     </Dialog>
+  );
+}
+
+/** The first cells of a campaign's row in a list: its status, and its name linking to its page, with its id. */
+export function CampaignCells({ campaign: c }: { campaign: { id: string; name: string; status: CampaignStatus; heldByBrake: boolean } }) {
+  return (
+    <>
+      <td>
+        <Status status={c.status} held={c.heldByBrake} />
+      </td>
+      <td>
+        <Link to={`/campaigns/${c.id}`}>{c.name}</Link>
+        <div class="id">{c.id}</div>
+      </td>
+    </>
   );
 }

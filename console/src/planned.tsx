@@ -1,7 +1,7 @@
 /** Planned sends: what is sending or paused, "show planned also" for scheduled ones, and delete with the typed id. */
 import { useState } from 'preact/hooks';
 import { campaigns, type PlannedView } from './api';
-import { ErrorNote, Link, ProgressBar, Status, TypedConfirm, num, time } from './components';
+import { CampaignCells, ErrorNote, ProgressBar, TypedConfirm, num, pendingOf, time } from './components';
 import { navigate, usePoll } from './hooks';
 
 /** The planned sends page; `showPlanned` (from `?scheduled=true`) adds campaigns scheduled for later. */
@@ -42,16 +42,10 @@ export function PlannedPage({ showPlanned }: { showPlanned: boolean }) {
           <tbody>
             {data.items.map((c) => (
               <tr key={c.id} data-campaign={c.id}>
-                <td>
-                  <Status status={c.status} held={c.heldByBrake} />
-                </td>
-                <td>
-                  <Link to={`/campaigns/${c.id}`}>{c.name}</Link>
-                  <div class="id">{c.id}</div>
-                </td>
+                <CampaignCells campaign={c} />
                 <td>{time(c.nextPlannedAt)}</td>
                 <td class="num">{num(c.counts.planned)}</td>
-                <td class="num">{num(c.counts.pending + c.counts.sending)}</td>
+                <td class="num">{num(pendingOf(c.counts))}</td>
                 <td class="wide">
                   <ProgressBar counts={c.counts} progress={c.progress} compact />
                 </td>
