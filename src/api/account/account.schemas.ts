@@ -1,11 +1,12 @@
 /** Account schemas. */
 import { z } from 'zod';
+import { Timestamp } from '../common/schemas';
 
 /** Body of the emergency brake switch. */
 export const BrakeBody = z.object({ on: z.boolean() }).strict();
 
 /** The brake's state: on or off, since when, set by which API key. */
-export const BrakeView = z.object({ on: z.boolean(), since: z.iso.datetime().nullable(), by: z.string().nullable() });
+export const BrakeView = z.object({ on: z.boolean(), since: Timestamp.nullable(), by: z.string().nullable() });
 
 /** What switching the brake did. */
 export const BrakeResultView = BrakeView.extend({

@@ -2,6 +2,7 @@
 import { z } from 'zod';
 import { CAMPAIGN_STATUSES, CHANNELS, DELIVERY_STATES } from '../../domain/vocabulary';
 import { checkTemplate } from '../../templates';
+import { BrakeView } from '../account/account.schemas';
 import { BooleanQuery, Limit, NumericCursor, Timestamp } from '../common/schemas';
 
 /** What is wrong with a template, for the 400's message. */
@@ -136,7 +137,6 @@ const Counts = z.object({
   failed: z.number().int(),
 });
 const ByChannel = z.partialRecord(z.enum(CHANNELS), Counts);
-const Brake = z.object({ on: z.boolean(), since: Timestamp.nullable(), by: z.string().nullable() });
 
 /** A campaign as the API answers it: stored fields, exact counts, the brake and its workflow. */
 export const CampaignView = z.object({
@@ -166,7 +166,7 @@ export const CampaignView = z.object({
   progress: z.number(),
   /** While sending: the rate of the last 10 s and when the pending deliveries should be done at that rate. */
   eta: z.object({ messagesPerSecond: z.number(), secondsLeft: z.number().int(), at: Timestamp }).nullable(),
-  brake: Brake,
+  brake: BrakeView,
   workflowId: z.string(),
   workflowUrl: z.string(),
 });

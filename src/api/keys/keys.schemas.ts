@@ -1,5 +1,6 @@
 /** API key management schemas. */
 import { z } from 'zod';
+import { Timestamp } from '../common/schemas';
 import { SCOPES } from '../../domain/vocabulary';
 
 /** Body of key creation: a name to recognise it by, and its scope. */
@@ -15,8 +16,8 @@ export const ApiKeyView = z.object({
   id: z.string(),
   name: z.string(),
   scope: z.enum(SCOPES),
-  createdAt: z.iso.datetime(),
-  revokedAt: z.iso.datetime().nullable(),
+  createdAt: Timestamp,
+  revokedAt: Timestamp.nullable(),
 });
 
 /** A key just created: the only answer that carries the key. */

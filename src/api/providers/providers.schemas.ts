@@ -1,5 +1,6 @@
 /** Provider settings schemas. The per-kind fields are checked by providers/settings.ts, which names each field. */
 import { z } from 'zod';
+import { Timestamp } from '../common/schemas';
 import { CHANNELS } from '../../domain/vocabulary';
 import { PROVIDER_KINDS } from '../../providers/settings';
 
@@ -30,7 +31,7 @@ export const ProviderView = z.object({
   kind: z.string(),
   config: z.record(z.string(), z.unknown()),
   secretsSet: z.array(z.string()),
-  updatedAt: z.iso.datetime(),
+  updatedAt: Timestamp,
 });
 
 /** What the provider said to a test send. */
