@@ -19,15 +19,16 @@ const STEP_TITLES: Record<ReportStepName, string> = {
 export function ReportPanel({ report }: { report: ReportView }) {
   const order = (s: ReportStepName) => REPORT_STEPS.indexOf(s);
   const steps = [...report.steps].sort((a, b) => a.at.localeCompare(b.at) || order(a.step) - order(b.step));
-  const ms = Date.parse(report.completedAt) - Date.parse(report.requestedAt);
+  const answeredMs = Date.parse(report.answeredAt) - Date.parse(report.requestedAt);
   return (
     <section class="report" aria-label="Report">
       <h2>
         {report.action === 'stop' ? 'Stop report' : report.action === 'delete' ? 'Delete report' : 'Cancel report'}
       </h2>
       <p>
-        {report.action} requested at {time(report.requestedAt, true)} by {report.requestedBy} while {report.from}; done at{' '}
-        {time(report.completedAt, true)} ({num(ms)} ms).
+        {report.action} requested at {time(report.requestedAt, true)} by {report.requestedBy} while {report.from}; answered at{' '}
+        {time(report.answeredAt, true)} ({num(answeredMs)} ms), counts final;{' '}
+        {report.completedAt ? `every step done at ${time(report.completedAt, true)}.` : 'writing the records now…'}
       </p>
       <ol class="steps">
         {steps.map((s) => (
@@ -35,6 +36,7 @@ export function ReportPanel({ report }: { report: ReportView }) {
             <time dateTime={s.at}>{time(s.at, true)}</time>
             <strong>{STEP_TITLES[s.step] ?? s.step}</strong>
             <span class="result">{s.result}</span>
+            {s.total !== undefined && !s.endedAt ? <progress max={s.total} value={s.done ?? 0} /> : null}
           </li>
         ))}
       </ol>

@@ -86,10 +86,10 @@ export function PauseIcon({ title }: { title: string }) {
   );
 }
 
-const SEGMENTS = ['sent', 'notSent', 'failed', 'pending'] as const;
+const SEGMENTS = ['sent', 'notSent', 'failed', 'inDoubt', 'pending'] as const;
 
-/** What is still to go: pending and in the hands of a send batch. */
-export const pendingOf = (c: DeliveryCounts) => c.pending + c.sending;
+/** What is still to go. */
+export const pendingOf = (c: DeliveryCounts) => c.pending;
 
 /** A bar of sent / notSent / failed / pending out of planned, with the numbers beside it. */
 export function ProgressBar({ counts, progress, compact = false }: { counts: DeliveryCounts; progress: number; compact?: boolean }) {
@@ -106,7 +106,7 @@ export function ProgressBar({ counts, progress, compact = false }: { counts: Del
       <div class="legend">
         <span class="pct">{counts.planned === 0 ? 'nothing planned yet' : `${pct}%`}</span>
         {SEGMENTS.map((k) => (
-          <span key={k} class={`key key-${k}`} title={k === 'pending' ? `pending ${num(counts.pending)} + in a send batch ${num(counts.sending)}` : undefined}>
+          <span key={k} class={`key key-${k}`} title={k === 'inDoubt' ? 'handed to a provider with no answer: maybe delivered, never resent by a stop' : undefined}>
             <i class={`dot seg-${k}`} /> {k} {num(value(k))}
           </span>
         ))}
@@ -125,7 +125,7 @@ export function EtaLine({ eta }: { eta: Eta | null | undefined }) {
   );
 }
 
-const COLUMNS = ['planned', 'sent', 'notSent', 'failed', 'pending', 'sending'] as const;
+const COLUMNS = ['planned', 'sent', 'notSent', 'failed', 'inDoubt', 'pending'] as const;
 
 /** Counts per row (channel or total) as a table; `label` names the table for screen readers and tests. */
 export function CountsTable({ label, rows }: { label: string; rows: [string, DeliveryCounts][] }) {

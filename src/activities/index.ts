@@ -6,9 +6,9 @@ import { log } from '../observability/log';
 import { campaignWorkflowId } from '../workflows/definitions';
 import { batchesInFlight, countNotSent } from '../observability/metrics';
 import type { ProviderRegistry } from '../providers/provider';
-import type { CampaignCounts, ChannelTally, PlanPageResult, Store } from '../store/store';
-import { cancelAtProviders, type ProviderCancellation } from './compensate';
-import { sendClaimed, type SendSettings } from './send';
+import { foldUnsent, type CampaignCounts, type ChannelTally, type Fence, type PlanPageResult, type Store } from '../store/store';
+import { recallPage, type RecallPage } from './compensate';
+import { OutcomeWriteError, sendLease, type SendSettings } from './send';
 
 /** What the activities need. */
 export interface ActivityDeps {
@@ -23,8 +23,10 @@ export interface BatchResult {
   claimed: number;
   sent: number;
   failed: number;
-  /** The account's brake was on: nothing was claimed or sent. */
+  /** The account's brake is on: the batch stopped before handing anything more over. */
   braked?: true;
+  /** The campaign is closed to senders (fenced) or the brake is on: the batch stopped before handing more over. */
+  closed?: true;
 }
 
 /** How a campaign is paced, read once when its workflow starts. */
@@ -32,6 +34,12 @@ export interface CampaignPacing {
   throttle: Throttle | null;
   /** ISO time after which nothing is sent. */
   endAt: string | null;
+}
+
+/** A stop's answer: the exact counts (what is left pending counted notSent) and how many rows are left to write. */
+export interface StopAnswer {
+  counts: CampaignCounts;
+  unsent: number;
 }
 
 /** Failure type for a campaign that no longer exists: the workflow ends in Error. */
@@ -66,10 +74,11 @@ export function createActivities({ store, providers, send, clock = () => new Dat
     },
 
     /**
-     * Claims up to `batchSize` due deliveries of one channel under `batchKey` and sends them, unless the account's
-     * brake is on (checked here, before every batch, whatever the workflow was told). It heartbeats while it runs,
-     * so a cancel (pause, stop, brake) reaches it within the worker's heartbeat throttle; it then stops between
-     * chunks or aborts the provider call, and throws the cancellation once nothing more can leave.
+     * Leases up to `batchSize` due deliveries of one channel under `batchKey` and sends them, each chunk handed over
+     * in the lease first (refused once the campaign is fenced or the account's brake is on). It heartbeats while it
+     * runs, so a cancel (pause, stop, brake) reaches it within the worker's heartbeat throttle; it then stops between
+     * chunks or aborts the provider call, records what was on the wire, and throws the cancellation once nothing
+     * more can leave. A retried attempt first settles what the failed one left handed over.
      */
     async sendBatch(input: { campaignId: string; channel: Channel; batchSize: number; batchKey: string }): Promise<BatchResult> {
       const ctx = Context.current();
@@ -78,17 +87,28 @@ export function createActivities({ store, providers, send, clock = () => new Dat
       batchesInFlight.inc();
       try {
         const campaign = await load(input.campaignId);
-        if ((await store.getBrake(campaign.accountId)).on) return { claimed: 0, sent: 0, failed: 0, braked: true };
-        // A retry takes back exactly what the failed attempt held under the same key.
-        const claimed = await store.claimBatch(campaign.id, input.channel, input.batchKey, input.batchSize, ctx.info.attempt > 1, clock());
-        if (claimed.length === 0) return { claimed: 0, sent: 0, failed: 0 };
         const provider = await providers.get(campaign.accountId, input.channel);
-        const tally = await sendClaimed({ ctx, store, provider, campaign, channel: input.channel, claimed, settings: send });
+        if (ctx.info.attempt > 1) {
+          // The attempt before was lost (or failed) with its chunk maybe at the provider: in doubt, resent only
+          // where the provider honours the idempotency key.
+          await store.settleLeases(campaign.id, input.batchKey);
+          if (provider.idempotent) await store.retryInDoubt(campaign.id, [input.channel]);
+        }
+        const claimed = await store.claimLease(campaign.id, input.channel, input.batchKey, input.batchSize, clock());
+        if (claimed.length === 0) return { claimed: 0, sent: 0, failed: 0 };
+        const tally = await sendLease({ ctx, store, provider, campaign, channel: input.channel, batchKey: input.batchKey, claimed, settings: send });
+        await store.releaseLease(input.campaignId, input.batchKey);
         log.debug(
           { ...campaignFields(campaign), channel: input.channel, attempt: ctx.info.attempt, claimed: claimed.length, ...tally, ms: Date.now() - started },
           'batch sent',
         );
-        return { claimed: claimed.length, ...tally };
+        const braked = tally.closed && (await store.getBrake(campaign.accountId)).on;
+        return { claimed: claimed.length, sent: tally.sent, failed: tally.failed, ...(braked ? { braked } : {}), ...(tally.closed ? { closed: true } : {}) };
+      } catch (err) {
+        // Cancelled or failing with every write landed: what the lease still holds is free again. (A write that
+        // failed leaves the lease, and its chunk in doubt, to be settled.)
+        if (!(err instanceof OutcomeWriteError)) await store.releaseLease(input.campaignId, input.batchKey).catch(() => undefined);
+        throw err;
       } finally {
         batchesInFlight.dec();
         clearInterval(beat);
@@ -105,9 +125,39 @@ export function createActivities({ store, providers, send, clock = () => new Dat
       return (await store.holdForBrake(input.campaignId, input.status)).on;
     },
 
-    /** Returns deliveries stranded in `sending` to `pending`; called when no batch is in flight. */
-    async releaseOrphans(input: { campaignId: string }): Promise<number> {
-      return store.releaseOrphans(input.campaignId);
+    /** Closes the campaign to senders (pause, stop, delete) or opens it again. */
+    async fence(input: { campaignId: string; fence: Fence | null }): Promise<void> {
+      await store.fence(input.campaignId, input.fence);
+    },
+
+    /**
+     * Once no batch of the campaign runs: chunks that lost workers left handed over become inDoubt; returns how
+     * many.
+     */
+    async settleLeases(input: { campaignId: string }): Promise<number> {
+      return sum(await store.settleLeases(input.campaignId));
+    },
+
+    /**
+     * The answer of a stop or delete, once nothing can leave (every batch ended, the campaign fenced): chunks lost
+     * workers left handed over become inDoubt, the status is final, and from now on every read shows what is still
+     * pending as notSent(`reason`). Returns the exact counts and how many pending rows are left to write. Constant
+     * time: counts come from tallies.
+     */
+    async answerStop(input: { campaignId: string; status: CampaignStatus; reason: NotSentReason; deleted: boolean }): Promise<StopAnswer> {
+      const { campaignId } = input;
+      await store.settleLeases(campaignId);
+      const before = await store.countDeliveries(campaignId);
+      await store.recordStatus(campaignId, input.status, clock(), { deleted: input.deleted, unsentReason: input.reason });
+      return { counts: foldUnsent(before), unsent: before.total.pending };
+    },
+
+    /** Where the campaign goes on (resume, release): its inDoubt messages go again to providers that honour the key. */
+    async retryInDoubt(input: { campaignId: string }): Promise<number> {
+      const campaign = await load(input.campaignId);
+      const channels: Channel[] = [];
+      for (const { channel } of campaign.channels) if ((await providers.get(campaign.accountId, channel)).idempotent) channels.push(channel);
+      return store.retryInDoubt(campaign.id, channels);
     },
 
     /** The earliest planned time of a pending delivery (ISO), or null when nothing is pending. */
@@ -116,15 +166,15 @@ export function createActivities({ store, providers, send, clock = () => new Dat
     },
 
     /**
-     * Marks every unsent delivery (planned before `plannedBefore`, if given) notSent(`reason`) with its per-channel
-     * event; returns how many per channel.
+     * Marks every pending delivery (planned before `plannedBefore`, if given; at most `chunks` statements of them)
+     * notSent(`reason`) with its per-channel event; returns how many per channel (empty when none were left).
      */
-    async markUnsent(input: { campaignId: string; reason: NotSentReason; plannedBefore?: string }): Promise<ChannelTally> {
+    async markUnsent(input: { campaignId: string; reason: NotSentReason; plannedBefore?: string; chunks?: number }): Promise<ChannelTally> {
       const ctx = Context.current();
       const campaign = await load(input.campaignId);
       const before = input.plannedBefore ? new Date(input.plannedBefore) : undefined;
       const total: ChannelTally = {};
-      for (;;) {
+      for (let n = 0; n < (input.chunks ?? Number.POSITIVE_INFINITY); n++) {
         const chunk = await store.markUnsent(campaign, input.reason, MARK_CHUNK, before);
         const entries = Object.entries(chunk) as [Channel, number][];
         if (entries.length === 0) break;
@@ -136,13 +186,16 @@ export function createActivities({ store, providers, send, clock = () => new Dat
       return total;
     },
 
-    /** Asks each channel's provider to cancel what it still holds of the campaign; cancelled ones become notSent. */
-    async cancelAtProviders(input: { campaignId: string }): Promise<ProviderCancellation> {
+    /**
+     * Asks a channel's provider to cancel one page of what it can still take back (by its documented rules, after
+     * id `afterId`), at the provider's pace; cancelled ones become notSent(provider_cancelled).
+     */
+    async recallPage(input: { campaignId: string; channel: Channel; afterId: number }): Promise<RecallPage> {
       const ctx = Context.current();
       const campaign = await load(input.campaignId);
-      const result = await cancelAtProviders({ ctx, store, providers, campaign, send });
-      log.info({ ...campaignFields(campaign), ...result }, 'providers asked to cancel');
-      return result;
+      const page = await recallPage({ ctx, store, providers, campaign }, input.channel, input.afterId);
+      if (page.asked > 0) log.info({ ...campaignFields(campaign), channel: input.channel, ...page }, 'providers asked to cancel');
+      return page;
     },
 
     /** Exact counts from the deliveries. */
@@ -160,6 +213,10 @@ export function createActivities({ store, providers, send, clock = () => new Dat
 /** The ids a log line about a campaign carries. */
 function campaignFields(campaign: Campaign): { accountId: string; campaignId: string; workflowId: string } {
   return { accountId: campaign.accountId, campaignId: campaign.id, workflowId: campaignWorkflowId(campaign.id) };
+}
+
+function sum(tally: ChannelTally): number {
+  return Object.values(tally).reduce((a, b) => a + b, 0);
 }
 
 /** The activity interface the workflow proxies. */

@@ -10,6 +10,13 @@ import type { UnsubscribeTarget } from '../unsubscribe';
 
 const THROTTLE_PATIENCE_MS = 15 * 60_000;
 
+/**
+ * A chunk handed over must start at the provider within this long, or its messages not yet started come back and
+ * are handed over again (the fence checked anew): a worker frozen after a handover (cut off, stopped) sends
+ * nothing when it wakes after a stop has answered. Well under the send activity's heartbeat timeout.
+ */
+export const HANDOVER_TTL_MS = 5_000;
+
 /** Worker-side send tuning. */
 export interface SendSettings {
   /** Messages handed to the provider per call; their outcomes are recorded after each call. */
@@ -25,117 +32,189 @@ export interface SendSettings {
   unsubscribeUrl?: (target: UnsubscribeTarget) => string;
 }
 
+/** Recording a chunk's outcomes failed: the lease keeps the chunk as handed over, to be settled as in doubt. */
+export class OutcomeWriteError extends Error {
+  constructor(cause: unknown) {
+    super(`recording outcomes failed: ${(cause as Error).message}`, { cause });
+    this.name = 'OutcomeWriteError';
+  }
+}
+
+/** What a batch did with its lease. */
+export interface LeaseTally {
+  sent: number;
+  failed: number;
+  inDoubt: number;
+  /** A handover was refused: the campaign is fenced or the account's brake is on. Nothing more was sent. */
+  closed: boolean;
+}
+
 /**
- * Sends claimed deliveries; throws a retryable error if the provider asked to retry some, after recording the rest.
- * Chunks are pipelined: a chunk's outcomes are written while the next chunk is at the provider (one write in
- * flight at most, and every write has landed before this returns or throws).
+ * Sends the deliveries of a lease; throws a retryable error if the provider asked to retry some, after recording
+ * the rest. Before each provider call the chunk is handed over in the lease (refused once the campaign is fenced);
+ * its outcomes and events are written in one statement while the next chunk is at the provider (one write in
+ * flight at most, every write landed before this returns or throws).
  */
-export async function sendClaimed(args: {
+export async function sendLease(args: {
   ctx: Context;
   store: Store;
   provider: Provider;
   campaign: Campaign;
   channel: Channel;
+  batchKey: string;
   claimed: ClaimedDelivery[];
   settings: SendSettings;
-}): Promise<{ sent: number; failed: number }> {
-  const { ctx, store, provider, campaign, channel, claimed, settings } = args;
+}): Promise<LeaseTally> {
+  const { ctx, store, provider, campaign, channel, batchKey, claimed, settings } = args;
   const content = campaign.channels.find((c) => c.channel === channel);
   if (!content) throw ApplicationFailure.nonRetryable(`campaign ${campaign.id} has no ${channel} content`, 'NoContent');
   const compiled = compileContent(content);
+  const cancelled = ctx.cancellationSignal;
   const lastAttempt = ctx.info.attempt >= settings.maxAttempts;
   const patienceOver = Date.now() - ctx.info.scheduledTimestampMs >= (settings.throttlePatienceMs ?? THROTTLE_PATIENCE_MS);
-  let sent = 0;
-  let failed = 0;
+  const tally: LeaseTally = { sent: 0, failed: 0, inDoubt: 0, closed: false };
   let retry: { error: string; afterMs?: number } | undefined;
   let writing: Promise<void> | undefined;
+  const queue = [...claimed];
 
   try {
-    for (let i = 0; i < claimed.length; i += settings.chunkSize) {
-      ctx.cancellationSignal.throwIfAborted();
-      const chunk = claimed.slice(i, i + settings.chunkSize);
+    while (queue.length > 0 && !tally.closed) {
+      cancelled.throwIfAborted();
+      const chunk = queue.splice(0, settings.chunkSize);
       const results: DeliveryResult[] = [];
       const messages: OutboundMessage[] = [];
       for (const d of chunk) {
-        // The contact may have been re-imported without this channel's address since planning.
-        const to = addressOf(d);
-        if (!to) {
-          results.push({ id: d.id, state: 'failed', error: `contact has no ${channel} address` });
-          continue;
-        }
-        try {
-          const unsubscribeUrl =
-            channel === 'email' ? settings.unsubscribeUrl?.({ accountId: campaign.accountId, contactId: d.contact.id, channel }) : undefined;
-          messages.push({
-            deliveryId: d.id,
-            campaignId: campaign.id,
-            contactId: d.contact.id,
-            channel,
-            to,
-            ...compiled.render(d.contact),
-            ...(unsubscribeUrl ? { unsubscribeUrl } : {}),
-          });
-        } catch (err) {
-          results.push({ id: d.id, state: 'failed', error: `template: ${(err as Error).message}` });
+        const rendered = render(d, campaign, channel, compiled, settings);
+        if ('error' in rendered) results.push({ id: d.id, contactId: d.contact.id, state: 'failed', error: rendered.error });
+        else messages.push(rendered);
+      }
+      const handed = messages.map((m) => m.deliveryId);
+      let outcomes: SendOutcome[] = [];
+      if (messages.length > 0) {
+        if (await store.handOver(campaign.id, batchKey, handed)) {
+          outcomes = await sendChunk(provider, messages, AbortSignal.any([cancelled, AbortSignal.timeout(HANDOVER_TTL_MS)]));
+        } else {
+          tally.closed = true;
         }
       }
-      // Handed first: if this worker dies during the call, the stop that follows knows these are in doubt.
-      const handed = messages.map((m) => m.deliveryId);
-      await store.markHanded(handed, true);
-      const outcomes = messages.length > 0 ? await sendChunk(provider, messages, ctx.cancellationSignal, () => store.markHanded(handed, false)) : [];
-      const notTaken: number[] = [];
+      // Messages the handover time ran out for go round again, as long as the provider makes progress at all.
+      const progressed = outcomes.some((o) => o !== NOT_STARTED_BY_TTL);
       outcomes.forEach((outcome, k) => {
-        const id = messages[k]!.deliveryId;
-        if (outcome.status === 'accepted') results.push({ id, state: 'sent', providerMessageId: outcome.providerMessageId });
-        else if (outcome.status === 'permanent') results.push({ id, state: 'failed', error: outcome.error, suppress: outcome.suppress === true });
-        else if (lastAttempt && !ctx.cancellationSignal.aborted && (!outcome.throttled || patienceOver)) {
-          results.push({ id, state: 'failed', error: outcome.error });
+        const m = messages[k]!;
+        const base = { id: m.deliveryId, contactId: m.contactId };
+        if (outcome.status === 'accepted') {
+          const providerStatus = outcome.providerStatus?.slice(0, 32);
+          results.push({ ...base, state: 'sent', providerMessageId: outcome.providerMessageId, ...(providerStatus ? { providerStatus } : {}) });
+        } else if (outcome.status === 'permanent') {
+          results.push({ ...base, state: 'failed', error: outcome.error, suppress: outcome.suppress === true });
+        } else if (!outcome.notTaken) {
+          // Handed over and no answer: it may have arrived. Recorded so, and never sent again by a stop.
+          results.push({ ...base, state: 'inDoubt' });
+          retry = retryOf(retry, outcome);
+        } else if (cancelled.aborted) {
+          // Not started because the batch was cancelled: it stays pending.
+        } else if (outcome === NOT_STARTED_BY_TTL && progressed) {
+          queue.push(chunk.find((d) => d.id === m.deliveryId)!);
+        } else if (lastAttempt && (!outcome.throttled || patienceOver)) {
+          results.push({ ...base, state: 'failed', error: outcome.error });
+        } else {
+          retry = retryOf(retry, outcome);
         }
-        else retry = { error: outcome.error, afterMs: Math.max(retry?.afterMs ?? 0, outcome.retryAfterMs ?? 0) };
-        if (outcome.status === 'retryable' && outcome.notTaken) notTaken.push(id);
       });
       if (writing) await writing;
-      writing = Promise.all([store.recordResults(campaign, results), store.markHanded(notTaken, false)]).then(() => undefined);
+      writing = store.recordResults(campaign, results, { batchKey, handed }).catch((err: unknown) => {
+        throw new OutcomeWriteError(err);
+      });
       // Awaited before the next write and at the end; until then a failure must not count as unhandled.
       writing.catch(() => undefined);
-      const chunkSent = results.filter((r) => r.state === 'sent').length;
-      sent += chunkSent;
-      failed += results.length - chunkSent;
-      messageCount.inc({ channel, outcome: 'sent' }, chunkSent);
-      messageCount.inc({ channel, outcome: 'failed' }, results.length - chunkSent);
+      count(tally, channel, results);
     }
   } finally {
     if (writing) await writing;
   }
   // A cancelled batch reports the cancellation, not the retry its unstarted messages asked for.
-  ctx.cancellationSignal.throwIfAborted();
-  if (retry) {
+  cancelled.throwIfAborted();
+  if (retry && !tally.closed) {
     throw ApplicationFailure.create({
       message: retry.error,
       type: 'ProviderRetryable',
       nextRetryDelay: retry.afterMs || backoffWithJitter(ctx.info.attempt),
     });
   }
-  return { sent, failed };
+  return tally;
 }
 
+/** The message for a delivery, or why it cannot be made (the contact lost its address, the template failed). */
+function render(
+  d: ClaimedDelivery,
+  campaign: Campaign,
+  channel: Channel,
+  compiled: ReturnType<typeof compileContent>,
+  settings: SendSettings,
+): OutboundMessage | { error: string } {
+  // The contact may have been re-imported without this channel's address since planning.
+  const to = addressOf(d);
+  if (!to) return { error: `contact has no ${channel} address` };
+  try {
+    const unsubscribeUrl =
+      channel === 'email' ? settings.unsubscribeUrl?.({ accountId: campaign.accountId, contactId: d.contact.id, channel }) : undefined;
+    return {
+      deliveryId: d.id,
+      campaignId: campaign.id,
+      contactId: d.contact.id,
+      channel,
+      to,
+      ...compiled.render(d.contact),
+      ...(unsubscribeUrl ? { unsubscribeUrl } : {}),
+    };
+  } catch (err) {
+    return { error: `template: ${(err as Error).message}` };
+  }
+}
+
+/** The outcome of a message the chunk's handover expired before: not started, handed over again. */
+const NOT_STARTED_BY_TTL: SendOutcome = { status: 'retryable', error: 'not started within the handover time', notTaken: true };
+
 /**
- * Hands a chunk to the provider; an outage (the call itself throws) makes every message of the chunk retryable and
- * in doubt. A call that rejects because it was aborted took nothing (the provider contract): `untouched` records so.
+ * Hands a chunk to the provider. A call that rejects because it was aborted took nothing (the provider contract):
+ * its messages come back not started. An outage (the call itself throws) leaves every message of the chunk in
+ * doubt.
  */
-async function sendChunk(provider: Provider, messages: OutboundMessage[], signal: AbortSignal, untouched: () => Promise<void>): Promise<SendOutcome[]> {
+async function sendChunk(provider: Provider, messages: OutboundMessage[], signal: AbortSignal): Promise<SendOutcome[]> {
   const timer = providerLatency.startTimer({ provider: provider.name, channel: messages[0]!.channel });
   try {
-    return await provider.send(messages, signal);
+    const outcomes = await provider.send(messages, signal);
+    // Messages the provider did not start because the handover time ran out (not a cancel) are handed over again.
+    return signal.aborted && !isCancelled(signal) ? outcomes.map((o) => (o.status === 'retryable' && o.notTaken ? NOT_STARTED_BY_TTL : o)) : outcomes;
   } catch (err) {
-    if (signal.aborted) {
-      await untouched();
-      throw err;
-    }
+    if (signal.aborted) return messages.map(() => (isCancelled(signal) ? { status: 'retryable', error: 'aborted', notTaken: true } : NOT_STARTED_BY_TTL));
     return messages.map(() => ({ status: 'retryable', error: (err as Error).message }));
   } finally {
     timer();
   }
+}
+
+/** Whether an aborted combined signal was aborted by the activity's cancellation (not the handover time). */
+function isCancelled(signal: AbortSignal): boolean {
+  return !(signal.reason instanceof DOMException && signal.reason.name === 'TimeoutError');
+}
+
+function retryOf(retry: { error: string; afterMs?: number } | undefined, outcome: SendOutcome & { status: 'retryable' }) {
+  return { error: outcome.error, afterMs: Math.max(retry?.afterMs ?? 0, outcome.retryAfterMs ?? 0) };
+}
+
+function count(tally: LeaseTally, channel: Channel, results: DeliveryResult[]): void {
+  let sent = 0;
+  let failed = 0;
+  for (const r of results) {
+    if (r.state === 'sent') sent++;
+    else if (r.state === 'failed') failed++;
+    else tally.inDoubt++;
+  }
+  tally.sent += sent;
+  tally.failed += failed;
+  messageCount.inc({ channel, outcome: 'sent' }, sent);
+  messageCount.inc({ channel, outcome: 'failed' }, failed);
 }
 
 /** The provider address of a delivery's contact on its channel (the latest push token or subscription), if any. */

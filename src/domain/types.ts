@@ -87,14 +87,16 @@ export interface Campaign {
   updatedAt: Date;
 }
 
-/** Delivery counts; `sent + notSent + failed + pending + sending = planned`. */
+/** Delivery counts; `sent + notSent + failed + inDoubt + pending = planned`. */
 export interface DeliveryCounts {
   planned: number;
+  /** Not yet handed to a provider (or at one right now). */
   pending: number;
-  sending: number;
   sent: number;
   notSent: number;
   failed: number;
+  /** Handed to a provider with no answer (a worker lost mid-call, a timeout): maybe delivered, never resent by a stop. */
+  inDoubt: number;
 }
 
 /** A delivery as the API shows it. */
@@ -106,6 +108,10 @@ export interface Delivery {
   reason: NotSentReason | null;
   error: string | null;
   providerMessageId: string | null;
+  /** The provider's last known status of the message (e.g. Twilio's `queued`), when it says one. */
+  providerStatus: string | null;
+  /** When an inDoubt delivery was handed to its provider. */
+  handedAt: Date | null;
   updatedAt: Date;
 }
 
@@ -123,7 +129,7 @@ export interface HeraldEvent {
 
 /** Zero counts, the start of every sum. */
 export function emptyCounts(): DeliveryCounts {
-  return { planned: 0, pending: 0, sending: 0, sent: 0, notSent: 0, failed: 0 };
+  return { planned: 0, pending: 0, sent: 0, notSent: 0, failed: 0, inDoubt: 0 };
 }
 
 /** One step of a stop, cancel or delete, as the report panel lists it. */
@@ -134,6 +140,10 @@ export interface ReportStep {
   result: string;
   /** Numbers behind the result, e.g. notSent written per channel. */
   counts?: Record<string, number>;
+  /** A step that takes a while: how far it is (`done` of `total`), and when it ended (absent while it runs). */
+  done?: number;
+  total?: number;
+  endedAt?: string;
 }
 
 /** What a stop, cancel or delete did, step by step, and the counts it left. */
@@ -142,7 +152,10 @@ export interface ControlReport {
   action: 'stop' | 'cancel' | 'delete';
   requestedBy: string;
   requestedAt: string;
-  completedAt: string;
+  /** When the action answered: nothing could leave any more and the counts were final. */
+  answeredAt: string;
+  /** When the last step ended (null while the compensation still runs). */
+  completedAt: string | null;
   /** The status the campaign was in when the action arrived. */
   from: CampaignStatus;
   steps: ReportStep[];

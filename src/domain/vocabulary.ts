@@ -19,8 +19,11 @@ export const CAMPAIGN_STATUSES = [
 /** One campaign status. */
 export type CampaignStatus = (typeof CAMPAIGN_STATUSES)[number];
 
-/** Delivery states: pending -> sending -> sent | notSent | failed. */
-export const DELIVERY_STATES = ['pending', 'sending', 'sent', 'notSent', 'failed'] as const;
+/**
+ * Delivery states: pending -> sent | notSent | failed, or inDoubt when it was handed to a provider and no answer came
+ * (a worker lost mid-call, a timeout). A send batch holds pending deliveries by a lease, not by a state.
+ */
+export const DELIVERY_STATES = ['pending', 'sent', 'notSent', 'failed', 'inDoubt'] as const;
 /** One delivery state. */
 export type DeliveryState = (typeof DELIVERY_STATES)[number];
 
@@ -62,8 +65,8 @@ export const EVENT_TYPES: readonly string[] = CHANNELS.flatMap((c) =>
 export const REPORT_STEPS = [
   'in_flight_aborted',
   'audience_planned',
-  'provider_cancellation',
   'not_sent_written',
+  'provider_cancellation',
   'final_counts',
 ] as const;
 /** One report step. */

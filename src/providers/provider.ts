@@ -22,7 +22,8 @@ export interface OutboundMessage {
 
 /** What a provider says about one message. */
 export type SendOutcome =
-  | { status: 'accepted'; providerMessageId: string }
+  /** `providerStatus`: the provider's own word for where the message is (Twilio's `queued`, `scheduled`, ...). */
+  | { status: 'accepted'; providerMessageId: string; providerStatus?: string }
   /**
    * Worth trying again later (timeouts, 5xx, 429); `retryAfterMs` from Retry-After when given. `throttled`: the
    * provider works but asks to slow down (429), which does not use up a message's attempts as quickly.
@@ -56,6 +57,16 @@ export interface Provider {
   cancel?(providerMessageIds: string[], signal: AbortSignal): Promise<CancelOutcome[]>;
   /** How long after accepting a message the provider may still hold it; older ones are not asked about. */
   readonly cancelWindowMs?: number;
+  /**
+   * The provider statuses (as its answers report them) in which, by its own documented rules, a message can still
+   * be cancelled. Only such messages are asked about.
+   */
+  readonly recallable?: readonly string[];
+  /**
+   * The provider honours the delivery's idempotency key: a message sent twice under it is delivered once. Only then
+   * is a message in doubt sent again when a campaign goes on.
+   */
+  readonly idempotent?: boolean;
   close?(): Promise<void>;
 }
 

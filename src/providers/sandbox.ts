@@ -49,6 +49,11 @@ export class SandboxProvider implements Provider {
 
   /** A sandbox without a queue holds nothing, so a stop has nothing to ask it. */
   readonly cancelWindowMs: number;
+  /** What it answers `queued` (with a queue) can be cancelled. */
+  readonly recallable = ['queued'];
+  readonly idempotent = true;
+  /** Cancel requests received, one per message asked about. */
+  cancelRequests = 0;
 
   constructor(private readonly options: SandboxOptions = {}) {
     this.cancelWindowMs = options.holdMs ?? 0;
@@ -77,13 +82,14 @@ export class SandboxProvider implements Provider {
       this.byMessageId.set(record.providerMessageId, record);
       const key = `${m.campaignId}/${m.channel}/${m.contactId}`;
       this.seen.set(key, (this.seen.get(key) ?? 0) + 1);
-      return { status: 'accepted', providerMessageId: record.providerMessageId };
+      return { status: 'accepted', providerMessageId: record.providerMessageId, providerStatus: this.options.holdMs ? 'queued' : 'sent' };
     });
   }
 
   async cancel(providerMessageIds: string[], signal: AbortSignal): Promise<CancelOutcome[]> {
     signal.throwIfAborted();
     const now = Date.now();
+    this.cancelRequests += providerMessageIds.length;
     return providerMessageIds.map((id): CancelOutcome => {
       const record = this.byMessageId.get(id);
       if (!record || record.cancelledAt !== undefined || this.isDelivered(record, now)) return { status: 'tooLate' };

@@ -40,6 +40,8 @@ interface TwilioMessage {
 export class TwilioSmsProvider extends HttpProvider {
   readonly name = 'twilio';
   readonly cancelWindowMs: number;
+  /** Twilio cancels a message only while it has not left: scheduled, queued, or accepted by a messaging service. */
+  readonly recallable = ['scheduled', 'queued', 'accepted'];
   private readonly auth: string;
   private readonly messagesUrl: string;
 
@@ -78,7 +80,9 @@ export class TwilioSmsProvider extends HttpProvider {
     const from = this.config.from.startsWith('MG') ? { MessagingServiceSid: this.config.from } : { From: this.config.from };
     const res = await this.post(`${this.messagesUrl}.json`, { To: m.to, ...from, Body: m.body, StatusCallback: this.config.statusCallback });
     const body = json<TwilioMessage>(res.text);
-    if (res.status === 201 && body?.sid) return { status: 'accepted', providerMessageId: body.sid };
+    if (res.status === 201 && body?.sid) {
+      return { status: 'accepted', providerMessageId: body.sid, ...(body.status ? { providerStatus: body.status } : {}) };
+    }
     const error = `twilio: HTTP ${res.status}${body?.code ? ` ${body.code}` : ''} ${body?.message ?? ''}`.trim();
     return failure(res, error, body?.code !== undefined && BAD_NUMBER.has(body.code));
   }

@@ -23,6 +23,8 @@ export interface WebhookOptions {
  */
 export class WebhookProvider extends HttpProvider {
   readonly name = 'webhook';
+  /** Every request carries the delivery's Idempotency-Key. */
+  readonly idempotent = true;
 
   constructor(private readonly options: WebhookOptions) {
     super(options, 50);

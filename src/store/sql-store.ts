@@ -14,9 +14,9 @@ import {
   type HeraldEvent,
 } from '../domain/types';
 import { hashApiKey, newId } from './ids';
+import { CONTACT_COLUMNS, DeliverySql, prefixSql, tallySql, toContact } from './deliveries';
 import type { SqlClient } from './sql-client';
 import {
-  RATE_WINDOW_SECONDS,
   type ApiKeyInfo,
   type AuditEntry,
   type CampaignCounts,
@@ -24,7 +24,7 @@ import {
   type ChannelTally,
   type ClaimedDelivery,
   type DeliveryResult,
-  type HandedDelivery,
+  type Fence,
   type NewCampaign,
   type Page,
   type PlanPageResult,
@@ -34,10 +34,6 @@ import {
 } from './store';
 
 type Row = Record<string, unknown>;
-
-/** SQL for the event-name prefix of a channel column: `CASE ch WHEN 'email' THEN 'message' ... END`. */
-const prefixSql = (column: string): string =>
-  `(CASE ${column} ${CHANNELS.map((c) => `WHEN '${c}' THEN '${EVENT_PREFIX[c]}'`).join(' ')} END)`;
 
 /** SQL that is true when the contact row `p` has an address for channel column `ch`. */
 const reachableSql = (ch: string, p: string): string => `(CASE ${ch}
@@ -57,11 +53,13 @@ const apiKeyInfo = (r: Row): ApiKeyInfo => ({
   revokedAt: r.revoked_at ? new Date(r.revoked_at as string) : null,
 });
 
-const CONTACT_COLUMNS = 'c.id, c.email, c.phone, c.push_tokens, c.webpush, c.timezone, c.attributes, c.suppressed';
-
 /** A Store over any SqlClient. */
 export class SqlStore implements Store {
-  constructor(private readonly db: SqlClient) {}
+  private readonly deliveries: DeliverySql;
+
+  constructor(private readonly db: SqlClient) {
+    this.deliveries = new DeliverySql(db);
+  }
 
   async createAccount(name: string, rawKey = newId('hk', 32)) {
     const accountId = newId('acc');
@@ -306,16 +304,22 @@ export class SqlStore implements Store {
     return rows.map((r) => ({ ...toCampaign(r), nextPlannedAt: (r.next_planned_at as Date | null) ?? null }));
   }
 
-  async recordStatus(id: string, status: CampaignStatus, at: Date, extra: { error?: string; deleted?: boolean } = {}): Promise<void> {
+  async recordStatus(
+    id: string,
+    status: CampaignStatus,
+    at: Date,
+    extra: { error?: string; deleted?: boolean; unsentReason?: NotSentReason } = {},
+  ): Promise<void> {
     await this.db.query(
       `UPDATE campaigns SET status = $2, updated_at = now(), held_by_brake = false,
+         unsent_reason = coalesce($6, unsent_reason),
          deleted_at = CASE WHEN $5 THEN coalesce(deleted_at, $3) ELSE deleted_at END,
          started_at = CASE WHEN $2 = 'Sending' THEN coalesce(started_at, $3) ELSE started_at END,
          finished_at = CASE WHEN $2 IN ('Finished', 'Stopped', 'Cancelled', 'Error') THEN $3 ELSE finished_at END,
          error = coalesce($4, error),
          scheduled_at = CASE WHEN $2 = 'Draft' THEN NULL ELSE scheduled_at END
        WHERE id = $1`,
-      [id, status, at, extra.error ?? null, extra.deleted === true],
+      [id, status, at, extra.error ?? null, extra.deleted === true, extra.unsentReason ?? null],
     );
   }
 
@@ -356,36 +360,11 @@ export class SqlStore implements Store {
   }
 
   async countDeliveriesOf(campaignIds: string[]): Promise<Map<string, CampaignCounts>> {
-    const { rows } = await this.db.query<{
-      campaign_id: string;
-      channel: Channel;
-      state: keyof ReturnType<typeof emptyCounts>;
-      n: number;
-    }>(
-      `SELECT campaign_id, channel, state, count(*)::int AS n FROM deliveries
-       WHERE campaign_id = ANY($1::text[]) GROUP BY campaign_id, channel, state`,
-      [campaignIds],
-    );
-    const result = new Map(campaignIds.map((id): [string, CampaignCounts] => [id, { total: emptyCounts(), byChannel: {} }]));
-    for (const { campaign_id, channel, state, n } of rows) {
-      const counts = result.get(campaign_id)!;
-      const c = (counts.byChannel[channel] ??= emptyCounts());
-      c[state] += n;
-      c.planned += n;
-      counts.total[state] += n;
-      counts.total.planned += n;
-    }
-    return result;
+    return this.deliveries.countDeliveriesOf(campaignIds);
   }
 
-  async recentlyDone(campaignIds: string[]): Promise<Map<string, number>> {
-    const { rows } = await this.db.query<{ campaign_id: string; n: number }>(
-      `SELECT campaign_id, count(*)::int AS n FROM deliveries
-       WHERE campaign_id = ANY($1::text[]) AND state IN ('sent', 'failed') AND updated_at > now() - make_interval(secs => $2)
-       GROUP BY campaign_id`,
-      [campaignIds, RATE_WINDOW_SECONDS],
-    );
-    return new Map(rows.map((r) => [r.campaign_id, r.n]));
+  recentlyDone(campaignIds: string[]): Promise<Map<string, number>> {
+    return this.deliveries.recentlyDone(campaignIds);
   }
 
   async planPage(campaign: Campaign, cursor: number, limit: number, startAt: Date): Promise<PlanPageResult> {
@@ -426,7 +405,8 @@ export class SqlStore implements Store {
        ev AS (
          INSERT INTO events (account_id, type, campaign_id, contact_id, channel, reason)
          SELECT $1, ${prefixSql('i.channel')} || '.notSent', $4, p.id, i.channel, 'suppressed'
-         FROM ins i JOIN page p ON p.pk = i.contact_pk WHERE i.state = 'notSent')
+         FROM ins i JOIN page p ON p.pk = i.contact_pk WHERE i.state = 'notSent'),
+       tally AS (${tallySql('$4', 'ins', { planned: 'count(*)', not_sent: "count(*) FILTER (WHERE s.state = 'notSent')" })})
        SELECT (SELECT count(*)::int FROM page) AS contacts, (SELECT max(pk) FROM page) AS last_pk,
               (SELECT count(*)::int FROM ins) AS planned,
               (SELECT count(*)::int FROM ins WHERE state = 'notSent') AS suppressed`,
@@ -445,134 +425,48 @@ export class SqlStore implements Store {
     await this.db.query('ANALYZE deliveries');
   }
 
-  async claimBatch(
-    campaignId: string,
-    channel: Channel,
-    batchKey: string,
-    limit: number,
-    resume: boolean,
-    now: Date,
-  ): Promise<ClaimedDelivery[]> {
-    if (resume) {
-      const resumed = await this.db.query(
-        `SELECT d.id AS delivery_id, d.channel, ${CONTACT_COLUMNS} FROM deliveries d JOIN contacts c ON c.pk = d.contact_pk
-         WHERE d.campaign_id = $1 AND d.channel = $2 AND d.state = 'sending' AND d.batch_key = $3 ORDER BY d.id`,
-        [campaignId, channel, batchKey],
-      );
-      if (resumed.rows.length > 0) return resumed.rows.map(toClaimed);
-    }
-    const { rows } = await this.db.query(
-      `WITH picked AS (
-         SELECT id FROM deliveries WHERE campaign_id = $1 AND channel = $2 AND state = 'pending' AND planned_at <= $5
-         ORDER BY planned_at, id LIMIT $4 FOR UPDATE SKIP LOCKED),
-       upd AS (
-         UPDATE deliveries d SET state = 'sending', batch_key = $3, updated_at = now()
-         FROM picked WHERE d.id = picked.id RETURNING d.id, d.channel, d.contact_pk)
-       SELECT upd.id AS delivery_id, upd.channel, ${CONTACT_COLUMNS} FROM upd JOIN contacts c ON c.pk = upd.contact_pk ORDER BY upd.id`,
-      [campaignId, channel, batchKey, limit, now],
-    );
-    return rows.map(toClaimed);
+  claimLease(campaignId: string, channel: Channel, batchKey: string, limit: number, now: Date): Promise<ClaimedDelivery[]> {
+    return this.deliveries.claimLease(campaignId, channel, batchKey, limit, now);
   }
 
-  async recordResults(campaign: Campaign, results: DeliveryResult[]): Promise<void> {
-    if (results.length === 0) return;
-    // A failure that says the address is bad suppresses the contact on that channel for later campaigns.
-    await this.db.query(
-      `WITH r AS (
-         SELECT * FROM unnest($2::bigint[], $3::text[], $4::text[], $5::text[], $6::text[], $8::boolean[])
-           AS r(id, state, reason, error, provider_message_id, suppress)),
-       upd AS (
-         UPDATE deliveries d SET state = r.state, reason = r.reason, error = r.error,
-                provider_message_id = coalesce(r.provider_message_id, d.provider_message_id), updated_at = now()
-         FROM r WHERE d.id = r.id
-           AND (d.state IN ('pending', 'sending') OR (d.state = 'sent' AND r.reason = 'provider_cancelled'))
-         RETURNING d.channel, d.contact_pk, d.state, d.reason, d.error, r.suppress),
-       sup AS (
-         UPDATE contacts c SET suppressed = array_append(c.suppressed, upd.channel), updated_at = now()
-         FROM upd WHERE upd.suppress AND c.pk = upd.contact_pk AND NOT upd.channel = ANY(c.suppressed))
-       INSERT INTO events (account_id, type, campaign_id, contact_id, channel, reason, error)
-       SELECT $7, ${prefixSql('upd.channel')} || '.' || upd.state, $1, c.id, upd.channel, upd.reason, upd.error
-       FROM upd JOIN contacts c ON c.pk = upd.contact_pk`,
-      [
-        campaign.id,
-        results.map((r) => r.id),
-        results.map((r) => r.state),
-        results.map((r) => (r.state === 'notSent' ? r.reason : null)),
-        results.map((r) => (r.state === 'failed' ? r.error : null)),
-        results.map((r) => (r.state === 'sent' ? r.providerMessageId : null)),
-        campaign.accountId,
-        results.map((r) => r.state === 'failed' && r.suppress === true),
-      ],
-    );
+  handOver(campaignId: string, batchKey: string, deliveryIds: number[]): Promise<boolean> {
+    return this.deliveries.handOver(campaignId, batchKey, deliveryIds);
   }
 
-  async markHanded(deliveryIds: number[], handed: boolean): Promise<void> {
-    if (deliveryIds.length === 0) return;
-    await this.db.query(`UPDATE deliveries SET handed_at = ${handed ? 'now()' : 'NULL'} WHERE id = ANY($1::bigint[])`, [deliveryIds]);
+  recordResults(campaign: Campaign, results: DeliveryResult[], lease?: { batchKey: string; handed: number[] }): Promise<void> {
+    return this.deliveries.recordResults(campaign, results, lease);
   }
 
-  async claimInDoubt(campaignId: string, channel: Channel, batchKey: string, limit: number): Promise<ClaimedDelivery[]> {
-    const { rows } = await this.db.query(
-      `WITH picked AS (
-         SELECT id FROM deliveries WHERE campaign_id = $1 AND channel = $2 AND state IN ('pending', 'sending')
-           AND handed_at IS NOT NULL AND batch_key IS DISTINCT FROM $3
-         ORDER BY id LIMIT $4 FOR UPDATE SKIP LOCKED),
-       upd AS (
-         UPDATE deliveries d SET state = 'sending', batch_key = $3, updated_at = now()
-         FROM picked WHERE d.id = picked.id RETURNING d.id, d.channel, d.contact_pk)
-       SELECT upd.id AS delivery_id, upd.channel, ${CONTACT_COLUMNS} FROM upd JOIN contacts c ON c.pk = upd.contact_pk ORDER BY upd.id`,
-      [campaignId, channel, batchKey, limit],
-    );
-    return rows.map(toClaimed);
+  releaseLease(campaignId: string, batchKey: string): Promise<void> {
+    return this.deliveries.releaseLease(campaignId, batchKey);
   }
 
-  async releaseOrphans(campaignId: string): Promise<number> {
-    const { rows } = await this.db.query<{ n: number }>(
-      `WITH u AS (UPDATE deliveries SET state = 'pending', batch_key = NULL, updated_at = now()
-                  WHERE campaign_id = $1 AND state = 'sending' RETURNING 1)
-       SELECT count(*)::int AS n FROM u`,
-      [campaignId],
-    );
-    return rows[0]?.n ?? 0;
+  settleLeases(campaignId: string, batchKey?: string): Promise<ChannelTally> {
+    return this.deliveries.settleLeases(campaignId, batchKey);
   }
 
-  async nextPlannedAt(campaignId: string): Promise<Date | null> {
-    const { rows } = await this.db.query<{ at: Date | null }>(
-      `SELECT min(planned_at) AS at FROM deliveries WHERE campaign_id = $1 AND state = 'pending'`,
-      [campaignId],
-    );
-    return rows[0]?.at ?? null;
+  fence(campaignId: string, fence: Fence | null): Promise<void> {
+    return this.deliveries.fence(campaignId, fence);
   }
 
-  async markUnsent(campaign: Campaign, reason: NotSentReason, limit: number, plannedBefore?: Date): Promise<ChannelTally> {
-    // No batch of the campaign runs now (the workflow marks only then), so no row lock or order is needed to pick.
-    const { rows } = await this.db.query<{ channel: Channel; n: number }>(
-      `WITH upd AS (
-         UPDATE deliveries d SET state = 'notSent', reason = $2, batch_key = NULL, updated_at = now()
-         WHERE d.id IN (
-             SELECT id FROM deliveries WHERE campaign_id = $1 AND state IN ('pending', 'sending')
-               AND ($5::timestamptz IS NULL OR planned_at < $5) LIMIT $3)
-           AND d.state IN ('pending', 'sending')
-         RETURNING d.channel, d.contact_pk),
-       ev AS (
-         INSERT INTO events (account_id, type, campaign_id, contact_id, channel, reason)
-         SELECT $4, ${prefixSql('upd.channel')} || '.notSent', $1, c.id, upd.channel, $2
-         FROM upd JOIN contacts c ON c.pk = upd.contact_pk)
-       SELECT channel, count(*)::int AS n FROM upd GROUP BY channel`,
-      [campaign.id, reason, limit, campaign.accountId, plannedBefore ?? null],
-    );
-    return Object.fromEntries(rows.map((r) => [r.channel, r.n]));
+  retryInDoubt(campaignId: string, channels: Channel[]): Promise<number> {
+    return this.deliveries.retryInDoubt(campaignId, channels);
   }
 
-  async listHanded(campaignId: string, channel: Channel, since: Date, afterId: number, limit: number): Promise<HandedDelivery[]> {
-    const { rows } = await this.db.query<{ id: number; provider_message_id: string }>(
-      `SELECT id, provider_message_id FROM deliveries
-       WHERE campaign_id = $1 AND channel = $2 AND state = 'sent' AND provider_message_id IS NOT NULL AND id > $3
-         AND updated_at >= $5
-       ORDER BY id LIMIT $4`,
-      [campaignId, channel, afterId, limit, since],
-    );
-    return rows.map((r) => ({ id: r.id, providerMessageId: r.provider_message_id }));
+  nextPlannedAt(campaignId: string): Promise<Date | null> {
+    return this.deliveries.nextPlannedAt(campaignId);
+  }
+
+  markUnsent(campaign: Campaign, reason: NotSentReason, limit: number, plannedBefore?: Date): Promise<ChannelTally> {
+    return this.deliveries.markUnsent(campaign, reason, limit, plannedBefore);
+  }
+
+  listRecallable(campaignId: string, channel: Channel, statuses: readonly string[], since: Date, afterId: number, limit: number) {
+    return this.deliveries.listRecallable(campaignId, channel, statuses, since, afterId, limit);
+  }
+
+  recordCancelled(campaign: Campaign, deliveryIds: number[]): Promise<void> {
+    return this.deliveries.recordCancelled(campaign, deliveryIds);
   }
 
   async suppressContact(accountId: string, contactId: string, channel: Channel): Promise<boolean> {
@@ -632,17 +526,8 @@ export class SqlStore implements Store {
     return rows[0]?.report ?? null;
   }
 
-  async listDeliveries(
-    campaignId: string,
-    opts: { state?: string; channel?: Channel; after?: string; limit: number },
-  ): Promise<Page<Delivery>> {
-    const { rows } = await this.db.query(
-      `SELECT d.*, c.id AS contact_id FROM deliveries d JOIN contacts c ON c.pk = d.contact_pk
-       WHERE d.campaign_id = $1 AND d.id > $2 AND ($3::text IS NULL OR d.state = $3) AND ($4::text IS NULL OR d.channel = $4)
-       ORDER BY d.id LIMIT $5`,
-      [campaignId, Number(opts.after ?? 0), opts.state ?? null, opts.channel ?? null, opts.limit],
-    );
-    return page(rows, opts.limit, toDelivery, (r) => String(r.id));
+  listDeliveries(campaignId: string, opts: { state?: string; channel?: Channel; after?: string; limit: number }): Promise<Page<Delivery>> {
+    return this.deliveries.listDeliveries(campaignId, opts);
   }
 
   async listEvents(accountId: string, opts: { after?: string; limit: number; campaignId?: string; type?: string }) {
@@ -752,19 +637,6 @@ function decodeCursor(cursor: string): string[] {
   throw InvalidInputError.field('after', 'not a cursor this API returned');
 }
 
-function toContact(r: Row): Contact {
-  return {
-    id: r.id as string,
-    email: (r.email as string | null) ?? null,
-    phone: (r.phone as string | null) ?? null,
-    pushTokens: r.push_tokens as string[],
-    webPushSubscriptions: r.webpush as Contact['webPushSubscriptions'],
-    timezone: (r.timezone as string | null) ?? null,
-    attributes: r.attributes as Record<string, unknown>,
-    suppressed: r.suppressed as Channel[],
-  };
-}
-
 function toProviderSettings(r: Row): StoredProviderSettings {
   return {
     channel: r.channel as Channel,
@@ -777,10 +649,6 @@ function toProviderSettings(r: Row): StoredProviderSettings {
 
 function toBrake(r: Row): BrakeState {
   return { on: r.brake_on === true, since: (r.brake_since as Date | null) ?? null, by: (r.brake_by as string | null) ?? null };
-}
-
-function toClaimed(r: Row): ClaimedDelivery {
-  return { id: r.delivery_id as number, channel: r.channel as Channel, contact: toContact(r) };
 }
 
 function toAudience(r: Row): Audience {
@@ -814,19 +682,6 @@ function toCampaign(r: Row): Campaign {
     finishedAt: (r.finished_at as Date | null) ?? null,
     error: (r.error as string | null) ?? null,
     createdAt: r.created_at as Date,
-    updatedAt: r.updated_at as Date,
-  };
-}
-
-function toDelivery(r: Row): Delivery {
-  return {
-    id: r.id as number,
-    contactId: r.contact_id as string,
-    channel: r.channel as Channel,
-    state: r.state as Delivery['state'],
-    reason: (r.reason as Delivery['reason']) ?? null,
-    error: (r.error as string | null) ?? null,
-    providerMessageId: (r.provider_message_id as string | null) ?? null,
     updatedAt: r.updated_at as Date,
   };
 }

@@ -53,6 +53,9 @@ export type CampaignPatch = Partial<
   Pick<Campaign, 'name' | 'audienceId' | 'channels' | 'status' | 'scheduledAt' | 'localTime' | 'throttle' | 'endAt'>
 >;
 
+/** What closes a campaign to senders. */
+export type Fence = 'pause' | 'stop' | 'delete';
+
 /** How many deliveries of each channel one call changed. */
 export type ChannelTally = Partial<Record<Channel, number>>;
 
@@ -60,12 +63,22 @@ export type ChannelTally = Partial<Record<Channel, number>>;
 export interface HandedDelivery {
   id: number;
   providerMessageId: string;
+  contactId: string;
 }
 
 /** Counts for a campaign, overall and per channel. */
 export interface CampaignCounts {
   total: DeliveryCounts;
   byChannel: Partial<Record<Channel, DeliveryCounts>>;
+}
+
+/** Counts as they read once a stop has answered: what is still pending is notSent (its rows are being written). */
+export function foldUnsent(counts: CampaignCounts): CampaignCounts {
+  const fold = (c: DeliveryCounts): DeliveryCounts => ({ ...c, notSent: c.notSent + c.pending, pending: 0 });
+  return {
+    total: fold(counts.total),
+    byChannel: Object.fromEntries(Object.entries(counts.byChannel).map(([ch, c]) => [ch, fold(c)])),
+  };
 }
 
 /** The window, in seconds, over which the sending rate (and so a campaign's ETA) is measured. */
@@ -87,12 +100,14 @@ export interface ClaimedDelivery {
   contact: Contact;
 }
 
-/** What happened to one delivery at the provider. */
-export type DeliveryResult =
-  | { id: number; state: 'sent'; providerMessageId: string | null }
+/** What happened to one delivery at the provider; `contactId` names it in its event. */
+export type DeliveryResult = { id: number; contactId: string } & (
+  | { state: 'sent'; providerMessageId: string | null; providerStatus?: string }
   /** `suppress`: the address itself is bad (bounced, unregistered, gone): the contact is suppressed on the channel. */
-  | { id: number; state: 'failed'; error: string; suppress?: boolean }
-  | { id: number; state: 'notSent'; reason: NotSentReason };
+  | { state: 'failed'; error: string; suppress?: boolean }
+  /** Handed over, and no answer says whether it arrived: never resent to a provider that ignores idempotency keys. */
+  | { state: 'inDoubt' }
+);
 
 /** One audit entry: who did what to which target, and how it went. */
 export interface AuditEntry {
@@ -150,9 +165,10 @@ export interface Store {
   updateCampaign(accountId: string, id: string, from: readonly CampaignStatus[], patch: CampaignPatch): Promise<Campaign | null>;
   /**
    * Mirrors a status the workflow reached, with the timestamps that go with it; the brake no longer holds the
-   * campaign (only `holdForBrake` holds), and `deleted` marks it deleted.
+   * campaign (only `holdForBrake` holds), and `deleted` marks it deleted. With `unsentReason` (a stop's answer), every
+   * read from then on shows the campaign's pending deliveries as notSent(reason).
    */
-  recordStatus(id: string, status: CampaignStatus, at: Date, extra?: { error?: string; deleted?: boolean }): Promise<void>;
+  recordStatus(id: string, status: CampaignStatus, at: Date, extra?: { error?: string; deleted?: boolean; unsentReason?: NotSentReason }): Promise<void>;
 
   getBrake(accountId: string): Promise<BrakeState>;
   /** Turns the account's brake on or off; a change records when and by whom, a repeat changes nothing. */
@@ -166,7 +182,7 @@ export interface Store {
   countDeliveries(campaignId: string): Promise<CampaignCounts>;
   /** Counts for several campaigns in one query (campaigns without deliveries get zero counts). */
   countDeliveriesOf(campaignIds: string[]): Promise<Map<string, CampaignCounts>>;
-  /** Per campaign, deliveries that reached sent or failed in the last `RATE_WINDOW_SECONDS`: its sending rate. */
+  /** Per campaign, deliveries that reached sent or failed in the last `RATE_WINDOW_SECONDS` (whole seconds): its rate. */
   recentlyDone(campaignIds: string[]): Promise<Map<string, number>>;
 
   /**
@@ -180,40 +196,49 @@ export interface Store {
    */
   analyzeDeliveries(): Promise<void>;
   /**
-   * Claims up to `limit` pending deliveries due by `now` under `batchKey`. With `resume`, first takes back what an
-   * earlier attempt under the same key claimed and did not finish (and claims nothing new if there is any).
+   * Leases up to `limit` pending deliveries of a channel due by `now` to the batch `batchKey`: one row, however many
+   * deliveries, and none of them written.
    */
-  claimBatch(
-    campaignId: string,
-    channel: Channel,
-    batchKey: string,
-    limit: number,
-    resume: boolean,
-    now: Date,
-  ): Promise<ClaimedDelivery[]>;
-  /** Records provider outcomes; a delivery already final is left alone (except sent -> notSent(provider_cancelled)). */
-  recordResults(campaign: Campaign, results: DeliveryResult[]): Promise<void>;
-  /** Returns deliveries left in `sending` by batches that no longer run to `pending`. */
-  releaseOrphans(campaignId: string): Promise<number>;
-  /** Marks deliveries as handed to their provider (`handed`) or, when it answered that it did not take them, not. */
-  markHanded(deliveryIds: number[], handed: boolean): Promise<void>;
+  claimLease(campaignId: string, channel: Channel, batchKey: string, limit: number, now: Date): Promise<ClaimedDelivery[]>;
   /**
-   * Claims up to `limit` deliveries in doubt under `batchKey`: handed to the provider with no outcome recorded
-   * (their worker died mid-call, or the call timed out). Only when no batch of the campaign runs.
+   * Adds the chunk the batch is about to hand to the provider to its lease. False when it must send nothing: the
+   * campaign is fenced (paused, stopped, deleted), the account's brake is on, or the lease is gone. Once a fence or
+   * the brake is written, no handover can pass.
    */
-  claimInDoubt(campaignId: string, channel: Channel, batchKey: string, limit: number): Promise<ClaimedDelivery[]>;
+  handOver(campaignId: string, batchKey: string, deliveryIds: number[]): Promise<boolean>;
+  /**
+   * Records outcomes and their events in one statement, with the counts they change, and takes the chunk's `handed`
+   * ids out of its lease. Only pending or inDoubt deliveries change (inDoubt ones when a lost call's answer comes).
+   */
+  recordResults(campaign: Campaign, results: DeliveryResult[], lease?: { batchKey: string; handed: number[] }): Promise<void>;
+  /** Ends a batch's lease; deliveries it still holds pending are free for other batches. */
+  releaseLease(campaignId: string, batchKey: string): Promise<void>;
+  /**
+   * Once no batch of the campaign runs (or of the one lease `batchKey`, when its batch is retried): what leases still
+   * name as handed (a worker lost mid-call) becomes inDoubt, and the leases go. Returns the inDoubt made, per channel.
+   */
+  settleLeases(campaignId: string, batchKey?: string): Promise<ChannelTally>;
+  /** Closes the campaign to senders (`pause`, `stop`, `delete`) or opens it again (null). */
+  fence(campaignId: string, fence: Fence | null): Promise<void>;
+  /**
+   * Sends inDoubt deliveries of `channels` (providers that honour the idempotency key) back to pending; returns
+   * how many.
+   */
+  retryInDoubt(campaignId: string, channels: Channel[]): Promise<number>;
   /** The earliest planned time of a pending delivery, or null when none is pending. */
   nextPlannedAt(campaignId: string): Promise<Date | null>;
   /**
-   * Marks up to `limit` unsent deliveries (pending or sending; only those planned before `plannedBefore` if given)
-   * notSent(`reason`) with one event each; returns how many per channel (empty when none were left).
+   * Marks up to `limit` pending deliveries (only those planned before `plannedBefore` if given) notSent(`reason`)
+   * with one event each; returns how many per channel (empty when none were left).
    */
   markUnsent(campaign: Campaign, reason: NotSentReason, limit: number, plannedBefore?: Date): Promise<ChannelTally>;
   /**
-   * Sent deliveries of a channel with a provider message id, handed over since `since`, by id after `afterId`:
-   * what a provider may still hold.
+   * Sent deliveries of a channel whose provider status is one of `statuses`, handed over since `since`, by id after
+   * `afterId`: what the provider can still take back by its own rules.
    */
-  listHanded(campaignId: string, channel: Channel, since: Date, afterId: number, limit: number): Promise<HandedDelivery[]>;
+  listRecallable(campaignId: string, channel: Channel, statuses: readonly string[], since: Date, afterId: number, limit: number): Promise<HandedDelivery[]>;
+  /** Sent deliveries the provider cancelled become notSent(provider_cancelled), with their events. */
+  recordCancelled(campaign: Campaign, deliveryIds: number[]): Promise<void>;
   saveReport(campaignId: string, report: ControlReport): Promise<void>;
   /** Adds `channel` to the contact's suppressed channels (unsubscribe, bounce, unregistered token). */
   suppressContact(accountId: string, contactId: string, channel: Channel): Promise<boolean>;

@@ -1,10 +1,16 @@
 /**
  * The campaign workflow: Herald's state machine for one campaign. It waits for the schedule, pages the audience
- * into deliveries, then sends them in batches per channel with a few batches in flight, paced by local time of
- * day, throttle windows and the end date. Pause, resume, stop, cancel, unschedule, delete and the account brake's
- * hold and release are updates; sends run in a cancellation scope that pause, brake, stop and delete cancel, and
- * a stop's compensation runs where nothing can cancel it. The workflow holds counters and a cursor only;
- * recipients live in the store.
+ * into deliveries, then sends them per channel, each channel its own lanes and pace, paced by local time of day,
+ * throttle windows and the end date. Pause, resume, stop, cancel, unschedule, delete and the account brake's hold
+ * and release are updates; sends run in a cancellation scope that pause, brake, stop and delete cancel.
+ *
+ * A stop answers once nothing can leave (every batch confirmed it stopped, the campaign is fenced in the store)
+ * with exact counts read from tallies; the work proportional to the campaign (notSent rows and events, provider
+ * recall) comes after the answer, where nothing can cancel it. The workflow holds counters and cursors only.
+ *
+ * Shape: a small state object (`CampaignRun`) whose methods are the handlers and the phases, handlers registered
+ * before the main loop runs (as temporalio/samples-typescript's safe-message-handlers), the report built by a pure
+ * module (./report).
  */
 import {
   ActivityCancellationType,
@@ -25,17 +31,10 @@ import {
 } from '@temporalio/workflow';
 import type { UpdateDefinition } from '@temporalio/common';
 import type { Activities } from '../activities';
+import type { RecallPage } from '../activities/compensate';
 import type { PlanPageResult } from '../store/store';
-import type { ControlReport, ReportStep } from '../domain/types';
-import {
-  canControl,
-  FINAL_STATUSES,
-  type CampaignStatus,
-  type Channel,
-  type ControlAction,
-  type NotSentReason,
-  type ReportStepName,
-} from '../domain/vocabulary';
+import type { ControlReport } from '../domain/types';
+import { canControl, FINAL_STATUSES, type CampaignStatus, type Channel, type ControlAction, type NotSentReason } from '../domain/vocabulary';
 import {
   CampaignStatusAttribute,
   DEFAULT_SEND_OPTIONS,
@@ -55,8 +54,11 @@ import {
   type CampaignRunState,
   type CampaignWorkflowInput,
   type ControlInput,
+  type ReleaseInput,
+  type SendOptions,
   type StopInput,
 } from './definitions';
+import { ReportBuilder, finalResult, inFlightResult, recallResult } from './report';
 
 const NON_RETRYABLE = ['CampaignNotFound', 'NoContent'];
 
@@ -75,6 +77,12 @@ const sender = proxyActivities<Activities>({
   retry: { initialInterval: '1s', maximumInterval: '1 minute', nonRetryableErrorTypes: NON_RETRYABLE },
 });
 
+/** Provider recall talks to providers: a normal activity, retried, paced by the provider. */
+const recaller = proxyActivities<Activities>({
+  startToCloseTimeout: '10 minutes',
+  retry: { initialInterval: '1s', maximumInterval: '1 minute', nonRetryableErrorTypes: NON_RETRYABLE },
+});
+
 /** A control action the workflow has accepted and not yet carried out. */
 interface Control {
   action: ControlAction;
@@ -90,310 +98,205 @@ type Hold = 'free' | 'released' | 'interrupted';
 /** How a stretch of planning and sending ended. */
 type Interruption = 'control' | 'done';
 
+/** What a stop, cancel or delete records its unsent deliveries as. */
+const ENDINGS = { stop: 'stopped', delete: 'deleted', cancel: 'cancelled' } as const satisfies Record<string, NotSentReason>;
+type Ending = keyof typeof ENDINGS;
+
 /**
  * A batch whose worker died, cancelled before its heartbeat timed out: Temporal reports the timeout, not the
- * cancellation, but it is a batch aborted like the others (its rows are orphans; nothing more leaves from it).
+ * cancellation, but it is a batch aborted like the others (what it handed over is settled as in doubt).
  */
 function workerLostAfterCancel(err: unknown, scope: CancellationScope): boolean {
   return scope.consideredCancelled && err instanceof ActivityFailure && err.cause instanceof TimeoutFailure;
 }
 
-/** Sends one campaign. */
-export async function campaignWorkflow(input: CampaignWorkflowInput): Promise<CampaignResult> {
-  const options = { ...DEFAULT_SEND_OPTIONS, ...input.options };
-  const state: CampaignRunState = input.carried ?? {
-    phase: input.scheduledAt ? 'scheduled' : 'planning',
-    // The API (or a backend service) records this status when it starts the workflow; the workflow mirrors it.
-    status: input.scheduledAt ? 'Scheduled' : 'Sending',
-    cursor: 0,
-    tally: { planned: 0, sent: 0, failed: 0, notSent: 0, batches: 0 },
-    generation: 0,
-  };
-  const reopened = input.carried?.phase === 'done';
-  const campaignId = input.campaignId;
-  let control: Control | undefined;
-  let sendScope: CancellationScope | undefined;
-  let inFlight = 0;
-  /** Batches in flight when the last pause or stop arrived, and how many of them it cut short (each confirmed). */
-  let inFlightAtRequest = 0;
-  let aborted = 0;
-  /** Numbers this run's batches: a batch key (run id / number) is never reused, so a retry takes back only its own claims. */
-  let batchSeq = 0;
-  let report: ControlReport | null = null;
+const now = (): string => new Date().toISOString();
 
-  const progress = (): CampaignProgress => ({
-    ...state,
-    campaignId,
-    scheduledAt: input.scheduledAt ?? null,
-    inFlightBatches: inFlight,
-    pending: control?.action ?? null,
-  });
-  const settled = () => FINAL_STATUSES.includes(state.status) || state.status === 'Draft';
+/** The state of one campaign run and everything that acts on it. */
+class CampaignRun {
+  readonly state: CampaignRunState;
+  readonly options: SendOptions;
+  readonly campaignId: string;
+  /** The run reopened a Finished campaign whose workflow had closed, for a stop. */
+  readonly reopened: boolean;
+  control: Control | undefined;
+  /** The stop's, cancel's or delete's report once it has answered (then kept up to date). */
+  report: ControlReport | null = null;
+  private sendScope: CancellationScope | undefined;
+  private inFlight = 0;
+  /** Batches in flight when the last pause or stop arrived, and how many of them it cut short (each confirmed). */
+  private inFlightAtRequest = 0;
+  private aborted = 0;
+  /** Numbers this run's batches: a batch key (run id / number) is never reused. */
+  private batchSeq = 0;
+  /** The fence writes the handlers started, in order: awaited before any answer. */
+  private fencing: Promise<void> = Promise.resolve();
+
+  constructor(private readonly input: CampaignWorkflowInput) {
+    this.options = { ...DEFAULT_SEND_OPTIONS, ...input.options };
+    this.campaignId = input.campaignId;
+    this.reopened = input.carried?.phase === 'done';
+    this.state = input.carried ?? {
+      phase: input.scheduledAt ? 'scheduled' : 'planning',
+      // The API (or a backend service) records this status when it starts the workflow; the workflow mirrors it.
+      status: input.scheduledAt ? 'Scheduled' : 'Sending',
+      cursor: 0,
+      tally: { planned: 0, sent: 0, failed: 0, notSent: 0, batches: 0 },
+      generation: 0,
+    };
+  }
+
+  // ---- queries and validators ----
+
+  progress(): CampaignProgress {
+    return {
+      ...this.state,
+      campaignId: this.campaignId,
+      scheduledAt: this.input.scheduledAt ?? null,
+      inFlightBatches: this.inFlight,
+      pending: this.control?.action ?? null,
+    };
+  }
 
   /**
    * Validator: refuses an action the current status does not allow. While one action is under way only the same
    * one is accepted, except that an emergency (stop, delete) overrides a pause or brake hold in progress.
    */
-  const allow = (action: ControlAction) => (_input?: unknown) => {
-    const pending = control?.action;
+  allow(action: ControlAction): void {
+    const pending = this.control?.action;
     const overrides = (action === 'stop' || action === 'delete') && (pending === 'pause' || pending === 'brake');
+    const status = this.state.status;
     let refusal: string | undefined;
-    if (!canControl(action, state.status)) refusal = `cannot ${action} a campaign that is ${state.status}`;
-    else if (pending && pending !== action && !overrides) {
-      refusal = `cannot ${action} a campaign that is ${state.status} (a ${pending} is under way)`;
-    } else if (action === 'release' && !state.heldByBrake) {
-      refusal = `cannot release a campaign the brake does not hold (it is ${state.status}${state.status === 'Paused' ? ' by hand: resume it' : ''})`;
+    if (!canControl(action, status)) refusal = `cannot ${action} a campaign that is ${status}`;
+    else if (pending && pending !== action && !overrides) refusal = `cannot ${action} a campaign that is ${status} (a ${pending} is under way)`;
+    else if (action === 'release' && !this.state.heldByBrake) {
+      refusal = `cannot release a campaign the brake does not hold (it is ${status}${status === 'Paused' ? ' by hand: resume it' : ''})`;
     }
-    if (refusal) {
-      throw ApplicationFailure.create({ message: refusal, type: REFUSED.transition, nonRetryable: true, details: [state.status] });
-    }
-  };
+    if (refusal) throw ApplicationFailure.create({ message: refusal, type: REFUSED.transition, nonRetryable: true, details: [status] });
+  }
+
   /** Validator of stop and delete: the campaign id typed again, and the status allows it. */
-  const confirmed = (action: 'stop' | 'delete') => (req: StopInput | undefined) => {
-    if (req?.confirmation !== campaignId) {
+  confirmed(action: 'stop' | 'delete', req: StopInput | undefined): void {
+    if (req?.confirmation !== this.campaignId) {
       throw ApplicationFailure.create({
-        message: `confirmation must be the campaign id ${campaignId}`,
+        message: `confirmation must be the campaign id ${this.campaignId}`,
         type: REFUSED.confirmation,
         nonRetryable: true,
       });
     }
-    allow(action)(req);
-  };
-  /** Records the request and interrupts whatever the workflow is waiting on or sending. */
-  const request = (action: ControlAction, by: string | undefined, expireBefore?: string) => {
-    const underWay = control !== undefined;
-    if (control?.action !== action) {
-      control = { action, by: by ?? 'temporal', at: new Date().toISOString(), ...(expireBefore ? { expireBefore } : {}) };
-    }
-    if (sendScope && !sendScope.consideredCancelled) {
-      inFlightAtRequest = inFlight;
-      aborted = 0;
-      sendScope.cancel();
-    } else if (!underWay) {
-      // Nothing is sending. (A stop that follows a pause still in progress reports what the pause found in flight.)
-      inFlightAtRequest = 0;
-      aborted = 0;
-    }
-  };
-
-  setHandler(progressQuery, progress);
-  setHandler(reportQuery, () => report);
-  /** Registers a control update: it records the request, then answers once `done` holds. */
-  const onControl = <Ret>(def: UpdateDefinition<Ret, [ControlInput]>, action: ControlAction, done: () => boolean, answer: () => Ret) =>
-    setHandler(
-      def,
-      async (req: ControlInput) => {
-        request(action, req?.requestedBy);
-        await condition(done);
-        return answer();
-      },
-      { validator: allow(action) },
-    );
-  onControl(pauseUpdate, 'pause', () => state.status !== 'Sending', progress);
-  onControl(resumeUpdate, 'resume', () => state.status !== 'Paused', progress);
-  onControl(unscheduleUpdate, 'unschedule', () => state.status === 'Draft', progress);
-  onControl(cancelUpdate, 'cancel', () => report !== null, () => report!);
-  onControl(brakeUpdate, 'brake', () => control?.action !== 'brake', progress);
-  setHandler(
-    releaseUpdate,
-    async (req) => {
-      request('release', req.requestedBy, req.expireBefore);
-      await condition(() => state.status !== 'Paused' && state.status !== 'Scheduled');
-      return progress();
-    },
-    { validator: allow('release') },
-  );
-  for (const [def, action] of [[stopUpdate, 'stop'], [deleteUpdate, 'delete']] as const) {
-    setHandler(
-      def,
-      async (req: StopInput) => {
-        request(action, req.requestedBy);
-        await condition(() => report !== null);
-        return report!;
-      },
-      { validator: confirmed(action) },
-    );
+    this.allow(action);
   }
 
-  /** Shows a status the store already holds: in the workflow and its search attribute. */
-  const mirror = (status: CampaignStatus): void => {
-    state.status = status;
-    upsertSearchAttributes([{ key: CampaignStatusAttribute, value: status }]);
-  };
-  const enter = async (status: CampaignStatus, extra: { error?: string; deleted?: boolean } = {}): Promise<void> => {
-    await store.recordStatus({ campaignId, status, ...extra });
-    mirror(status);
-    log.info(`campaign ${status}`, { campaignId, status, ...(extra.error ? { error: extra.error } : {}) });
-  };
-  const carryOn = (): Promise<never> =>
-    continueAsNew<typeof campaignWorkflow>({ ...input, carried: { ...state, generation: state.generation + 1 } });
-  /** Continue-as-new is safe only between actions: no update may be waiting on this run. */
-  const shouldCarryOn = () => workflowInfo().continueAsNewSuggested && !control && allHandlersFinished();
-  /** Waits up to `ms` for a control action; true when one arrived. */
-  const waitOrControl = async (ms: number): Promise<boolean> => {
-    if (ms > 0) await condition(() => control !== undefined, ms);
-    return control !== undefined;
-  };
+  // ---- handlers ----
 
   /**
-   * While the account's brake is on, holds the campaign in `status` (Paused, or Scheduled past its time) until the
-   * brake is released or another action (stop, delete, cancel, unschedule) comes instead.
+   * Records the request and interrupts whatever the workflow is waiting on or sending. A pause, stop or delete
+   * also fences the campaign in the store at once, so that no worker, even one cut off, hands anything more over.
    */
-  const holdWhileBraked = async (status: 'Paused' | 'Scheduled'): Promise<Hold> => {
-    const held = await store.holdForBrake({ campaignId, status });
-    if (control?.action === 'brake') control = undefined;
-    if (control) return 'interrupted';
-    if (!held) return 'free';
-    state.heldByBrake = true;
-    mirror(status);
-    await condition(() => control !== undefined);
-    const { action, expireBefore } = control!;
-    if (action !== 'release' && action !== 'resume') return 'interrupted';
-    control = undefined;
-    state.heldByBrake = false;
-    state.expireBefore = expireBefore;
-    return 'released';
-  };
-
-  /**
-   * The compensation of a stop, cancel or delete; nothing cancels it once it has begun. A campaign that never
-   * started ends Cancelled, one that did ends Stopped; a deleted one is also marked deleted.
-   */
-  const compensate = (action: 'stop' | 'cancel' | 'delete', reason: NotSentReason): Promise<CampaignResult> =>
-    CancellationScope.nonCancellable(async () => {
-      const from = state.status;
-      const started = from !== 'Scheduled';
-      const steps: ReportStep[] = [];
-      const step = (name: ReportStepName, result: string, counts?: Record<string, number>) =>
-        steps.push({ step: name, at: new Date().toISOString(), result, ...(counts ? { counts } : {}) });
-      if (started) {
-        step(
-          'in_flight_aborted',
-          `${inFlightAtRequest} batch(es) in flight: ${aborted} aborted mid-batch, ${inFlightAtRequest - aborted} ` +
-            'completed before the stop reached them; every one confirmed it stopped before this step',
-          { inFlight: inFlightAtRequest, aborted },
-        );
-        await store.releaseOrphans({ campaignId });
-        const cancelled = await store.cancelAtProviders({ campaignId });
-        const unsupported = cancelled.unsupported.length > 0 ? `; cannot cancel: ${cancelled.unsupported.join(', ')}` : '';
-        // Reports of runs before in-doubt messages were settled have no `inDoubt`.
-        const inDoubt = cancelled.inDoubt ?? { resent: 0, sent: 0, failed: 0 };
-        const settled =
-          inDoubt.resent > 0
-            ? `${inDoubt.resent} message(s) in doubt (handed to a provider by a worker lost mid-call) resent under their ` +
-              `idempotency keys: ${inDoubt.sent} sent, ${inDoubt.failed} failed; `
-            : '';
-        step(
-          'provider_cancellation',
-          `${settled}asked providers to cancel ${cancelled.asked} message(s) they had accepted; ${cancelled.cancelled} cancelled, ` +
-            `${cancelled.tooLate} already gone, ${cancelled.errors} error(s)${unsupported}`,
-          {
-            asked: cancelled.asked,
-            cancelled: cancelled.cancelled,
-            tooLate: cancelled.tooLate,
-            errors: cancelled.errors,
-            ...(inDoubt.resent > 0 ? { inDoubtResent: inDoubt.resent, inDoubtSent: inDoubt.sent, inDoubtFailed: inDoubt.failed } : {}),
-          },
-        );
-      } else {
-        // Nothing was planned before the start: plan everyone now, so each one is recorded as not sent.
-        const startAt = new Date().toISOString();
-        let planned = 0;
-        for (let cursor: number | null = 0; cursor !== null; ) {
-          const page: PlanPageResult = await store.planAudiencePage({ campaignId, cursor, pageSize: options.pageSize, startAt });
-          planned += page.planned;
-          cursor = page.nextCursor;
-        }
-        step('audience_planned', `${planned} deliveries planned so that each can be recorded`, { planned });
-      }
-      const written = await store.markUnsent({ campaignId, reason });
-      const total = Object.values(written).reduce((a, b) => a + b, 0);
-      step('not_sent_written', `${total} deliveries marked notSent(${reason}), one event each`, written);
-      const counts = await store.countDeliveries({ campaignId });
-      const { planned, sent, notSent, failed, pending } = counts.total;
-      step('final_counts', `planned ${planned} = sent ${sent} + notSent ${notSent} + failed ${failed} + pending ${pending}`);
-      const final: CampaignStatus = started ? 'Stopped' : 'Cancelled';
-      const done: ControlReport = {
-        campaignId,
-        action,
-        requestedBy: control?.by ?? 'temporal',
-        requestedAt: control?.at ?? steps[0]!.at,
-        completedAt: new Date().toISOString(),
-        from,
-        steps,
-        counts: counts.total,
-        byChannel: counts.byChannel,
-      };
-      await store.saveReport({ report: done });
-      await enter(final, { deleted: action === 'delete' });
-      report = done;
-      state.phase = 'done';
-      return { status: final, tally: tallyOf(counts.total, state.tally.batches) };
-    });
-
-  /** Runs send batches until no due delivery is left, the throttle window is used up, or a control action arrives. */
-  const sendPass = async (): Promise<void> => {
-    const exhausted = new Set<Channel>();
-    const throttle = state.throttle;
-    let budget = throttle && state.window ? throttle.limit - state.window.used : Number.POSITIVE_INFINITY;
-    let next = 0;
-    const scope = new CancellationScope();
-    sendScope = scope;
-    // One lane per concurrent batch (one under a throttle); each takes the next channel with work left, round robin.
-    const lane = async (): Promise<void> => {
-      while (exhausted.size < input.channels.length && !control && budget > 0 && !shouldCarryOn()) {
-        const open = input.channels.filter((c) => !exhausted.has(c));
-        const channel = open[next++ % open.length]!;
-        const batchSize = Math.min(options.batchSize, budget);
-        budget -= batchSize;
-        inFlight++;
-        try {
-          const batchKey = `${workflowInfo().runId}/${++batchSeq}`;
-          const r = await sender.sendBatch({ campaignId, channel, batchSize, batchKey });
-          if (r.braked) {
-            // The account's brake is on, whether or not its update has reached this workflow: hold the campaign.
-            if (!control) request('brake', 'account brake');
-            return;
-          }
-          budget += batchSize - r.claimed;
-          if (r.claimed === 0) exhausted.add(channel);
-          if (state.window) state.window.used += r.claimed;
-          state.tally.sent += r.sent;
-          state.tally.failed += r.failed;
-          state.tally.batches++;
-        } catch (err) {
-          if (!isCancellation(err) && !workerLostAfterCancel(err, scope)) {
-            // The campaign cannot go on: stop the other lanes too before it ends in Error.
-            scope.cancel();
-            throw err;
-          }
-          aborted++;
-          return;
-        } finally {
-          inFlight--;
-        }
-      }
-    };
-    try {
-      const lanes = await scope.run(() => Promise.allSettled(Array.from({ length: throttle ? 1 : options.concurrency }, lane)));
-      const failure = lanes.find((l): l is PromiseRejectedResult => l.status === 'rejected');
-      if (failure) throw failure.reason;
-    } finally {
-      sendScope = undefined;
+  request(action: ControlAction, by: string | undefined, expireBefore?: string): void {
+    const underWay = this.control !== undefined;
+    if (this.control?.action !== action) this.control = { action, by: by ?? 'temporal', at: now(), ...(expireBefore ? { expireBefore } : {}) };
+    if (action === 'pause' || action === 'stop' || action === 'delete') {
+      const fence = action;
+      this.fencing = this.fencing.then(() => store.fence({ campaignId: this.campaignId, fence }));
     }
-  };
+    if (this.sendScope && !this.sendScope.consideredCancelled) {
+      this.inFlightAtRequest = this.inFlight;
+      this.aborted = 0;
+      this.sendScope.cancel();
+    } else if (!underWay) {
+      // Nothing is sending. (A stop that follows a pause still in progress reports what the pause found in flight.)
+      this.inFlightAtRequest = 0;
+      this.aborted = 0;
+    }
+  }
+
+  /** A control update's body: records the request, then answers once `done` holds. */
+  async carry<T>(action: ControlAction, req: ControlInput | ReleaseInput | undefined, done: () => boolean, answer: () => T): Promise<T> {
+    this.request(action, req?.requestedBy, req && 'expireBefore' in req ? req.expireBefore : undefined);
+    await condition(done);
+    return answer();
+  }
+
+  // ---- the main loop ----
+
+  async run(): Promise<CampaignResult> {
+    try {
+      let heldFromSchedule = false;
+      if (this.state.phase === 'scheduled') {
+        if (!this.input.carried) await this.enter('Scheduled');
+        // At its time the campaign starts, unless the account's brake is on: then it waits for the release.
+        if (!(await this.waitOrControl(Date.parse(this.input.scheduledAt ?? '') - Date.now()))) {
+          const hold = await this.holdWhileBraked('Scheduled');
+          if (hold !== 'interrupted') this.state.phase = 'planning';
+          heldFromSchedule = hold === 'released';
+        }
+      }
+      if (this.state.phase === 'planning' && !this.state.startedAt) {
+        const pacing = await store.loadPacing({ campaignId: this.campaignId });
+        this.state.throttle = pacing.throttle;
+        this.state.endAt = pacing.endAt;
+        // Held past its time by the brake, it is planned at its scheduled time: the release's 7-day rule applies.
+        this.state.startedAt = heldFromSchedule ? this.input.scheduledAt! : now();
+        await this.enter('Sending');
+      }
+
+      for (;;) {
+        if ((await this.planAndSend()) === 'done') break;
+        const action = this.control!.action;
+        if (action === 'stop' || action === 'delete' || action === 'cancel') return await this.compensate(action);
+        if (action === 'unschedule') {
+          await this.enter('Draft');
+          return { status: 'Draft', tally: this.state.tally };
+        }
+        if (action === 'brake') {
+          if ((await this.holdWhileBraked('Paused')) === 'interrupted') continue;
+        } else {
+          this.control = undefined;
+          await this.fencing;
+          await store.settleLeases({ campaignId: this.campaignId });
+          await this.enter('Paused');
+          await condition(() => this.control !== undefined);
+          if (this.control!.action !== 'resume') continue;
+          this.control = undefined;
+          await store.fence({ campaignId: this.campaignId, fence: null });
+        }
+        await store.retryInDoubt({ campaignId: this.campaignId });
+        // Re-read the audience: contacts added meanwhile join; the unique delivery key keeps everyone else once.
+        this.state.phase = 'planning';
+        this.state.cursor = 0;
+        await this.enter('Sending');
+      }
+
+      if (this.reopened) {
+        // Reopened for a stop after the first run closed: the stop update arrives with the start.
+        if (await this.waitOrControl(60_000)) return await this.compensate('stop');
+        return { status: this.state.status, tally: this.state.tally };
+      }
+      const counts = await store.countDeliveries({ campaignId: this.campaignId });
+      this.state.tally = tallyOf(counts.total, this.state.tally.batches);
+      if (this.state.status !== 'Finished') await this.enter('Finished');
+      // A stop that arrived while the last counts were taken still gets its answer.
+      if (this.control?.action === 'stop') return await this.compensate('stop');
+      await condition(allHandlersFinished);
+      return { status: this.state.status, tally: this.state.tally };
+    } catch (err) {
+      return this.failed(err);
+    }
+  }
 
   /** Plans and sends until everything is handed over or a control action interrupts; returns which. */
-  const run = async (): Promise<Interruption> => {
+  private async planAndSend(): Promise<Interruption> {
+    const { state, campaignId } = this;
     for (;;) {
-      if (control) return 'control';
+      if (this.control) return 'control';
       if (state.phase === 'planning') {
-        const page = await store.planAudiencePage({ campaignId, cursor: state.cursor, pageSize: options.pageSize, startAt: state.startedAt! });
+        const page = await store.planAudiencePage({ campaignId, cursor: state.cursor, pageSize: this.options.pageSize, startAt: state.startedAt! });
         state.tally.planned += page.planned;
         state.tally.notSent += page.suppressed;
         if (page.nextCursor === null) state.phase = 'sending';
         else state.cursor = page.nextCursor;
-        if (shouldCarryOn()) await carryOn();
+        if (this.shouldCarryOn()) await this.carryOn();
         continue;
       }
       if (state.phase !== 'sending') return 'done';
@@ -407,124 +310,298 @@ export async function campaignWorkflow(input: CampaignWorkflowInput): Promise<Ca
       const throttle = state.throttle;
       // A new throttle window (or, unthrottled, a new pass) starts only before the end date; an open window completes.
       if (!state.window && Date.now() >= endAt) {
-        await expire();
+        await store.markUnsent({ campaignId, reason: 'end_date_passed' });
+        state.phase = 'done';
         continue;
       }
       if (throttle && !state.window) {
         const counts = await store.countDeliveries({ campaignId });
         state.window = { openedAt: Date.now(), doneAtOpen: counts.total.sent + counts.total.failed, used: 0 };
       }
-      await sendPass();
-      if (control) {
-        await CancellationScope.nonCancellable(() => store.releaseOrphans({ campaignId }));
+      await this.sendPass();
+      if (this.control) {
         if (state.window) {
           // The aborted batch handed part of its deliveries: the window's use is what was handed since it opened.
-          const counts = await store.countDeliveries({ campaignId });
+          const counts = await CancellationScope.nonCancellable(() => store.countDeliveries({ campaignId }));
           state.window.used = counts.total.sent + counts.total.failed - state.window.doneAtOpen;
         }
         return 'control';
       }
-      if (shouldCarryOn()) await carryOn();
+      if (this.shouldCarryOn()) await this.carryOn();
       if (throttle && state.window && state.window.used >= throttle.limit) {
         const nextWindow = state.window.openedAt + throttle.periodSeconds * 1000;
-        if (await waitOrControl(nextWindow - Date.now())) return 'control';
+        if (await this.waitOrControl(nextWindow - Date.now())) return 'control';
         state.window = undefined;
         continue;
       }
-      // Batches that crashed out of earlier runs left claims behind: take them back and send them.
-      if ((await store.releaseOrphans({ campaignId })) > 0) continue;
+      // Batches lost with their workers left leases behind: settle them (in doubt) and send what they held.
+      if ((await store.settleLeases({ campaignId })) > 0) await store.retryInDoubt({ campaignId });
       state.window = undefined;
       const nextPlanned = await store.nextPlannedAt({ campaignId });
       if (nextPlanned === null) {
         state.phase = 'done';
         return 'done';
       }
-      // Everything due is handed over; the rest waits for its recipients' local time (still Sending: pausable).
       const due = Date.parse(nextPlanned);
-      if (await waitOrControl(Math.min(due, endAt) - Date.now())) return 'control';
+      if (due <= Date.now()) continue;
+      // Everything due is handed over; the rest waits for its recipients' local time (still Sending: pausable).
+      if (await this.waitOrControl(Math.min(due, endAt) - Date.now())) return 'control';
     }
-  };
+  }
 
-  /** The end date has passed: whatever is left is notSent(end_date_passed). */
-  const expire = async (): Promise<void> => {
-    await store.markUnsent({ campaignId, reason: 'end_date_passed' });
-    state.phase = 'done';
-  };
+  /**
+   * Runs send batches until no due delivery is left, the throttle window is used up, or a control action arrives.
+   * Each channel has lanes of its own (one under a throttle), so a slow channel never holds up another.
+   */
+  private async sendPass(): Promise<void> {
+    const throttle = this.state.throttle;
+    const budget = { left: throttle && this.state.window ? throttle.limit - this.state.window.used : Number.POSITIVE_INFINITY };
+    const scope = new CancellationScope();
+    this.sendScope = scope;
+    const lanesPerChannel = throttle ? 1 : this.options.concurrency;
+    const lanes = this.input.channels.flatMap((channel) => Array.from({ length: lanesPerChannel }, () => this.lane(channel, budget, scope)));
+    try {
+      const ended = await scope.run(() => Promise.allSettled(lanes.map((lane) => lane())));
+      const failure = ended.find((l): l is PromiseRejectedResult => l.status === 'rejected');
+      if (failure) throw failure.reason;
+    } finally {
+      this.sendScope = undefined;
+    }
+  }
 
-  try {
-    let heldFromSchedule = false;
-    if (state.phase === 'scheduled') {
-      if (!input.carried) await enter('Scheduled');
-      // At its time the campaign starts, unless the account's brake is on: then it waits for the release.
-      if (!(await waitOrControl(Date.parse(input.scheduledAt ?? '') - Date.now()))) {
-        const hold = await holdWhileBraked('Scheduled');
-        if (hold !== 'interrupted') state.phase = 'planning';
-        heldFromSchedule = hold === 'released';
+  /** One lane of a channel: batch after batch until the channel has nothing due, or the pass must end. */
+  private lane(channel: Channel, budget: { left: number }, scope: CancellationScope): () => Promise<void> {
+    return async () => {
+      const { state, campaignId } = this;
+      while (!this.control && budget.left > 0 && !this.shouldCarryOn()) {
+        const batchSize = Math.min(this.options.batchSize, budget.left);
+        budget.left -= batchSize;
+        this.inFlight++;
+        try {
+          const batchKey = `${workflowInfo().runId}/${++this.batchSeq}`;
+          const r = await sender.sendBatch({ campaignId, channel, batchSize, batchKey });
+          budget.left += batchSize - r.claimed;
+          if (state.window) state.window.used += r.claimed;
+          state.tally.sent += r.sent;
+          state.tally.failed += r.failed;
+          state.tally.batches++;
+          // The account's brake is on, whether or not its update has reached this workflow: hold the campaign.
+          if (r.braked && !this.control) this.request('brake', 'account brake');
+          if (r.claimed === 0 || r.closed) return;
+        } catch (err) {
+          if (!isCancellation(err) && !workerLostAfterCancel(err, scope)) {
+            // The campaign cannot go on: stop the other lanes too before it ends in Error.
+            scope.cancel();
+            throw err;
+          }
+          this.aborted++;
+          return;
+        } finally {
+          this.inFlight--;
+        }
       }
-    }
-    if (state.phase === 'planning' && !state.startedAt) {
-      const pacing = await store.loadPacing({ campaignId });
-      state.throttle = pacing.throttle;
-      state.endAt = pacing.endAt;
-      // Held past its time by the brake, it is planned at its scheduled time: the release's 7-day rule applies.
-      state.startedAt = heldFromSchedule ? input.scheduledAt! : new Date().toISOString();
-      await enter('Sending');
-    }
+    };
+  }
 
-    for (;;) {
-      if ((await run()) === 'done') break;
-      const action = control!.action;
-      if (action === 'stop') return await compensate('stop', 'stopped');
-      if (action === 'delete') return await compensate('delete', 'deleted');
-      if (action === 'cancel') return await compensate('cancel', 'cancelled');
-      if (action === 'unschedule') {
-        await enter('Draft');
-        return { status: 'Draft', tally: state.tally };
-      }
-      if (action === 'brake') {
-        if ((await holdWhileBraked('Paused')) === 'interrupted') continue;
+  /**
+   * While the account's brake is on, holds the campaign in `status` (Paused, or Scheduled past its time) until the
+   * brake is released or another action (stop, delete, cancel, unschedule) comes instead.
+   */
+  private async holdWhileBraked(status: 'Paused' | 'Scheduled'): Promise<Hold> {
+    if (status === 'Paused') await store.settleLeases({ campaignId: this.campaignId });
+    const held = await store.holdForBrake({ campaignId: this.campaignId, status });
+    if (this.control?.action === 'brake') this.control = undefined;
+    if (this.control) return 'interrupted';
+    if (!held) return 'free';
+    this.state.heldByBrake = true;
+    this.mirror(status);
+    await condition(() => this.control !== undefined);
+    const { action, expireBefore } = this.control!;
+    if (action !== 'release' && action !== 'resume') return 'interrupted';
+    this.control = undefined;
+    this.state.heldByBrake = false;
+    this.state.expireBefore = expireBefore;
+    return 'released';
+  }
+
+  /**
+   * The compensation of a stop, cancel or delete; nothing cancels it once it has begun. A campaign that never
+   * started is planned and marked before it answers, and ends Cancelled; one that did answers as soon as nothing
+   * can leave, with exact counts, and ends Stopped; the rest of the work follows the answer. A deleted one is also
+   * marked deleted.
+   */
+  private compensate(action: Ending): Promise<CampaignResult> {
+    return CancellationScope.nonCancellable(async () => {
+      const { campaignId } = this;
+      const reason = ENDINGS[action];
+      const from = this.state.status;
+      const started = from !== 'Scheduled';
+      const final: CampaignStatus = started ? 'Stopped' : 'Cancelled';
+      const builder = new ReportBuilder({
+        campaignId,
+        action,
+        requestedBy: this.control?.by ?? 'temporal',
+        requestedAt: this.control?.at ?? now(),
+        from,
+      });
+      const publish = async (saved = true) => {
+        this.report = builder.snapshot();
+        if (saved) await store.saveReport({ report: this.report });
+      };
+      await this.fencing;
+      if (started) {
+        const inFlight = this.inFlightAtRequest;
+        const abortedAt = now();
+        const answer = await store.answerStop({ campaignId, status: final, reason, deleted: action === 'delete' });
+        this.mirror(final);
+        const inDoubt = answer.counts.total.inDoubt;
+        builder.step('in_flight_aborted', abortedAt, inFlightResult(inFlight, this.aborted, inDoubt), { inFlight, aborted: this.aborted, inDoubt });
+        builder.answer(now(), answer.counts);
+        // The answer: saved, then the update handlers return it.
+        await publish();
+        log.info(`campaign ${final}`, { campaignId, status: final, answeredAt: this.report!.answeredAt });
+        await this.writeUnsent(builder, reason, answer.unsent, publish);
+        await this.recall(builder, publish);
       } else {
-        control = undefined;
-        await enter('Paused');
-        await condition(() => control !== undefined);
-        if (control!.action !== 'resume') continue;
-        control = undefined;
+        // Nothing was planned before the start: plan everyone now, so each one is recorded as not sent.
+        const startAt = now();
+        let planned = 0;
+        for (let cursor: number | null = 0; cursor !== null; ) {
+          const page: PlanPageResult = await store.planAudiencePage({ campaignId, cursor, pageSize: this.options.pageSize, startAt });
+          planned += page.planned;
+          cursor = page.nextCursor;
+        }
+        builder.step('audience_planned', now(), `${planned} deliveries planned so that each can be recorded`, { planned });
+        const pending = (await store.countDeliveries({ campaignId })).total.pending;
+        await this.writeUnsent(builder, reason, pending, async () => undefined);
+        await this.enter(final, { deleted: action === 'delete' });
       }
-      // Re-read the audience: contacts added meanwhile join; the unique delivery key keeps everyone else once.
-      state.phase = 'planning';
-      state.cursor = 0;
-      await enter('Sending');
-    }
+      const counts = await store.countDeliveries({ campaignId });
+      builder.step('final_counts', now(), finalResult(counts.total));
+      builder.complete(now(), counts);
+      await publish();
+      this.state.phase = 'done';
+      return { status: final, tally: tallyOf(counts.total, this.state.tally.batches) };
+    });
+  }
 
-    if (reopened) {
-      // Reopened for a stop after the first run closed: the stop update arrives with the start.
-      if (await waitOrControl(60_000)) return await compensate('stop', 'stopped');
-      return { status: state.status, tally: state.tally };
+  /** Writes notSent(`reason`) and its event for every pending delivery, chunk by chunk, the report following. */
+  private async writeUnsent(builder: ReportBuilder, reason: NotSentReason, total: number, publish: () => Promise<void>): Promise<void> {
+    builder.begin('not_sent_written', now(), `0 of ${total} deliveries marked notSent(${reason})`, total);
+    const written: Partial<Record<Channel, number>> = {};
+    let done = 0;
+    for (;;) {
+      const chunk = await store.markUnsent({ campaignId: this.campaignId, reason, chunks: 1 });
+      const n = Object.values(chunk).reduce((a, b) => a + b, 0);
+      if (n === 0) break;
+      for (const [channel, k] of Object.entries(chunk) as [Channel, number][]) written[channel] = (written[channel] ?? 0) + k;
+      done += n;
+      builder.progress('not_sent_written', done, `${done} of ${total} deliveries marked notSent(${reason}), one event each`, written);
+      await publish();
     }
-    const counts = await store.countDeliveries({ campaignId });
-    state.tally = tallyOf(counts.total, state.tally.batches);
-    if (state.status !== 'Finished') await enter('Finished');
-    // A stop that arrived while the last counts were taken still gets its answer.
-    if (control?.action === 'stop') return await compensate('stop', 'stopped');
-    await condition(allHandlersFinished);
-    return { status: state.status, tally: state.tally };
-  } catch (err) {
+    builder.progress('not_sent_written', done, `${done} deliveries marked notSent(${reason}), one event each`, written);
+    builder.end('not_sent_written', now());
+  }
+
+  /** Asks each channel's provider to take back what it still can, page by page, the report following. */
+  private async recall(builder: ReportBuilder, publish: () => Promise<void>): Promise<void> {
+    const totals = { asked: 0, cancelled: 0, tooLate: 0, errors: 0 };
+    const unsupported: string[] = [];
+    builder.begin('provider_cancellation', now(), recallResult(totals, unsupported));
+    for (const channel of this.input.channels) {
+      for (let afterId: number | null = 0; afterId !== null; ) {
+        const page: RecallPage = await recaller.recallPage({ campaignId: this.campaignId, channel, afterId });
+        if (page.unsupported) unsupported.push(channel);
+        totals.asked += page.asked;
+        totals.cancelled += page.cancelled;
+        totals.tooLate += page.tooLate;
+        totals.errors += page.errors;
+        afterId = page.nextAfter;
+        builder.progress('provider_cancellation', totals.asked, recallResult(totals, unsupported), { ...totals });
+        if (page.asked > 0) await publish();
+      }
+    }
+    builder.end('provider_cancellation', now());
+  }
+
+  /** The campaign cannot go on, or the workflow itself was cancelled. */
+  private async failed(err: unknown): Promise<CampaignResult> {
     if (isCancellation(err)) {
       // The workflow itself was cancelled (e.g. `temporal workflow cancel`): treat it as an emergency stop.
-      const before = state.status === 'Scheduled' ? 'cancel' : 'stop';
-      control ??= { action: before, by: 'temporal', at: new Date().toISOString() };
-      if (settled()) throw err;
-      return await (before === 'cancel' ? compensate('cancel', 'cancelled') : compensate('stop', 'stopped'));
+      const before = this.state.status === 'Scheduled' ? 'cancel' : 'stop';
+      this.control ??= { action: before, by: 'temporal', at: now() };
+      if (FINAL_STATUSES.includes(this.state.status) || this.state.status === 'Draft') throw err;
+      return await this.compensate(before);
     }
     if (err instanceof ApplicationFailure || (err instanceof Error && err.cause instanceof ApplicationFailure)) {
       const message = err.cause instanceof Error ? err.cause.message : err.message;
-      // Batches cut short by the failure leave nothing claimed behind: their rows are pending again.
-      await store.releaseOrphans({ campaignId });
-      await enter('Error', { error: message });
-      return { status: 'Error', tally: state.tally, error: message };
+      // Batches cut short by the failure may have left chunks handed over: in doubt.
+      await store.settleLeases({ campaignId: this.campaignId });
+      await this.enter('Error', { error: message });
+      return { status: 'Error', tally: this.state.tally, error: message };
     }
     throw err;
   }
+
+  // ---- helpers ----
+
+  /** Shows a status the store already holds: in the workflow and its search attribute. */
+  private mirror(status: CampaignStatus): void {
+    this.state.status = status;
+    upsertSearchAttributes([{ key: CampaignStatusAttribute, value: status }]);
+  }
+
+  private async enter(status: CampaignStatus, extra: { error?: string; deleted?: boolean } = {}): Promise<void> {
+    await store.recordStatus({ campaignId: this.campaignId, status, ...extra });
+    this.mirror(status);
+    log.info(`campaign ${status}`, { campaignId: this.campaignId, status, ...(extra.error ? { error: extra.error } : {}) });
+  }
+
+  private carryOn(): Promise<never> {
+    return continueAsNew<typeof campaignWorkflow>({ ...this.input, carried: { ...this.state, generation: this.state.generation + 1 } });
+  }
+
+  /** Continue-as-new is safe only between actions: no update may be waiting on this run. */
+  private shouldCarryOn(): boolean {
+    return workflowInfo().continueAsNewSuggested && !this.control && allHandlersFinished();
+  }
+
+  /** Waits up to `ms` for a control action; true when one arrived. */
+  private async waitOrControl(ms: number): Promise<boolean> {
+    if (ms > 0) await condition(() => this.control !== undefined, ms);
+    return this.control !== undefined;
+  }
+}
+
+/** Sends one campaign. */
+export async function campaignWorkflow(input: CampaignWorkflowInput): Promise<CampaignResult> {
+  const run = new CampaignRun(input);
+  const status = () => run.state.status;
+  const answered = () => run.report !== null;
+  const progress = () => run.progress();
+  const report = () => run.report!;
+
+  /** Registers a control update: the validator refuses what the status does not allow; the handler answers once done. */
+  const onControl = <T, A extends ControlInput>(
+    def: UpdateDefinition<T, [A]>,
+    action: ControlAction,
+    done: () => boolean,
+    answer: () => T,
+    validator: (req: A) => void = () => run.allow(action),
+  ) => setHandler(def, (req: A) => run.carry(action, req, done, answer), { validator });
+
+  setHandler(progressQuery, () => run.progress());
+  setHandler(reportQuery, () => run.report);
+  onControl(pauseUpdate, 'pause', () => status() !== 'Sending', progress);
+  onControl(resumeUpdate, 'resume', () => status() !== 'Paused', progress);
+  onControl(unscheduleUpdate, 'unschedule', () => status() === 'Draft', progress);
+  onControl(brakeUpdate, 'brake', () => run.control?.action !== 'brake', progress);
+  onControl(releaseUpdate, 'release', () => status() !== 'Paused' && status() !== 'Scheduled', progress);
+  onControl(cancelUpdate, 'cancel', answered, report);
+  onControl(stopUpdate, 'stop', answered, report, (req: StopInput) => run.confirmed('stop', req));
+  onControl(deleteUpdate, 'delete', answered, report, (req: StopInput) => run.confirmed('delete', req));
+
+  return run.run();
 }
 
 function tallyOf(c: { planned: number; sent: number; failed: number; notSent: number }, batches: number) {

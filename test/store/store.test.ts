@@ -105,7 +105,7 @@ describe.each(STORE_KINDS)('store (%s)', (kind) => {
     expect(first).toEqual({ nextCursor: null, contacts: 3, planned: 3, suppressed: 1 });
     expect(again).toMatchObject({ planned: 0, suppressed: 0 });
     const counts = await store.countDeliveries(campaign.id);
-    expect(counts.total).toEqual({ planned: 3, pending: 2, sending: 0, sent: 0, notSent: 1, failed: 0 });
+    expect(counts.total).toEqual({ planned: 3, pending: 2, sent: 0, notSent: 1, failed: 0, inDoubt: 0 });
     const events = await store.listEvents(accountId, { limit: 10, campaignId: campaign.id });
     expect(events.items.map((e) => [e.type, e.contactId, e.reason])).toEqual([['message.notSent', 'p2', 'suppressed']]);
   });
@@ -124,65 +124,105 @@ describe.each(STORE_KINDS)('store (%s)', (kind) => {
     expect(planned).toBe(25);
   });
 
-  test('a claim takes pending deliveries once; a retry with the same key takes back only what it left unfinished', async () => {
+  test('leases take pending deliveries once without writing them; a released lease frees what it still held', async () => {
     const campaign = await campaignFor(Array.from({ length: 5 }, (_, i) => contact(`r${i}`)));
     await store.planPage(campaign, 0, 100, NOW);
-    const a = await store.claimBatch(campaign.id, 'email', 'batch-a', 3, false, NOW);
-    const b = await store.claimBatch(campaign.id, 'email', 'batch-b', 3, false, NOW);
+    const a = await store.claimLease(campaign.id, 'email', 'batch-a', 3, NOW);
+    const b = await store.claimLease(campaign.id, 'email', 'batch-b', 3, NOW);
     expect(a).toHaveLength(3);
     expect(b).toHaveLength(2);
     expect(new Set([...a, ...b].map((d) => d.id)).size).toBe(5);
+    expect(await store.claimLease(campaign.id, 'email', 'batch-c', 3, NOW)).toEqual([]);
+    // A lease is one row: the deliveries stay pending, untouched.
+    expect((await store.listDeliveries(campaign.id, { limit: 10, state: 'pending' })).items).toHaveLength(5);
 
-    await store.recordResults(campaign, [{ id: a[0]!.id, state: 'sent', providerMessageId: 'pm-1' }]);
-    const retried = await store.claimBatch(campaign.id, 'email', 'batch-a', 3, true, NOW);
-    expect(retried.map((d) => d.id)).toEqual([a[1]!.id, a[2]!.id]);
-    expect(retried[0]!.contact.email).toBe(a[1]!.contact.email);
+    await store.recordResults(campaign, [{ id: a[0]!.id, contactId: a[0]!.contact.id, state: 'sent', providerMessageId: 'pm-1' }]);
+    await store.releaseLease(campaign.id, 'batch-a');
+    const again = await store.claimLease(campaign.id, 'email', 'batch-d', 10, NOW);
+    expect(again.map((d) => d.id)).toEqual([a[1]!.id, a[2]!.id]);
+    expect(again[0]!.contact.email).toBe(a[1]!.contact.email);
   });
 
   test('recording results is idempotent and emits one event per delivery with the channel prefix', async () => {
     const campaign = await campaignFor([contact('s1', { phone: '+48500100201' }), contact('s2', { phone: '+48500100202' })], ['sms']);
     await store.planPage(campaign, 0, 100, NOW);
-    const claimed = await store.claimBatch(campaign.id, 'sms', 'k', 10, false, NOW);
+    const claimed = await store.claimLease(campaign.id, 'sms', 'k', 10, NOW);
     const results = [
-      { id: claimed[0]!.id, state: 'sent' as const, providerMessageId: 'SM1' },
-      { id: claimed[1]!.id, state: 'failed' as const, error: 'invalid number' },
+      { id: claimed[0]!.id, contactId: 's1', state: 'sent' as const, providerMessageId: 'SM1', providerStatus: 'queued' },
+      { id: claimed[1]!.id, contactId: 's2', state: 'failed' as const, error: 'invalid number' },
     ];
     await store.recordResults(campaign, results);
     await store.recordResults(campaign, results);
     const events = await store.listEvents(accountId, { limit: 10, campaignId: campaign.id });
     expect(events.items.map((e) => e.type).sort()).toEqual(['sms.failed', 'sms.sent']);
     const deliveries = await store.listDeliveries(campaign.id, { limit: 10 });
-    expect(deliveries.items.map((d) => [d.contactId, d.state, d.providerMessageId ?? d.error])).toEqual([
-      ['s1', 'sent', 'SM1'],
-      ['s2', 'failed', 'invalid number'],
+    expect(deliveries.items.map((d) => [d.contactId, d.state, d.providerMessageId ?? d.error, d.providerStatus])).toEqual([
+      ['s1', 'sent', 'SM1', 'queued'],
+      ['s2', 'failed', 'invalid number', null],
     ]);
+    expect((await store.countDeliveries(campaign.id)).total).toEqual({ planned: 2, pending: 0, sent: 1, notSent: 0, failed: 1, inDoubt: 0 });
   });
 
-  test('orphaned claims return to pending', async () => {
-    const campaign = await campaignFor([contact('o1'), contact('o2')]);
-    await store.planPage(campaign, 0, 100, NOW);
-    await store.claimBatch(campaign.id, 'email', 'dead-batch', 10, false, NOW);
-    expect(await store.releaseOrphans(campaign.id)).toBe(2);
-    expect((await store.countDeliveries(campaign.id)).total.pending).toBe(2);
-  });
-
-  test('deliveries handed to a provider with no outcome are in doubt, wherever an orphan release put them', async () => {
+  test('a fence or the brake refuses every handover; a chunk handed by a lost worker becomes inDoubt, and its late answer still counts', async () => {
     const campaign = await campaignFor([contact('d1'), contact('d2'), contact('d3'), contact('d4')]);
     await store.planPage(campaign, 0, 100, NOW);
-    const claimed = await store.claimBatch(campaign.id, 'email', 'dead-batch', 10, false, NOW);
-    // The fourth is claimed but never handed: a stop may call it unsent.
-    const [taken, refused, inFlight] = claimed.map((d) => d.id) as [number, number, number];
-    await store.markHanded([taken, refused, inFlight], true);
-    await store.recordResults(campaign, [{ id: taken, state: 'sent', providerMessageId: 'pm' }]);
-    // The provider answered that it did not take this one: certain, not in doubt.
-    await store.markHanded([refused], false);
-    await store.releaseOrphans(campaign.id);
+    const claimed = await store.claimLease(campaign.id, 'email', 'lost-batch', 10, NOW);
+    const [taken, inFlight, late] = claimed.map((d) => d.id) as [number, number, number, number];
+    expect(await store.handOver(campaign.id, 'lost-batch', [taken, inFlight, late])).toBe(true);
+    // The answer for the first came; the worker died with the other two at the provider.
+    await store.recordResults(campaign, [{ id: taken, contactId: 'd1', state: 'sent', providerMessageId: 'pm' }], {
+      batchKey: 'lost-batch',
+      handed: [taken],
+    });
 
-    const inDoubt = await store.claimInDoubt(campaign.id, 'email', 'settle', 10);
-    expect(inDoubt.map((d) => d.id)).toEqual([inFlight]);
-    expect(inDoubt[0]!.contact.id).toBe('d3');
-    // Claimed under the settling key, it is not handed out twice.
-    expect(await store.claimInDoubt(campaign.id, 'email', 'settle', 10)).toEqual([]);
+    await store.fence(campaign.id, 'stop');
+    expect(await store.handOver(campaign.id, 'lost-batch', [claimed[3]!.id])).toBe(false);
+    expect(await store.settleLeases(campaign.id)).toEqual({ email: 2 });
+    expect((await store.countDeliveries(campaign.id)).total).toMatchObject({ sent: 1, inDoubt: 2, pending: 1 });
+    const doubt = await store.listDeliveries(campaign.id, { limit: 10, state: 'inDoubt' });
+    expect(doubt.items.map((d) => d.contactId)).toEqual(['d2', 'd3']);
+    expect(doubt.items[0]!.handedAt).toBeInstanceOf(Date);
+    // The lease is gone: the lost worker, back, can hand nothing over even with the fence lifted.
+    await store.fence(campaign.id, null);
+    expect(await store.handOver(campaign.id, 'lost-batch', [claimed[3]!.id])).toBe(false);
+    // Its call's answer arrives after all: recorded, counted once.
+    await store.recordResults(campaign, [{ id: late, contactId: 'd3', state: 'sent', providerMessageId: 'pm-late' }]);
+    expect((await store.countDeliveries(campaign.id)).total).toMatchObject({ sent: 2, inDoubt: 1, pending: 1 });
+
+    await store.claimLease(campaign.id, 'email', 'braked', 10, NOW);
+    await store.setBrake(accountId, true, 'key', NOW);
+    expect(await store.handOver(campaign.id, 'braked', [claimed[3]!.id])).toBe(false);
+    await store.setBrake(accountId, false, 'key', NOW);
+    expect(await store.handOver(campaign.id, 'braked', [claimed[3]!.id])).toBe(true);
+  });
+
+  test("a stop's answer shows what is still pending as notSent(stopped) in every read, before its rows are written", async () => {
+    const campaign = await campaignFor([contact('f1'), contact('f2'), contact('f3')]);
+    await store.planPage(campaign, 0, 100, NOW);
+    const [first] = await store.claimLease(campaign.id, 'email', 'k', 1, NOW);
+    await store.recordResults(campaign, [{ id: first!.id, contactId: 'f1', state: 'sent', providerMessageId: 'pm' }]);
+    await store.releaseLease(campaign.id, 'k');
+    await store.recordStatus(campaign.id, 'Stopped', NOW, { unsentReason: 'stopped' });
+    const answered = await store.countDeliveries(campaign.id);
+    expect(answered.total).toEqual({ planned: 3, pending: 0, sent: 1, notSent: 2, failed: 0, inDoubt: 0 });
+    const shown = await store.listDeliveries(campaign.id, { limit: 10, state: 'notSent' });
+    expect(shown.items.map((d) => [d.contactId, d.state, d.reason])).toEqual([
+      ['f2', 'notSent', 'stopped'],
+      ['f3', 'notSent', 'stopped'],
+    ]);
+    expect((await store.listDeliveries(campaign.id, { limit: 10, state: 'pending' })).items).toEqual([]);
+    expect(await store.markUnsent(campaign, 'stopped', 100)).toEqual({ email: 2 });
+    expect((await store.countDeliveries(campaign.id)).total).toEqual(answered.total);
+  });
+
+  test('a retried batch sends inDoubt messages again only where asked (providers that honour the idempotency key)', async () => {
+    const campaign = await campaignFor([contact('g1'), contact('g2')]);
+    await store.planPage(campaign, 0, 100, NOW);
+    const claimed = await store.claimLease(campaign.id, 'email', 'k', 10, NOW);
+    await store.recordResults(campaign, [{ id: claimed[0]!.id, contactId: 'g1', state: 'inDoubt' }]);
+    expect(await store.retryInDoubt(campaign.id, ['sms'])).toBe(0);
+    expect(await store.retryInDoubt(campaign.id, ['email'])).toBe(1);
+    expect((await store.countDeliveries(campaign.id)).total).toMatchObject({ pending: 2, inDoubt: 0 });
   });
 
   test("another account's campaign is invisible and cannot be changed", async () => {
@@ -226,7 +266,11 @@ describe.each(STORE_KINDS)('store (%s)', (kind) => {
     expect(due.items.map((d) => d.contactId)).toEqual(['t-utc', 't-none', 't-tokyo', 't-ny']);
     expect(await store.nextPlannedAt(campaign.id)).toEqual(new Date('2026-03-10T13:30:00Z'));
     // Only what is due by `now` can be claimed: UTC at 13:30 UTC, New York at 17:30 UTC, Tokyo the next day.
-    const at = (iso: string) => store.claimBatch(campaign.id, 'email', `k-${iso}`, 10, false, new Date(iso));
+    const at = async (iso: string) => {
+      const claimed = await store.claimLease(campaign.id, 'email', `k-${iso}`, 10, new Date(iso));
+      await store.recordResults(campaign, claimed.map((d) => ({ id: d.id, contactId: d.contact.id, state: 'sent', providerMessageId: null })));
+      return claimed;
+    };
     expect(await at('2026-03-10T13:29:59Z')).toHaveLength(0);
     expect((await at('2026-03-10T13:30:00Z')).map((d) => d.contact.id)).toEqual(['t-utc', 't-none']);
     expect((await at('2026-03-10T17:30:00Z')).map((d) => d.contact.id)).toEqual(['t-ny']);
@@ -239,56 +283,59 @@ describe.each(STORE_KINDS)('store (%s)', (kind) => {
       ['email', 'sms'],
     );
     await store.planPage(campaign, 0, 100, NOW);
-    const [sent] = await store.claimBatch(campaign.id, 'email', 'k', 1, false, NOW);
-    await store.recordResults(campaign, [{ id: sent!.id, state: 'sent', providerMessageId: 'pm' }]);
-    await store.claimBatch(campaign.id, 'sms', 'in-flight', 1, false, NOW);
+    const [sent] = await store.claimLease(campaign.id, 'email', 'k', 1, NOW);
+    await store.recordResults(campaign, [{ id: sent!.id, contactId: sent!.contact.id, state: 'sent', providerMessageId: 'pm' }]);
+    const [doubt] = await store.claimLease(campaign.id, 'email', 'lost', 1, NOW);
+    await store.recordResults(campaign, [{ id: doubt!.id, contactId: doubt!.contact.id, state: 'inDoubt' }]);
 
     const first = await store.markUnsent(campaign, 'stopped', 3);
     const rest = await store.markUnsent(campaign, 'stopped', 100);
     const sum = (ch: 'email' | 'sms') => (first[ch] ?? 0) + (rest[ch] ?? 0);
-    expect([sum('email'), sum('sms')]).toEqual([2, 2]);
+    // An inDoubt delivery may have arrived: it is not called unsent.
+    expect([sum('email'), sum('sms')]).toEqual([1, 2]);
     expect(Object.values(first).reduce((a, b) => a + b, 0)).toBe(3);
     expect(await store.markUnsent(campaign, 'stopped', 100)).toEqual({});
     const counts = await store.countDeliveries(campaign.id);
-    expect(counts.total).toMatchObject({ planned: 5, sent: 1, notSent: 4, pending: 0, sending: 0 });
+    expect(counts.total).toEqual({ planned: 5, sent: 1, notSent: 3, pending: 0, failed: 0, inDoubt: 1 });
     const events = await store.listEvents(accountId, { limit: 20, campaignId: campaign.id, type: 'sms.notSent' });
     expect(events.items.map((e) => [e.contactId, e.reason]).sort()).toEqual([
       ['n1', 'stopped'],
       ['n2', 'stopped'],
     ]);
-    expect((await store.listEvents(accountId, { limit: 20, campaignId: campaign.id, type: 'message.notSent' })).items).toHaveLength(2);
+    expect((await store.listEvents(accountId, { limit: 20, campaignId: campaign.id, type: 'message.notSent' })).items).toHaveLength(1);
   });
 
-  test('a sent delivery a provider took back becomes notSent(provider_cancelled); other results cannot undo a send', async () => {
-    const campaign = await campaignFor([contact('v1'), contact('v2')]);
+  test('recall lists only sent messages the provider can still take back; a cancel moves the counts and emits notSent', async () => {
+    const campaign = await campaignFor([contact('v1'), contact('v2'), contact('v3')]);
     await store.planPage(campaign, 0, 100, NOW);
-    const claimed = await store.claimBatch(campaign.id, 'email', 'k', 10, false, NOW);
+    const claimed = await store.claimLease(campaign.id, 'email', 'k', 10, NOW);
     await store.recordResults(
       campaign,
-      claimed.map((d, i) => ({ id: d.id, state: 'sent', providerMessageId: `pm-${i}` })),
+      claimed.map((d, i) => ({ id: d.id, contactId: d.contact.id, state: 'sent', providerMessageId: `pm-${i}`, providerStatus: i < 2 ? 'queued' : 'sent' })),
     );
     // Only what was handed over since the provider's hold window began is worth asking about.
-    expect(await store.listHanded(campaign.id, 'email', new Date(Date.now() + 60_000), 0, 10)).toEqual([]);
-    expect(await store.listHanded(campaign.id, 'email', new Date(0), 0, 10)).toEqual([
-      { id: claimed[0]!.id, providerMessageId: 'pm-0' },
-      { id: claimed[1]!.id, providerMessageId: 'pm-1' },
+    expect(await store.listRecallable(campaign.id, 'email', ['queued'], new Date(Date.now() + 60_000), 0, 10)).toEqual([]);
+    expect(await store.listRecallable(campaign.id, 'email', ['queued', 'scheduled'], new Date(0), 0, 10)).toEqual([
+      { id: claimed[0]!.id, providerMessageId: 'pm-0', contactId: 'v1' },
+      { id: claimed[1]!.id, providerMessageId: 'pm-1', contactId: 'v2' },
     ]);
-    await store.recordResults(campaign, [
-      { id: claimed[0]!.id, state: 'notSent', reason: 'provider_cancelled' },
-      { id: claimed[1]!.id, state: 'notSent', reason: 'stopped' },
-    ]);
+    await store.recordCancelled(campaign, [claimed[0]!.id]);
+    await store.recordCancelled(campaign, [claimed[0]!.id]);
     const deliveries = await store.listDeliveries(campaign.id, { limit: 10 });
     expect(deliveries.items.map((d) => [d.contactId, d.state, d.reason])).toEqual([
       ['v1', 'notSent', 'provider_cancelled'],
       ['v2', 'sent', null],
+      ['v3', 'sent', null],
     ]);
+    expect((await store.countDeliveries(campaign.id)).total).toMatchObject({ sent: 2, notSent: 1 });
+    expect((await store.listEvents(accountId, { limit: 10, campaignId: campaign.id, type: 'message.notSent' })).items).toHaveLength(1);
   });
 
   test('a copy leaves out contacts the original was sent to, and no one else', async () => {
     const original = await campaignFor([contact('w1'), contact('w2'), contact('w3')]);
     await store.planPage(original, 0, 100, NOW);
-    const [first] = await store.claimBatch(original.id, 'email', 'k', 1, false, NOW);
-    await store.recordResults(original, [{ id: first!.id, state: 'sent', providerMessageId: 'pm' }]);
+    const [first] = await store.claimLease(original.id, 'email', 'k', 1, NOW);
+    await store.recordResults(original, [{ id: first!.id, contactId: 'w1', state: 'sent', providerMessageId: 'pm' }]);
     const copy = await store.createCampaign(accountId, {
       name: 'copy',
       audienceId: original.audienceId,

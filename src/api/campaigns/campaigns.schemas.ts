@@ -131,10 +131,11 @@ export const PreviewBody = z.object({ contactId: z.string().min(1).max(200) }).s
 const Counts = z.object({
   planned: z.number().int(),
   pending: z.number().int(),
-  sending: z.number().int(),
   sent: z.number().int(),
   notSent: z.number().int(),
   failed: z.number().int(),
+  /** Handed to a provider with no answer (a worker lost mid-call, a timeout): maybe delivered, never resent by a stop. */
+  inDoubt: z.number().int(),
 });
 const ByChannel = z.partialRecord(z.enum(CHANNELS), Counts);
 
@@ -180,9 +181,23 @@ export const ControlReportView = z.object({
   action: z.enum(['stop', 'cancel', 'delete']),
   requestedBy: z.string(),
   requestedAt: z.string(),
-  completedAt: z.string(),
+  /** When it answered: nothing could leave any more, and `counts` were final. */
+  answeredAt: z.string(),
+  /** When its last step ended; null while the compensation after the answer still runs. */
+  completedAt: z.string().nullable(),
   from: z.enum(CAMPAIGN_STATUSES),
-  steps: z.array(z.object({ step: z.string(), at: z.string(), result: z.string(), counts: z.record(z.string(), z.number()).optional() })),
+  steps: z.array(
+    z.object({
+      step: z.string(),
+      at: z.string(),
+      result: z.string(),
+      counts: z.record(z.string(), z.number()).optional(),
+      /** A step that takes a while: how far it is, and when it ended (absent while it runs). */
+      done: z.number().int().optional(),
+      total: z.number().int().optional(),
+      endedAt: z.string().optional(),
+    }),
+  ),
   counts: Counts,
   byChannel: ByChannel,
 });
@@ -196,6 +211,10 @@ export const DeliveryView = z.object({
   reason: z.string().nullable(),
   error: z.string().nullable(),
   providerMessageId: z.string().nullable(),
+  /** The provider's last known status of the message (e.g. `queued`), when it said one. */
+  providerStatus: z.string().nullable(),
+  /** inDoubt: when it was handed to the provider. */
+  handedAt: Timestamp.nullable(),
   updatedAt: Timestamp,
 });
 

@@ -395,7 +395,7 @@ function eta(campaign: Campaign, total: CampaignCounts['total'], recentlyDone: n
   if (recentlyDone === 0) return null;
   const sinceStart = campaign.startedAt ? (now.getTime() - campaign.startedAt.getTime()) / 1000 : RATE_WINDOW_SECONDS;
   const messagesPerSecond = recentlyDone / Math.min(RATE_WINDOW_SECONDS, Math.max(1, sinceStart));
-  const left = total.pending + total.sending;
+  const left = total.pending;
   const secondsLeft = Math.ceil(left / messagesPerSecond);
   return { messagesPerSecond, secondsLeft, at: new Date(now.getTime() + secondsLeft * 1000) };
 }

@@ -1,0 +1,335 @@
+/**
+ * The deliveries aggregate in SQL: leases, handovers, outcomes with their events and counts, the stop's fence,
+ * and the reads of deliveries and counts. See migrations/008_leases_and_tallies.sql for the model.
+ */
+import { CHANNELS, EVENT_PREFIX, type Channel, type NotSentReason } from '../domain/vocabulary';
+import { emptyCounts, type Delivery, type DeliveryCounts } from '../domain/types';
+import type { SqlClient } from './sql-client';
+import {
+  foldUnsent,
+  RATE_WINDOW_SECONDS,
+  type CampaignCounts,
+  type ChannelTally,
+  type ClaimedDelivery,
+  type DeliveryResult,
+  type Fence,
+  type HandedDelivery,
+  type Page,
+} from './store';
+import type { Campaign, Contact } from '../domain/types';
+
+type Row = Record<string, unknown>;
+
+/** SQL for the event-name prefix of a channel column: `CASE ch WHEN 'email' THEN 'message' ... END`. */
+export const prefixSql = (column: string): string =>
+  `(CASE ${column} ${CHANNELS.map((c) => `WHEN '${c}' THEN '${EVENT_PREFIX[c]}'`).join(' ')} END)`;
+
+/** The columns of delivery_tallies that count. */
+type TallyColumn = 'planned' | 'sent' | 'failed' | 'not_sent' | 'in_doubt';
+
+/**
+ * An upsert that adds, per channel of the rows of `source`, the aggregate `deltas` to the campaign's tally row of
+ * the current second. One row per channel: `source` must hold every change of the statement.
+ */
+export function tallySql(campaign: string, source: string, deltas: Partial<Record<TallyColumn, string>>): string {
+  const columns = Object.keys(deltas) as TallyColumn[];
+  return `INSERT INTO delivery_tallies AS t (campaign_id, channel, second, ${columns.join(', ')})
+    SELECT ${campaign}, s.channel, floor(extract(epoch FROM now()))::bigint, ${columns.map((c) => deltas[c]).join(', ')}
+    FROM ${source} s GROUP BY s.channel
+    ON CONFLICT (campaign_id, channel, second) DO UPDATE SET ${columns.map((c) => `${c} = t.${c} + EXCLUDED.${c}`).join(', ')}`;
+}
+
+/** Contact columns a claimed delivery carries (what the provider needs to reach the contact). */
+export const CONTACT_COLUMNS = 'c.id, c.email, c.phone, c.push_tokens, c.webpush, c.timezone, c.attributes, c.suppressed';
+
+/** The deliveries of campaigns, over any SqlClient. */
+export class DeliverySql {
+  constructor(private readonly db: SqlClient) {}
+
+  async claimLease(campaignId: string, channel: Channel, batchKey: string, limit: number, now: Date): Promise<ClaimedDelivery[]> {
+    return this.db.transaction(async (tx) => {
+      // Claims of one campaign's channel take turns; the deliveries themselves are not written.
+      await tx.query('SELECT pg_advisory_xact_lock(hashtext($1))', [`${campaignId}/${channel}`]);
+      const { rows } = await tx.query(
+        `WITH busy AS (SELECT unnest(ids) AS id FROM leases WHERE campaign_id = $1 AND channel = $2),
+         picked AS (
+           SELECT d.id, d.contact_pk FROM deliveries d
+           WHERE d.campaign_id = $1 AND d.channel = $2 AND d.state = 'pending' AND d.planned_at <= $5
+             AND d.id NOT IN (SELECT id FROM busy)
+           ORDER BY d.planned_at, d.id LIMIT $4),
+         lease AS (
+           INSERT INTO leases (batch_key, campaign_id, channel, ids)
+           SELECT $3, $1, $2, array_agg(id ORDER BY id) FROM picked HAVING count(*) > 0)
+         SELECT p.id AS delivery_id, ${CONTACT_COLUMNS} FROM picked p JOIN contacts c ON c.pk = p.contact_pk ORDER BY p.id`,
+        [campaignId, channel, batchKey, limit, now],
+      );
+      return rows.map((r) => ({ id: r.delivery_id as number, channel, contact: toContact(r) }));
+    });
+  }
+
+  async handOver(campaignId: string, batchKey: string, deliveryIds: number[]): Promise<boolean> {
+    // The share locks order this against the fence and the brake: either they see this chunk handed, or this
+    // sees them and hands nothing.
+    const { rows } = await this.db.query(
+      `WITH open AS (
+         SELECT 1 FROM campaigns c JOIN accounts a ON a.id = c.account_id
+         WHERE c.id = $1 AND c.fence IS NULL AND NOT a.brake_on FOR SHARE OF c, a)
+       UPDATE leases SET handed = handed || $3::bigint[], handed_at = coalesce(handed_at, now())
+       WHERE campaign_id = $1 AND batch_key = $2 AND EXISTS (SELECT 1 FROM open) RETURNING 1`,
+      [campaignId, batchKey, deliveryIds],
+    );
+    return rows.length > 0;
+  }
+
+  async recordResults(campaign: Campaign, results: DeliveryResult[], lease?: { batchKey: string; handed: number[] }): Promise<void> {
+    if (results.length === 0 && !lease?.handed.length) return;
+    // A delivery pending moves to its outcome; one recorded inDoubt takes a late answer of its lost call. A failure
+    // that says the address is bad suppresses the contact on that channel for later campaigns.
+    const set = `state = r.state, error = r.error, provider_status = r.provider_status, updated_at = now(),
+                 provider_message_id = coalesce(r.provider_message_id, d.provider_message_id)`;
+    const returning = 'd.channel, d.contact_pk, d.state, d.error, r.suppress, r.contact_id';
+    await this.db.query(
+      `WITH r AS (
+         SELECT * FROM unnest($2::bigint[], $3::text[], $4::text[], $5::text[], $6::text[], $7::boolean[], $8::text[])
+           AS r(id, state, error, provider_message_id, provider_status, suppress, contact_id)),
+       fresh AS (
+         UPDATE deliveries d SET ${set}, handed_at = CASE WHEN r.state = 'inDoubt' THEN now() END
+         FROM r WHERE d.id = r.id AND d.campaign_id = $1 AND d.state = 'pending'
+         RETURNING ${returning}, false AS was_in_doubt),
+       late AS (
+         UPDATE deliveries d SET ${set}
+         FROM r WHERE d.id = r.id AND d.campaign_id = $1 AND d.state = 'inDoubt' AND r.state <> 'inDoubt'
+         RETURNING ${returning}, true AS was_in_doubt),
+       changed AS (SELECT * FROM fresh UNION ALL SELECT * FROM late),
+       sup AS (
+         UPDATE contacts c SET suppressed = array_append(c.suppressed, u.channel), updated_at = now()
+         FROM changed u WHERE u.suppress AND c.pk = u.contact_pk AND NOT u.channel = ANY(c.suppressed)),
+       ev AS (
+         INSERT INTO events (account_id, type, campaign_id, contact_id, channel, error)
+         SELECT $9, ${prefixSql('u.channel')} || '.' || u.state, $1, u.contact_id, u.channel, u.error
+         FROM changed u WHERE u.state <> 'inDoubt'),
+       lease AS (
+         UPDATE leases SET handed = ARRAY(SELECT x FROM unnest(handed) x WHERE x <> ALL($11::bigint[])),
+                handed_at = CASE WHEN handed <@ $11::bigint[] THEN NULL ELSE handed_at END
+         WHERE campaign_id = $1 AND batch_key = $10),
+       tally AS (${tallySql('$1', 'changed', {
+         sent: `count(*) FILTER (WHERE s.state = 'sent')`,
+         failed: `count(*) FILTER (WHERE s.state = 'failed')`,
+         in_doubt: `count(*) FILTER (WHERE s.state = 'inDoubt') - count(*) FILTER (WHERE s.was_in_doubt)`,
+       })})
+       SELECT 1`,
+      [
+        campaign.id,
+        results.map((r) => r.id),
+        results.map((r) => r.state),
+        results.map((r) => (r.state === 'failed' ? r.error : null)),
+        results.map((r) => (r.state === 'sent' ? r.providerMessageId : null)),
+        results.map((r) => (r.state === 'sent' ? (r.providerStatus ?? null) : null)),
+        results.map((r) => r.state === 'failed' && r.suppress === true),
+        results.map((r) => r.contactId),
+        campaign.accountId,
+        lease?.batchKey ?? null,
+        lease?.handed ?? [],
+      ],
+    );
+  }
+
+  async releaseLease(campaignId: string, batchKey: string): Promise<void> {
+    await this.db.query('DELETE FROM leases WHERE campaign_id = $1 AND batch_key = $2', [campaignId, batchKey]);
+  }
+
+  /** Settles the leases of a campaign (or the one lease `batchKey`): handed chunks become inDoubt; the leases go. */
+  async settleLeases(campaignId: string, batchKey?: string): Promise<ChannelTally> {
+    const { rows } = await this.db.query<{ channel: Channel; n: number }>(
+      `WITH gone AS (
+         DELETE FROM leases WHERE campaign_id = $1 AND ($2::text IS NULL OR batch_key = $2)
+         RETURNING handed, handed_at),
+       doubt AS (
+         UPDATE deliveries d SET state = 'inDoubt', handed_at = g.handed_at, updated_at = now()
+         FROM (SELECT unnest(handed) AS id, handed_at FROM gone) g
+         WHERE d.id = g.id AND d.state = 'pending'
+         RETURNING d.channel),
+       tally AS (${tallySql('$1', 'doubt', { in_doubt: 'count(*)' })})
+       SELECT channel, count(*)::int AS n FROM doubt GROUP BY channel`,
+      [campaignId, batchKey ?? null],
+    );
+    return Object.fromEntries(rows.map((r) => [r.channel, r.n]));
+  }
+
+  async fence(campaignId: string, fence: Fence | null): Promise<void> {
+    await this.db.query('UPDATE campaigns SET fence = $2 WHERE id = $1', [campaignId, fence]);
+  }
+
+  async retryInDoubt(campaignId: string, channels: Channel[]): Promise<number> {
+    if (channels.length === 0) return 0;
+    const { rows } = await this.db.query<{ n: number }>(
+      `WITH back AS (
+         UPDATE deliveries SET state = 'pending', handed_at = NULL, updated_at = now()
+         WHERE campaign_id = $1 AND channel = ANY($2::text[]) AND state = 'inDoubt' RETURNING channel),
+       tally AS (${tallySql('$1', 'back', { in_doubt: '-count(*)' })})
+       SELECT count(*)::int AS n FROM back`,
+      [campaignId, channels],
+    );
+    return rows[0]?.n ?? 0;
+  }
+
+  async nextPlannedAt(campaignId: string): Promise<Date | null> {
+    const { rows } = await this.db.query<{ at: Date | null }>(
+      `SELECT min(planned_at) AS at FROM deliveries WHERE campaign_id = $1 AND state = 'pending'`,
+      [campaignId],
+    );
+    return rows[0]?.at ?? null;
+  }
+
+  async markUnsent(campaign: Campaign, reason: NotSentReason, limit: number, plannedBefore?: Date): Promise<ChannelTally> {
+    // No batch of the campaign hands anything over now (the workflow marks only then), so no row lock is needed.
+    const { rows } = await this.db.query<{ channel: Channel; n: number }>(
+      `WITH upd AS (
+         UPDATE deliveries d SET state = 'notSent', reason = $2, updated_at = now()
+         WHERE d.id IN (
+             SELECT id FROM deliveries WHERE campaign_id = $1 AND state = 'pending'
+               AND ($5::timestamptz IS NULL OR planned_at < $5) LIMIT $3)
+           AND d.state = 'pending'
+         RETURNING d.channel, d.contact_pk),
+       ev AS (
+         INSERT INTO events (account_id, type, campaign_id, contact_id, channel, reason)
+         SELECT $4, ${prefixSql('upd.channel')} || '.notSent', $1, c.id, upd.channel, $2
+         FROM upd JOIN contacts c ON c.pk = upd.contact_pk),
+       tally AS (${tallySql('$1', 'upd', { not_sent: 'count(*)' })})
+       SELECT channel, count(*)::int AS n FROM upd GROUP BY channel`,
+      [campaign.id, reason, limit, campaign.accountId, plannedBefore ?? null],
+    );
+    return Object.fromEntries(rows.map((r) => [r.channel, r.n]));
+  }
+
+  async listRecallable(
+    campaignId: string,
+    channel: Channel,
+    statuses: readonly string[],
+    since: Date,
+    afterId: number,
+    limit: number,
+  ): Promise<HandedDelivery[]> {
+    const { rows } = await this.db.query<{ id: number; provider_message_id: string; contact_id: string }>(
+      `SELECT d.id, d.provider_message_id, c.id AS contact_id FROM deliveries d JOIN contacts c ON c.pk = d.contact_pk
+       WHERE d.campaign_id = $1 AND d.channel = $2 AND d.state = 'sent' AND d.provider_message_id IS NOT NULL
+         AND d.provider_status = ANY($3::text[]) AND d.updated_at >= $4 AND d.id > $5
+       ORDER BY d.id LIMIT $6`,
+      [campaignId, channel, statuses, since, afterId, limit],
+    );
+    return rows.map((r) => ({ id: r.id, providerMessageId: r.provider_message_id, contactId: r.contact_id }));
+  }
+
+  async recordCancelled(campaign: Campaign, deliveryIds: number[]): Promise<void> {
+    if (deliveryIds.length === 0) return;
+    await this.db.query(
+      `WITH upd AS (
+         UPDATE deliveries d SET state = 'notSent', reason = 'provider_cancelled', provider_status = 'canceled', updated_at = now()
+         WHERE d.id = ANY($2::bigint[]) AND d.campaign_id = $1 AND d.state = 'sent'
+         RETURNING d.channel, d.contact_pk),
+       ev AS (
+         INSERT INTO events (account_id, type, campaign_id, contact_id, channel, reason)
+         SELECT $3, ${prefixSql('upd.channel')} || '.notSent', $1, c.id, upd.channel, 'provider_cancelled'
+         FROM upd JOIN contacts c ON c.pk = upd.contact_pk),
+       tally AS (${tallySql('$1', 'upd', { sent: '-count(*)', not_sent: 'count(*)' })})
+       SELECT 1`,
+      [campaign.id, deliveryIds, campaign.accountId],
+    );
+  }
+
+  async countDeliveriesOf(campaignIds: string[]): Promise<Map<string, CampaignCounts>> {
+    // After a stop's answer, what is still pending is notSent: its rows are being written, its number is final.
+    const { rows } = await this.db.query<{
+      campaign_id: string;
+      channel: Channel;
+      planned: number;
+      sent: number;
+      failed: number;
+      not_sent: number;
+      in_doubt: number;
+      unsent: boolean;
+    }>(
+      `SELECT t.campaign_id, t.channel, sum(planned)::int AS planned, sum(sent)::int AS sent, sum(failed)::int AS failed,
+              sum(not_sent)::int AS not_sent, sum(in_doubt)::int AS in_doubt, bool_or(c.unsent_reason IS NOT NULL) AS unsent
+       FROM delivery_tallies t JOIN campaigns c ON c.id = t.campaign_id
+       WHERE t.campaign_id = ANY($1::text[]) GROUP BY t.campaign_id, t.channel`,
+      [campaignIds],
+    );
+    const result = new Map(campaignIds.map((id): [string, CampaignCounts] => [id, { total: emptyCounts(), byChannel: {} }]));
+    const unsent = new Set<string>();
+    for (const r of rows) {
+      const counts = result.get(r.campaign_id)!;
+      const c: DeliveryCounts = {
+        planned: r.planned,
+        pending: r.planned - r.sent - r.failed - r.not_sent - r.in_doubt,
+        sent: r.sent,
+        notSent: r.not_sent,
+        failed: r.failed,
+        inDoubt: r.in_doubt,
+      };
+      counts.byChannel[r.channel] = c;
+      for (const k of Object.keys(c) as (keyof DeliveryCounts)[]) counts.total[k] += c[k];
+      if (r.unsent) unsent.add(r.campaign_id);
+    }
+    for (const id of unsent) result.set(id, foldUnsent(result.get(id)!));
+    return result;
+  }
+
+  async recentlyDone(campaignIds: string[]): Promise<Map<string, number>> {
+    const { rows } = await this.db.query<{ campaign_id: string; n: number }>(
+      `SELECT campaign_id, sum(sent + failed)::int AS n FROM delivery_tallies
+       WHERE campaign_id = ANY($1::text[]) AND second >= floor(extract(epoch FROM now()))::bigint - $2
+       GROUP BY campaign_id`,
+      [campaignIds, RATE_WINDOW_SECONDS],
+    );
+    return new Map(rows.map((r) => [r.campaign_id, r.n]));
+  }
+
+  async listDeliveries(campaignId: string, opts: { state?: string; channel?: Channel; after?: string; limit: number }): Promise<Page<Delivery>> {
+    // After a stop's answer a pending delivery reads as notSent(the stop's reason), as the counts do.
+    const { rows } = await this.db.query(
+      `SELECT d.*, ct.id AS contact_id,
+              CASE WHEN d.state = 'pending' AND c.unsent_reason IS NOT NULL THEN 'notSent' ELSE d.state END AS shown_state,
+              coalesce(d.reason, CASE WHEN d.state = 'pending' THEN c.unsent_reason END) AS shown_reason
+       FROM deliveries d JOIN campaigns c ON c.id = d.campaign_id JOIN contacts ct ON ct.pk = d.contact_pk
+       WHERE d.campaign_id = $1 AND d.id > $2 AND ($4::text IS NULL OR d.channel = $4)
+         AND ($3::text IS NULL
+              OR (d.state = $3 AND NOT ($3 = 'pending' AND c.unsent_reason IS NOT NULL))
+              OR ($3 = 'notSent' AND d.state = 'pending' AND c.unsent_reason IS NOT NULL))
+       ORDER BY d.id LIMIT $5`,
+      [campaignId, Number(opts.after ?? 0), opts.state ?? null, opts.channel ?? null, opts.limit],
+    );
+    const items = rows.map(toDelivery);
+    const last = rows[rows.length - 1];
+    return { items, next: rows.length === opts.limit && last ? String(last.id) : null };
+  }
+}
+
+/** A contact row as the domain type. */
+export function toContact(r: Row): Contact {
+  return {
+    id: r.id as string,
+    email: (r.email as string | null) ?? null,
+    phone: (r.phone as string | null) ?? null,
+    pushTokens: r.push_tokens as string[],
+    webPushSubscriptions: r.webpush as Contact['webPushSubscriptions'],
+    timezone: (r.timezone as string | null) ?? null,
+    attributes: r.attributes as Record<string, unknown>,
+    suppressed: r.suppressed as Channel[],
+  };
+}
+
+function toDelivery(r: Row): Delivery {
+  return {
+    id: r.id as number,
+    contactId: r.contact_id as string,
+    channel: r.channel as Channel,
+    state: r.shown_state as Delivery['state'],
+    reason: (r.shown_reason as Delivery['reason']) ?? null,
+    error: (r.error as string | null) ?? null,
+    providerMessageId: (r.provider_message_id as string | null) ?? null,
+    providerStatus: (r.provider_status as string | null) ?? null,
+    handedAt: (r.handed_at as Date | null) ?? null,
+    updatedAt: r.updated_at as Date,
+  };
+}
