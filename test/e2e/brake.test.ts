@@ -251,7 +251,7 @@ test('brake on while the worker is down: the answer names the campaign it could 
 
     const off = await http.post('/v1/account/brake', { on: false }).expect(200);
     expect(off.body.campaigns).toEqual([id]);
-    expect((await campaignEnded(app, a.apiKey, id)).counts).toMatchObject({ planned: 2_000, sent: 2_000, pending: 0, sending: 0 });
+    expect((await campaignEnded(app, a.apiKey, id)).counts).toMatchObject({ planned: 2_000, sent: 2_000, pending: 0, inDoubt: 0 });
     expect(sandbox.forCampaign(id)).toHaveLength(2_000);
     expect(sandbox.duplicates()).toBe(0);
   } finally {

@@ -69,6 +69,14 @@ async function nothingArrivesAfter(sandbox: SandboxProvider, campaignId: string,
   return received;
 }
 
+/** The report of a stop once its compensation after the answer has ended (every record and event written). */
+async function completedReport(app: Express, key: string, id: string) {
+  return eventually(async () => {
+    const report = (await api(app, key).get(`/v1/campaigns/${id}/report`).expect(200)).body;
+    return report.completedAt ? report : undefined;
+  });
+}
+
 /** POSTs and returns the response with the time it arrived. */
 async function timed(call: () => PromiseLike<{ status: number; body: unknown }>) {
   const sentAt = Date.now();
@@ -107,17 +115,20 @@ describe.each(STORE_KINDS)('emergency stop mid-send (%s store)', (kind) => {
     const { res, sentAt, at } = await timed(() => http.post(`/v1/campaigns/${id}/stop`, { confirmation: id }));
     expect(res.status).toBe(200);
     observed.stopMs.push(at - sentAt);
-    const report = res.body as { steps: { step: string; at: string; result: string; counts?: Record<string, number> }[]; counts: Record<string, number>; from: string };
+    const answer = res.body as { counts: Record<string, number>; from: string; completedAt: string | null };
 
     // Nothing after the response, now or a moment later.
     const received = await nothingArrivesAfter(herald.sandbox, id, at, 500);
 
-    // The numbers add up: everyone planned is sent or notSent, nobody pending or half-sent, nobody twice.
+    // The answer's numbers are final and every read shows them at once: everyone planned is sent or notSent (or in
+    // doubt), nobody pending, nobody twice.
     const campaign = (await http.get(`/v1/campaigns/${id}`).expect(200)).body;
     expect(campaign.status).toBe('Stopped');
     const c = campaign.counts;
+    expect(answer.counts).toEqual(c);
     expect(c.planned).toBe(10_000);
-    expect(c.pending + c.sending).toBe(0);
+    expect(c.pending).toBe(0);
+    expect(c.inDoubt).toBe(0);
     expect(c.sent + c.notSent + c.failed).toBe(c.planned);
     expect(c.sent).toBe(received.length);
     expect(c.notSent).toBeGreaterThan(0);
@@ -127,8 +138,12 @@ describe.each(STORE_KINDS)('emergency stop mid-send (%s store)', (kind) => {
       expect(campaign.byChannel[channel].sent).toBe(received.filter((m) => m.channel === channel).length);
       expect(campaign.byChannel[channel].notSent).toBeGreaterThan(0);
     }
+    const shown = (await http.get(`/v1/campaigns/${id}/deliveries?state=notSent&limit=1`).expect(200)).body.items;
+    expect(shown[0]).toMatchObject({ state: 'notSent', reason: 'stopped' });
 
-    // Each unsent delivery has exactly one notSent event of its channel (message.notSent, sms.notSent, ...).
+    // After the answer, the compensation writes one notSent event of its channel per unsent delivery
+    // (message.notSent, sms.notSent, ...); the report says when it is done.
+    const report = await completedReport(herald.app, key, id);
     const records = await notSentRecords(herald.store, accountId, id);
     expect(records.events).toEqual(records.deliveries);
     expect(records.deliveries).toHaveLength(c.notSent);
@@ -137,16 +152,18 @@ describe.each(STORE_KINDS)('emergency stop mid-send (%s store)', (kind) => {
 
     // The report panel: each step with its time and result, and the final counts; readable again later.
     expect(report.from).toBe('Sending');
-    expect(report.steps.map((s) => s.step)).toEqual(['in_flight_aborted', 'provider_cancellation', 'not_sent_written', 'final_counts']);
-    // Usually 4 batches are in flight; a stop that lands while the workflow continues as new finds none.
+    expect(report.steps.map((s: { step: string }) => s.step)).toEqual(['in_flight_aborted', 'not_sent_written', 'provider_cancellation', 'final_counts']);
+    // Usually 16 batches (4 lanes per channel) are in flight; a stop that lands while the workflow continues as new finds none.
     const { inFlight, aborted } = report.steps[0]!.counts!;
-    expect(inFlight).toBeLessThanOrEqual(4);
+    expect(inFlight).toBeLessThanOrEqual(16);
     expect(aborted).toBeLessThanOrEqual(inFlight!);
-    const written = report.steps[2]!.counts!;
-    expect(Object.values(written).reduce((a, b) => a + b, 0)).toBe(c.notSent);
-    expect(Object.keys(written).sort()).toEqual([...CHANNELS].sort());
+    const written = report.steps[1]!;
+    expect(written).toMatchObject({ done: c.notSent, total: c.notSent, endedAt: expect.any(String) });
+    expect(Object.values(written.counts as Record<string, number>).reduce((a, b) => a + b, 0)).toBe(c.notSent);
+    expect(Object.keys(written.counts).sort()).toEqual([...CHANNELS].sort());
     expect(report.counts).toEqual(c);
-    expect((await http.get(`/v1/campaigns/${id}/report`).expect(200)).body).toEqual(report);
+    expect(report.answeredAt).toBe((res.body as { answeredAt: string }).answeredAt);
+    expect((await http.get(`/v1/campaigns/${id}`).expect(200)).body.counts).toEqual(c);
 
     // Temporal agrees, and the campaign is final.
     const handle = herald.client.workflow.getHandle(campaignWorkflowId(id));
@@ -188,7 +205,7 @@ describe('pause, resume, cancel, unschedule and copy (postgres store)', () => {
     expect((res.body as { status: string }).status).toBe('Paused');
     const beforeResume = await nothingArrivesAfter(herald.sandbox, id, at, 1_000);
     const paused = (await http.get(`/v1/campaigns/${id}`).expect(200)).body;
-    expect(paused.counts).toMatchObject({ sending: 0, sent: beforeResume.length, pending: 2_000 - beforeResume.length });
+    expect(paused.counts).toMatchObject({ inDoubt: 0, sent: beforeResume.length, pending: 2_000 - beforeResume.length });
 
     // The audience changes during the pause: 100 new contacts join on resume.
     await http.post('/v1/contacts', { contacts: everywhere(100, 'pause', { attributes: { group: 'pause' } }).map((c, i) => ({ ...c, id: `late${i}`, email: `late${i}@example.com` })) }).expect(200);
@@ -197,7 +214,7 @@ describe('pause, resume, cancel, unschedule and copy (postgres store)', () => {
 
     const done = await campaignEnded(herald.app, key, id);
     expect(done.status).toBe('Finished');
-    expect(done.counts).toEqual({ planned: 2_100, pending: 0, sending: 0, sent: 2_100, notSent: 0, failed: 0 });
+    expect(done.counts).toEqual({ planned: 2_100, pending: 0, sent: 2_100, notSent: 0, failed: 0, inDoubt: 0 });
     const received = herald.sandbox.forCampaign(id);
     expect(received).toHaveLength(2_100);
     expect(new Set(received.map((m) => m.contactId)).size).toBe(2_100);
@@ -241,7 +258,7 @@ describe('pause, resume, cancel, unschedule and copy (postgres store)', () => {
     // The Tokyo wave is still held by Herald: a stop takes it back.
     const stop = await http.post(`/v1/campaigns/${id}/stop`, { confirmation: id }).expect(200);
     expect(stop.body.counts).toMatchObject({ sent: 50, notSent: 50, pending: 0 });
-    expect(stop.body.steps[0].counts).toEqual({ inFlight: 0, aborted: 0 });
+    expect(stop.body.steps[0].counts).toEqual({ inFlight: 0, aborted: 0, inDoubt: 0 });
   });
 
   test('with a throttle, the interrupted window completes on resume and the next is not sent once the end date has passed', async () => {
@@ -272,7 +289,7 @@ describe('pause, resume, cancel, unschedule and copy (postgres store)', () => {
       await eventually(async () => (Date.now() > first + 7_000 ? true : undefined), 20_000, 100);
       await t.post(`/v1/campaigns/${id}/resume`).expect(200);
       const done = await campaignEnded(throttled.app, key, id);
-      expect(done.counts).toMatchObject({ planned: 100, sent: 40, notSent: 60, pending: 0, sending: 0 });
+      expect(done.counts).toMatchObject({ planned: 100, sent: 40, notSent: 60, pending: 0, inDoubt: 0 });
       const expired = await herald.store.listEvents(accountId, { campaignId: id, type: 'message.notSent', limit: 100 });
       expect(expired.items).toHaveLength(60);
       expect(expired.items.every((e) => e.reason === 'end_date_passed')).toBe(true);
@@ -346,10 +363,12 @@ describe('pause, resume, cancel, unschedule and copy (postgres store)', () => {
       const { res, sentAt, at } = await timed(() => http.post(`/v1/campaigns/${id}/stop`, { confirmation: id }));
       observed.stopMs.push(at - sentAt);
       expect(res.status).toBe(200);
-      const report = res.body as { from: string; steps: { step: string; counts?: Record<string, number> }[]; counts: object };
-      expect(report.from).toBe('Finished');
-      expect(report.steps.find((s) => s.step === 'provider_cancellation')?.counts).toEqual({ asked: 600, cancelled: 600, tooLate: 0, errors: 0 });
+      // Everything was handed over: the answer counts it sent; the recall follows the answer.
+      expect(res.body).toMatchObject({ from: 'Finished', counts: { planned: 600, sent: 600, pending: 0 } });
+      const report = await completedReport(holding.app, key, id);
+      expect(report.steps.find((s: { step: string }) => s.step === 'provider_cancellation')?.counts).toEqual({ asked: 600, cancelled: 600, tooLate: 0, errors: 0 });
       expect(report.counts).toMatchObject({ planned: 600, sent: 0, notSent: 600, pending: 0 });
+      expect(holding.sandbox.cancelRequests).toBe(600);
       // Nothing the provider held will reach anyone.
       expect(holding.sandbox.deliveredFor(id, Date.now() + 120_000)).toHaveLength(0);
       const cancelled = await herald.store.listEvents(accountId, { campaignId: id, type: 'sms.notSent', limit: 1000 });

@@ -58,7 +58,7 @@ test('a campaign long enough to continue as new finishes exactly, and each of it
 
   const stored = await campaignEnded(herald.app, apiKey, campaign.body.id);
   expect(stored.status).toBe('Finished');
-  expect(stored.counts).toEqual({ planned: 3_000, pending: 0, sending: 0, sent: 3_000, notSent: 0, failed: 0 });
+  expect(stored.counts).toEqual({ planned: 3_000, pending: 0, sent: 3_000, notSent: 0, failed: 0, inDoubt: 0 });
 });
 
 test('a history with pause, resume and an emergency stop replays', async () => {
