@@ -21,6 +21,8 @@ export interface HeraldEnv {
   workflowBundle: string;
   /** NODE_OPTIONS for worker processes (e.g. a heap cap), as production would set them. */
   workerNodeOptions?: string;
+  /** How long the sink takes to answer each message (a provider's round trip); 0 unless said. */
+  providerLatencyMs?: number;
 }
 
 /** A running Herald: its API, its key, its worker processes. */
@@ -81,7 +83,7 @@ function common(env: HeraldEnv, name: string): Record<string, string> {
   return {
     TEMPORAL_ADDRESS: env.temporalAddress,
     TASK_QUEUE: `bench-herald-${name}`,
-    WEBHOOK_URL: env.sinkUrl,
+    WEBHOOK_URL: env.providerLatencyMs ? `${env.sinkUrl}?latencyMs=${env.providerLatencyMs}` : env.sinkUrl,
     WEBHOOK_CONCURRENCY: String(env.concurrency),
     WORKFLOW_BUNDLE: env.workflowBundle,
     LOG_LEVEL: 'WARN',
@@ -107,12 +109,13 @@ export class HeraldApi {
     return json;
   }
 
-  /** Imports contacts `<set>0..<set>n-1` with an email, tagged `set`; returns an audience of exactly them. */
+  /** Imports contacts `<set>0..<set>n-1` with an email (and a phone), tagged `set`; returns an audience of them. */
   async audience(set: string, n: number): Promise<string> {
     for (let from = 0; from < n; from += 10_000) {
       const contacts = Array.from({ length: Math.min(10_000, n - from) }, (_, k) => ({
         id: `${set}${from + k}`,
         email: `${set}${from + k}@example.com`,
+        phone: `+1${String(2_000_000_000 + from + k)}`,
         attributes: { set, first_name: `Bench${from + k}` },
       }));
       await this.call('POST', '/v1/contacts', { contacts });
@@ -125,13 +128,13 @@ export class HeraldApi {
     return audience.id;
   }
 
-  /** A Draft email campaign for `audienceId`; returns its id. */
-  async campaign(audienceId: string, name: string): Promise<string> {
-    const campaign = await this.call<{ id: string }>('POST', '/v1/campaigns', {
-      name,
-      audienceId,
-      channels: [{ channel: 'email', subject: 'Hi {{ contact.first_name }}', body: 'Hello {{ contact.first_name }}, this is the benchmark.' }],
-    });
+  /** A Draft campaign for `audienceId` on `channels` (email unless said); returns its id. */
+  async campaign(audienceId: string, name: string, channels: ('email' | 'sms')[] = ['email']): Promise<string> {
+    const content = {
+      email: { channel: 'email', subject: 'Hi {{ contact.first_name }}', body: 'Hello {{ contact.first_name }}, this is the benchmark.' },
+      sms: { channel: 'sms', body: 'Hi {{ contact.first_name }}, this is the benchmark.' },
+    };
+    const campaign = await this.call<{ id: string }>('POST', '/v1/campaigns', { name, audienceId, channels: channels.map((c) => content[c]) });
     return campaign.id;
   }
 }

@@ -15,6 +15,7 @@ import { Queue } from 'bullmq';
 import { findTemporalCli, freePort, registerSearchAttributes, startDevServer } from '../src/cli/temporal';
 import { campaignWorkflowId } from '../src/workflows/definitions';
 import { startEmbedded, startPostgres, type Herald, type HeraldEnv } from './herald';
+import { holdTrials, percentile, stopTrials, type HoldSample, type SinkStats, type StopSample } from './controls';
 import { post, sinkClient } from './message';
 import { sampleRss, startTs, type Child } from './processes';
 
@@ -29,7 +30,12 @@ const { values: opts } = parseArgs({
     runs: { type: 'string', default: '1' },
     'naive-recipients': { type: 'string', default: '5000' },
     stops: { type: 'string', default: '20' },
-    'stop-recipients': { type: 'string', default: '10000' },
+    'stop-sizes': { type: 'string', default: '10000,100000' },
+    'large-stops': { type: 'string', default: '5' },
+    'slow-stops': { type: 'string', default: '8' },
+    'hold-recipients': { type: 'string', default: '10000' },
+    'provider-ms': { type: 'string', default: '5' },
+    'stop-stores': { type: 'string' },
     only: { type: 'string', default: [...CONTENDERS, 'stops'].join(',') },
     scale: { type: 'string' },
     workers: { type: 'boolean', default: false },
@@ -46,8 +52,13 @@ if (opts.help) {
   --stores LIST          Herald stores: embedded,postgres (default both)
   --runs R               throughput runs per contender (default 1; the table shows the median)
   --naive-recipients N   recipients for naive Temporal (default 5000: its history cannot hold many more)
-  --stops K              stops, pauses and brakes each, at random moments (default 20; 0 skips)
-  --stop-recipients N    recipients of each campaign stopped (default 10000)
+  --stops K              stops per size and store, pauses and brakes, at random 10-60 % of a send (default 20; 0 skips)
+  --stop-sizes LIST      recipients of the campaigns stopped (default 10000,100000; add 1000000 for the large trial)
+  --large-stops K        stops at sizes of 1,000,000 and more (default 5)
+  --slow-stops K         stops of 3,000 x SMS + email behind an 800 ms provider, per store (default 8; 0 skips)
+  --hold-recipients N    recipients of each of the 3 campaigns sending during a pause or brake (default 10000)
+  --provider-ms MS       the sink's answer time for stop, pause and brake trials (default 5)
+  --stop-stores LIST     stores for the control trials (default: --stores)
   --only LIST            any of raw,naive,bullmq,herald,stops (default all)
   --scale N              also send one campaign of N recipients on PostgreSQL (e.g. 1000000)
   --workers              also compare one and two worker processes on PostgreSQL
@@ -73,16 +84,6 @@ interface Throughput {
   delivered: number;
   duplicates: number;
   note?: string;
-}
-
-/** Latency of one control action at a random moment. */
-interface ControlSample {
-  ms: number;
-  afterResponse: number;
-  waitedMs: number;
-  sentBefore: number;
-  /** A stop's report steps: ms from the request to each step's end. */
-  steps?: Record<string, number>;
 }
 
 const cleanup: (() => Promise<unknown>)[] = [];
@@ -131,7 +132,8 @@ async function main(): Promise<void> {
   };
 
   const results: Throughput[] = [];
-  const controls: Record<string, ControlSample[]> = {};
+  const stopRows: StopRow[] = [];
+  const holdRows: HoldRow[] = [];
   const measure = async (run: () => Promise<Throughput>) => {
     const duplicatesBefore = (await sinkStats()).duplicates;
     const row = await run();
@@ -158,17 +160,37 @@ async function main(): Promise<void> {
     }
   }
 
-  const controlled = stores.includes('postgres') ? 'postgres' : stores[0];
-  if (only.has('stops') && Number(opts.stops) > 0 && controlled) {
-    console.log(`stop, pause and brake at random moments (Herald on ${controlled})`);
-    const herald = controlled === 'embedded' ? await startEmbedded(env) : await startPostgres(env, opts['database-url']);
-    try {
-      const audience = await herald.api.audience('trial', Number(opts['stop-recipients']));
-      for (const action of ['stop', 'pause', 'brake'] as const) {
-        controls[action] = await controlTrials(herald, audience, action, Number(opts.stops));
+  if (only.has('stops') && Number(opts.stops) > 0) {
+    const sink: SinkStats = async (campaignId, after) => (await sinkStats(campaignId, after)).campaign!;
+    for (const store of opts['stop-stores']?.split(',').filter(Boolean) ?? stores) {
+      for (const [latency, sizes] of [
+        [Number(opts['provider-ms']), opts['stop-sizes'].split(',').map(Number)],
+        [800, Number(opts['slow-stops']) > 0 ? [3_000] : []],
+      ] as const) {
+        if (sizes.length === 0) continue;
+        console.log(`stop, pause and brake at random moments (Herald on ${store}, provider ${latency} ms)`);
+        const start = store === 'embedded' ? startEmbedded : (e: HeraldEnv) => startPostgres(e, opts['database-url']);
+        const herald = await start({ ...env, providerLatencyMs: latency });
+        try {
+          for (const size of sizes) {
+            const audience = await herald.api.audience(`trial${size}`, size);
+            const trials = latency === 800 ? Number(opts['slow-stops']) : size >= 1_000_000 ? Number(opts['large-stops']) : Number(opts.stops);
+            // SMS + email like a real campaign; a million recipients on email alone (a million rows planned per trial).
+            const channels: ('email' | 'sms')[] = size >= 1_000_000 ? ['email'] : ['email', 'sms'];
+            console.log(`  stops of ${size.toLocaleString('en')} x ${channels.join(' + ')}`);
+            stopRows.push({ store, latency, size, channels: channels.join(' + '), samples: await stopTrials(herald, sink, audience, size, channels, trials) });
+          }
+          if (latency !== 800) {
+            const audience = await herald.api.audience('hold', Number(opts['hold-recipients']));
+            for (const action of ['pause', 'brake'] as const) {
+              console.log(`  ${action} with 3 campaigns sending`);
+              holdRows.push({ store, action, samples: await holdTrials(herald, sink, audience, Number(opts['hold-recipients']), action, Number(opts.stops)) });
+            }
+          }
+        } finally {
+          await herald.stop();
+        }
       }
-    } finally {
-      await herald.stop();
     }
   }
 
@@ -196,7 +218,7 @@ async function main(): Promise<void> {
     }
   }
 
-  report(results, controls);
+  report(results, stopRows, holdRows);
 }
 
 /** The upper bound: a plain loop posting every message, `C` at a time over keep-alive connections; no durability. */
@@ -295,52 +317,23 @@ function row(contender: string, recipients: number, seconds: number, peakRss: nu
   };
 }
 
-/**
- * `trials` campaigns, each sent and then stopped, paused or braked at a random moment (0.2 to 2 s after the send):
- * the time from request to response, and what the sink received of the campaign after the response.
- */
-async function controlTrials(herald: Herald, audience: string, action: 'stop' | 'pause' | 'brake', trials: number): Promise<ControlSample[]> {
-  const samples: ControlSample[] = [];
-  for (let t = 0; t < trials; t++) {
-    const id = await herald.api.campaign(audience, `${action} trial ${t}`);
-    await herald.api.call('POST', `/v1/campaigns/${id}/send`);
-    const waitedMs = Math.round(200 + Math.random() * 1800);
-    await sleep(waitedMs);
-    const sentBefore = (await sinkStats(id)).campaign!.count;
-    const requested = Date.now();
-    let steps: Record<string, number> | undefined;
-    // Each trial must land mid-send: a campaign that finished first would measure something else.
-    const missed = () => new Error(`${action} trial ${t}: the campaign had finished before the ${action} (${waitedMs} ms after the send); raise --stop-recipients`);
-    if (action === 'stop') {
-      const report = await herald.api.call<{ from: string; steps: { step: string; at: string }[] }>('POST', `/v1/campaigns/${id}/stop`, { confirmation: id });
-      if (report.from !== 'Sending') throw missed();
-      steps = Object.fromEntries(report.steps.map((s) => [s.step, Date.parse(s.at) - requested]));
-    } else if (action === 'pause') {
-      await herald.api.call('POST', `/v1/campaigns/${id}/pause`).catch(() => Promise.reject(missed()));
-    } else {
-      const brake = await herald.api.call<{ campaigns: string[] }>('POST', '/v1/account/brake', { on: true });
-      if (!brake.campaigns.includes(id)) throw missed();
-    }
-    const answered = Date.now();
-    await sleep(500);
-    const afterResponse = (await sinkStats(id, answered)).campaign!.after;
-    samples.push({ ms: answered - requested, afterResponse, waitedMs, sentBefore, ...(steps ? { steps } : {}) });
-    // Clean up outside the measurement: nothing of this campaign should go on.
-    if (action !== 'stop') await herald.api.call('POST', `/v1/campaigns/${id}/stop`, { confirmation: id }).catch(() => undefined);
-    if (action === 'brake') await herald.api.call('POST', '/v1/account/brake', { on: false });
-  }
-  const ms = samples.map((s) => s.ms);
-  console.log(`  ${action}: ${ms.join(', ')} ms; after the response: ${samples.reduce((a, s) => a + s.afterResponse, 0)}`);
-  if (action === 'stop') for (const s of samples) console.log(`    steps (ms after the request): ${JSON.stringify(s.steps)}`);
-  return samples;
+/** The stop trials of one store, provider latency and size. */
+interface StopRow {
+  store: string;
+  latency: number;
+  size: number;
+  channels: string;
+  samples: StopSample[];
 }
 
-function percentile(values: number[], p: number): number {
-  const sorted = [...values].sort((a, b) => a - b);
-  return sorted[Math.min(sorted.length - 1, Math.ceil((p / 100) * sorted.length) - 1)]!;
+/** The pause or brake trials of one store. */
+interface HoldRow {
+  store: string;
+  action: 'pause' | 'brake';
+  samples: HoldSample[];
 }
 
-function report(results: Throughput[], controls: Record<string, ControlSample[]>): void {
+function report(results: Throughput[], stopRows: StopRow[], holdRows: HoldRow[]): void {
   const byContender = new Map<string, Throughput[]>();
   for (const r of results) byContender.set(r.contender, [...(byContender.get(r.contender) ?? []), r]);
   const median = (rows: Throughput[]) => [...rows].sort((a, b) => a.perSecond - b.perSecond)[Math.floor(rows.length / 2)]!;
@@ -357,13 +350,30 @@ function report(results: Throughput[], controls: Record<string, ControlSample[]>
         `${m.historyEventsPer100k?.toLocaleString('en') ?? ''} | ${rows.reduce((a, r) => a + r.duplicates, 0)} |`,
     );
   }
-  if (Object.keys(controls).length > 0) {
-    lines.push('', '| action | trials | p50 (ms) | p95 (ms) | p99 (ms) | max (ms) | messages after a response |', '| --- | ---: | ---: | ---: | ---: | ---: | ---: |');
-    for (const [action, samples] of Object.entries(controls)) {
-      const ms = samples.map((s) => s.ms);
+  if (stopRows.length > 0) {
+    lines.push(
+      '',
+      '| stop | provider | recipients | trials | answer p50 (ms) | p99 (ms) | max (ms) | messages after the answer | work after the answer, p50 (s) | notSent rows/s, p50 | books exact |',
+      '| --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: |',
+    );
+    for (const r of stopRows) {
+      const ms = r.samples.map((s) => s.ms);
+      const rates = r.samples.map((s) => s.notSentPerSecond).filter((x): x is number => x !== null);
       lines.push(
-        `| ${action} | ${samples.length} | ${percentile(ms, 50)} | ${percentile(ms, 95)} | ${percentile(ms, 99)} | ${Math.max(...ms)} | ` +
-          `${samples.reduce((a, s) => a + s.afterResponse, 0)} |`,
+        `| ${r.store} | ${r.latency} ms | ${r.size.toLocaleString('en')} x ${r.channels} | ${r.samples.length} | ${percentile(ms, 50)} | ${percentile(ms, 99)} | ` +
+          `${Math.max(...ms)} | ${r.samples.reduce((a, s) => a + s.afterAnswer, 0)} | ` +
+          `${(percentile(r.samples.map((s) => s.completeMs - s.ms), 50) / 1000).toFixed(1)} | ${rates.length ? percentile(rates, 50).toLocaleString('en') : ''} | ` +
+          `${r.samples.filter((s) => s.exact).length} of ${r.samples.length} |`,
+      );
+    }
+  }
+  if (holdRows.length > 0) {
+    lines.push('', '| 3 campaigns sending | store | trials | p50 (ms) | p99 (ms) | max (ms) | messages after the answer |', '| --- | --- | ---: | ---: | ---: | ---: | ---: |');
+    for (const r of holdRows) {
+      const ms = r.samples.map((s) => s.ms);
+      lines.push(
+        `| ${r.action} | ${r.store} | ${r.samples.length} | ${percentile(ms, 50)} | ${percentile(ms, 99)} | ${Math.max(...ms)} | ` +
+          `${r.samples.reduce((a, s) => a + s.afterAnswer, 0)} |`,
       );
     }
   }
@@ -373,7 +383,7 @@ function report(results: Throughput[], controls: Record<string, ControlSample[]>
   mkdirSync(dir, { recursive: true });
   const file = path.join(dir, `${new Date().toISOString().replace(/[:.]/g, '-')}.json`);
   const machine = { cpus: os.cpus().length, cpu: os.cpus()[0]?.model, memoryGb: Math.round(os.totalmem() / 2 ** 30), node: process.version };
-  writeFileSync(file, `${JSON.stringify({ command: process.argv.slice(2), options: opts, machine, results, controls, table }, null, 2)}\n`);
+  writeFileSync(file, `${JSON.stringify({ command: process.argv.slice(2), options: opts, machine, results, stops: stopRows, holds: holdRows, table }, null, 2)}\n`);
   console.log(`written to ${path.relative(ROOT, file)}`);
 }
 

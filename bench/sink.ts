@@ -2,7 +2,9 @@
  * The benchmark's provider: a local HTTP sink that accepts one message per POST. It honours the idempotency key
  * (a resend is answered and counted as a replay, not delivered again), counts real duplicates (the same
  * campaign, channel and contact delivered under two keys) and keeps each campaign's arrival times. Run on its
- * own (`node --import tsx bench/sink.ts`) it prints `{"url": ...}` and answers `GET /stats?campaignId=&after=`.
+ * own (`node --import tsx bench/sink.ts`) it prints `{"url": ...}` and answers `GET /stats?campaignId=&after=`. A
+ * POST to `/messages?latencyMs=N` is answered N ms after it arrived (a provider's round trip); the message counts as
+ * delivered when it arrives.
  */
 import { createServer } from 'node:http';
 import type { AddressInfo } from 'node:net';
@@ -78,10 +80,13 @@ function main(): void {
     }
     const chunks: Buffer[] = [];
     req.on('data', (c: Buffer) => chunks.push(c));
+    const latencyMs = Number(new URL(req.url ?? '/', 'http://sink').searchParams.get('latencyMs') ?? 0);
     req.on('end', () => {
       const message = JSON.parse(Buffer.concat(chunks).toString()) as SinkMessage;
       const { id } = ledger.accept(String(req.headers['idempotency-key'] ?? ''), message);
-      res.writeHead(202, { 'content-type': 'application/json' }).end(JSON.stringify({ id }));
+      const answer = () => res.writeHead(202, { 'content-type': 'application/json' }).end(JSON.stringify({ id }));
+      if (latencyMs > 0) setTimeout(answer, latencyMs);
+      else answer();
     });
   });
   server.keepAliveTimeout = 60_000;

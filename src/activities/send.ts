@@ -109,7 +109,7 @@ export async function sendLease(args: {
           results.push({ ...base, state: 'failed', error: outcome.error, suppress: outcome.suppress === true });
         } else if (!outcome.notTaken) {
           // Handed over and no answer: it may have arrived. Recorded so, and never sent again by a stop.
-          results.push({ ...base, state: 'inDoubt' });
+          results.push({ ...base, state: 'inDoubt', error: outcome.error });
           retry = retryOf(retry, outcome);
         } else if (cancelled.aborted) {
           // Not started because the batch was cancelled: it stays pending.

@@ -3,7 +3,7 @@
  * token at its token URI; the token is cached until shortly before it expires and refreshed on a 401.
  */
 import { SignJWT, importPKCS8, type KeyLike } from 'jose';
-import { HttpProvider, failure, form, json } from './http';
+import { HttpProvider, NotSentError, failure, form, json } from './http';
 import type { OutboundMessage, SendOutcome } from './provider';
 
 /** FCM settings (secrets apart). */
@@ -71,7 +71,7 @@ export class FcmProvider extends HttpProvider {
     });
     const body = json<{ access_token?: string; expires_in?: number; error?: string }>(res.text);
     if (res.status !== 200 || !body?.access_token) {
-      throw new Error(`token endpoint answered HTTP ${res.status} ${body?.error ?? ''}`.trim());
+      throw new NotSentError(`token endpoint answered HTTP ${res.status} ${body?.error ?? ''}`.trim());
     }
     this.token = { value: body.access_token, expiresAt: Date.now() + (body.expires_in ?? 3600) * 1000 };
     return body.access_token;

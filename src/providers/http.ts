@@ -84,7 +84,7 @@ export abstract class HttpProvider implements Provider {
       try {
         return await this.sendOne(m);
       } catch (err) {
-        return { status: 'retryable', error: `${this.name}: ${(err as Error).message}` };
+        return { status: 'retryable', error: `${this.name}: ${(err as Error).message}`, ...(neverLeft(err) ? { notTaken: true as const } : {}) };
       }
     });
   }
@@ -100,6 +100,18 @@ export abstract class HttpProvider implements Provider {
   protected within<T>(items: T[], signal: AbortSignal, task: (item: T) => Promise<SendOutcome>): Promise<SendOutcome[]> {
     return this.limiter.each(items, signal, task);
   }
+}
+
+/** A failure that certainly came before the message left (no credentials, no connection): nothing was delivered. */
+export class NotSentError extends Error {}
+
+/** Errors of the connect phase: the request was never written. */
+const CONNECT_ERRORS = new Set(['ECONNREFUSED', 'ENOTFOUND', 'EAI_AGAIN', 'EHOSTUNREACH', 'ENETUNREACH', 'UND_ERR_CONNECT_TIMEOUT']);
+
+/** Whether a thrown request error means the message never left (else it is in doubt: it may have arrived). */
+export function neverLeft(err: unknown): boolean {
+  const code = (e: unknown) => (e as { code?: string } | undefined)?.code ?? '';
+  return err instanceof NotSentError || CONNECT_ERRORS.has(code(err)) || CONNECT_ERRORS.has(code((err as { cause?: unknown }).cause));
 }
 
 /** The outcome of an HTTP answer that is not a success: 429 and 5xx retryable (Retry-After honoured), else permanent. */

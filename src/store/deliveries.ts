@@ -122,7 +122,7 @@ export class DeliverySql {
         campaign.id,
         results.map((r) => r.id),
         results.map((r) => r.state),
-        results.map((r) => (r.state === 'failed' ? r.error : null)),
+        results.map((r) => (r.state === 'failed' || r.state === 'inDoubt' ? (r.error ?? null) : null)),
         results.map((r) => (r.state === 'sent' ? r.providerMessageId : null)),
         results.map((r) => (r.state === 'sent' ? (r.providerStatus ?? null) : null)),
         results.map((r) => r.state === 'failed' && r.suppress === true),

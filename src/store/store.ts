@@ -105,8 +105,11 @@ export type DeliveryResult = { id: number; contactId: string } & (
   | { state: 'sent'; providerMessageId: string | null; providerStatus?: string }
   /** `suppress`: the address itself is bad (bounced, unregistered, gone): the contact is suppressed on the channel. */
   | { state: 'failed'; error: string; suppress?: boolean }
-  /** Handed over, and no answer says whether it arrived: never resent to a provider that ignores idempotency keys. */
-  | { state: 'inDoubt' }
+  /**
+   * Handed over, and no answer says whether it arrived (`error`: what happened instead): never resent to a provider
+   * that ignores idempotency keys.
+   */
+  | { state: 'inDoubt'; error?: string }
 );
 
 /** One audit entry: who did what to which target, and how it went. */

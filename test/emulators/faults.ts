@@ -4,7 +4,9 @@
 export type Fault =
   | { kind: 'status'; status: number; retryAfterSeconds?: number }
   /** Accept the request and never answer (the client's timeout fires). */
-  | { kind: 'hang' };
+  | { kind: 'hang' }
+  /** Take the request and drop the connection without an answer: the client cannot know whether it arrived. */
+  | { kind: 'drop' };
 
 /** A queue of faults: each request takes the next one, if any. */
 export class Faults {

@@ -2,7 +2,7 @@
  * A local HTTP server in the style of Twilio's Messages resource: it checks basic auth (account SID and auth
  * token), validates the create form, refuses invalid numbers (code 21211), keeps each message queued for
  * `queueMs` before it is "sent", and cancels a queued message on `Status=canceled`. Faults: 5xx, 429 with
- * Retry-After, hanging requests.
+ * Retry-After, hanging requests, connections dropped after the request was taken.
  */
 import { randomBytes } from 'node:crypto';
 import { startLocalServer } from '../helpers/local-server';
@@ -49,6 +49,7 @@ export async function startTwilioEmulator(): Promise<TwilioEmulator> {
       res.writeHead(status, { 'content-type': 'application/json', ...headers }).end(JSON.stringify(body));
     const fault = emulator.faults.take();
     if (fault?.kind === 'hang') return;
+    if (fault?.kind === 'drop') return req.socket.destroy();
     if (fault) {
       const headers: Record<string, string> = fault.retryAfterSeconds ? { 'retry-after': String(fault.retryAfterSeconds) } : {};
       return reply(fault.status, { code: 20500, message: 'injected fault', status: fault.status }, headers);
