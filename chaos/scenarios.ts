@@ -21,7 +21,7 @@ export interface Trial {
   fault: string;
   campaignId: string;
   status: string;
-  counts: { planned: number; sent: number; notSent: number; failed: number; pending: number; sending: number };
+  counts: { planned: number; sent: number; notSent: number; failed: number; pending: number; inDoubt: number };
   /** Messages the provider delivered for the campaign (a resend under the same idempotency key is not one). */
   delivered: number;
   /** Resends the provider answered from its idempotency keys. */
@@ -32,8 +32,6 @@ export interface Trial {
   recoveredInMs: number;
   /** A stop sent while the worker was down: messages the provider got after the worker came back. */
   afterWorkerBack?: number;
-  /** A stop sent while the worker was down: messages in doubt its compensation resent under their keys. */
-  inDoubtResent?: number;
   problems: string[];
 }
 

@@ -80,6 +80,7 @@ export async function startFcmEmulator(): Promise<FcmEmulator> {
     if (req.method === 'POST' && req.url === `/v1/projects/${projectId}/messages:send`) {
       const fault = state.faults.take();
       if (fault?.kind === 'hang') return;
+      if (fault?.kind === 'drop') return req.socket.destroy();
       if (fault) {
         const headers: Record<string, string> = fault.retryAfterSeconds ? { 'retry-after': String(fault.retryAfterSeconds) } : {};
         return reply(fault.status, { error: { code: fault.status, status: 'UNAVAILABLE', message: 'injected fault' } }, headers);

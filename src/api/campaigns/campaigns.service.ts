@@ -287,6 +287,9 @@ export class CampaignService {
       throw new ConfirmationError(`confirmation: type the campaign id exactly to ${action} it`);
     }
     await this.allow(principal, campaign, action);
+    // Durable at once, before the workflow hears of it: no worker, not even one back from an outage before the
+    // workflow runs again, hands another message of the campaign to a provider. (Never lifted: both are final.)
+    await this.deps.store.fence(id, action);
     return campaign;
   }
 
