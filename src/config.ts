@@ -31,6 +31,8 @@ const ConfigSchema = z.object({
   SEND_CONCURRENCY: int(DEFAULT_SEND_OPTIONS.concurrency),
   PLAN_PAGE_SIZE: int(DEFAULT_SEND_OPTIONS.pageSize),
   CHUNK_SIZE: int(50),
+  /** Deliveries a stop's compensation marks notSent (with their events) per statement, after the answer. */
+  NOT_SENT_CHUNK: int(20_000),
   MAX_SEND_ATTEMPTS: int(10),
   WORKER_MAX_ACTIVITIES: int(32),
   SANDBOX_LATENCY_MS: z.coerce.number().int().min(0).default(0),

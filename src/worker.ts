@@ -15,7 +15,8 @@ export interface WorkerDeps {
   connection: NativeConnection;
   store: Store;
   providers: ProviderRegistry;
-  config: Pick<Config, 'TEMPORAL_NAMESPACE' | 'TASK_QUEUE' | 'CHUNK_SIZE' | 'MAX_SEND_ATTEMPTS' | 'WORKER_MAX_ACTIVITIES'>;
+  config: Pick<Config, 'TEMPORAL_NAMESPACE' | 'TASK_QUEUE' | 'CHUNK_SIZE' | 'MAX_SEND_ATTEMPTS' | 'WORKER_MAX_ACTIVITIES'> &
+    Partial<Pick<Config, 'NOT_SENT_CHUNK'>>;
   /** A prebuilt workflow bundle (tests bundle once); otherwise the workflows are bundled from source. */
   workflowBundle?: WorkerOptions['workflowBundle'];
   /** Where emails' one-click unsubscribe links point (the API's public URL) and the key that signs them. */
@@ -43,6 +44,7 @@ export function createWorker({ connection, store, providers, config, workflowBun
     activities: createActivities({
       store,
       providers,
+      ...(config.NOT_SENT_CHUNK ? { notSentChunk: config.NOT_SENT_CHUNK } : {}),
       send: {
         chunkSize: config.CHUNK_SIZE,
         maxAttempts: config.MAX_SEND_ATTEMPTS,

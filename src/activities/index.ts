@@ -15,6 +15,8 @@ export interface ActivityDeps {
   store: Store;
   providers: ProviderRegistry;
   send: SendSettings;
+  /** Deliveries marked notSent per statement (20,000 unless said). */
+  notSentChunk?: number;
   clock?: () => Date;
 }
 
@@ -45,11 +47,9 @@ export interface StopAnswer {
 /** Failure type for a campaign that no longer exists: the workflow ends in Error. */
 export const CAMPAIGN_NOT_FOUND = 'CampaignNotFound';
 
-/** Rows per statement when marking deliveries notSent. */
-const MARK_CHUNK = 20_000;
 
 /** Creates the activity functions. */
-export function createActivities({ store, providers, send, clock = () => new Date() }: ActivityDeps) {
+export function createActivities({ store, providers, send, notSentChunk = 20_000, clock = () => new Date() }: ActivityDeps) {
   const load = async (campaignId: string): Promise<Campaign> => {
     const campaign = await store.loadCampaign(campaignId);
     if (!campaign) throw ApplicationFailure.nonRetryable(`campaign ${campaignId} not found`, CAMPAIGN_NOT_FOUND);
@@ -175,7 +175,7 @@ export function createActivities({ store, providers, send, clock = () => new Dat
       const before = input.plannedBefore ? new Date(input.plannedBefore) : undefined;
       const total: ChannelTally = {};
       for (let n = 0; n < (input.chunks ?? Number.POSITIVE_INFINITY); n++) {
-        const chunk = await store.markUnsent(campaign, input.reason, MARK_CHUNK, before);
+        const chunk = await store.markUnsent(campaign, input.reason, notSentChunk, before);
         const entries = Object.entries(chunk) as [Channel, number][];
         if (entries.length === 0) break;
         for (const [channel, n] of entries) total[channel] = (total[channel] ?? 0) + n;
@@ -192,10 +192,15 @@ export function createActivities({ store, providers, send, clock = () => new Dat
      */
     async recallPage(input: { campaignId: string; channel: Channel; afterId: number }): Promise<RecallPage> {
       const ctx = Context.current();
-      const campaign = await load(input.campaignId);
-      const page = await recallPage({ ctx, store, providers, campaign }, input.channel, input.afterId);
-      if (page.asked > 0) log.info({ ...campaignFields(campaign), channel: input.channel, ...page }, 'providers asked to cancel');
-      return page;
+      const beat = setInterval(() => ctx.heartbeat(), 1_000);
+      try {
+        const campaign = await load(input.campaignId);
+        const page = await recallPage({ ctx, store, providers, campaign }, input.channel, input.afterId);
+        if (page.asked > 0) log.info({ ...campaignFields(campaign), channel: input.channel, ...page }, 'providers asked to cancel');
+        return page;
+      } finally {
+        clearInterval(beat);
+      }
     },
 
     /** Exact counts from the deliveries. */

@@ -3,7 +3,7 @@ import { ApplicationFailure, type Context } from '@temporalio/activity';
 import type { Campaign } from '../domain/types';
 import type { Channel } from '../domain/vocabulary';
 import { messages as messageCount, providerLatency } from '../observability/metrics';
-import type { OutboundMessage, Provider, SendOutcome } from '../providers/provider';
+import { NOT_STARTED, type OutboundMessage, type Provider, type SendOutcome } from '../providers/provider';
 import type { ClaimedDelivery, DeliveryResult, Store } from '../store/store';
 import { compileContent } from '../templates';
 import type { UnsubscribeTarget } from '../unsubscribe';
@@ -92,13 +92,13 @@ export async function sendLease(args: {
       let outcomes: SendOutcome[] = [];
       if (messages.length > 0) {
         if (await store.handOver(campaign.id, batchKey, handed)) {
-          outcomes = await sendChunk(provider, messages, AbortSignal.any([cancelled, AbortSignal.timeout(HANDOVER_TTL_MS)]));
+          outcomes = await sendChunk(provider, messages, cancelled, performance.now() + HANDOVER_TTL_MS);
         } else {
           tally.closed = true;
         }
       }
       // Messages the handover time ran out for go round again, as long as the provider makes progress at all.
-      const progressed = outcomes.some((o) => o !== NOT_STARTED_BY_TTL);
+      const progressed = outcomes.some((o) => o !== NOT_STARTED);
       outcomes.forEach((outcome, k) => {
         const m = messages[k]!;
         const base = { id: m.deliveryId, contactId: m.contactId };
@@ -113,7 +113,7 @@ export async function sendLease(args: {
           retry = retryOf(retry, outcome);
         } else if (cancelled.aborted) {
           // Not started because the batch was cancelled: it stays pending.
-        } else if (outcome === NOT_STARTED_BY_TTL && progressed) {
+        } else if (outcome === NOT_STARTED && progressed) {
           queue.push(chunk.find((d) => d.id === m.deliveryId)!);
         } else if (lastAttempt && (!outcome.throttled || patienceOver)) {
           results.push({ ...base, state: 'failed', error: outcome.error });
@@ -172,31 +172,21 @@ function render(
   }
 }
 
-/** The outcome of a message the chunk's handover expired before: not started, handed over again. */
-const NOT_STARTED_BY_TTL: SendOutcome = { status: 'retryable', error: 'not started within the handover time', notTaken: true };
-
 /**
  * Hands a chunk to the provider. A call that rejects because it was aborted took nothing (the provider contract):
  * its messages come back not started. An outage (the call itself throws) leaves every message of the chunk in
  * doubt.
  */
-async function sendChunk(provider: Provider, messages: OutboundMessage[], signal: AbortSignal): Promise<SendOutcome[]> {
+async function sendChunk(provider: Provider, messages: OutboundMessage[], signal: AbortSignal, startBy: number): Promise<SendOutcome[]> {
   const timer = providerLatency.startTimer({ provider: provider.name, channel: messages[0]!.channel });
   try {
-    const outcomes = await provider.send(messages, signal);
-    // Messages the provider did not start because the handover time ran out (not a cancel) are handed over again.
-    return signal.aborted && !isCancelled(signal) ? outcomes.map((o) => (o.status === 'retryable' && o.notTaken ? NOT_STARTED_BY_TTL : o)) : outcomes;
+    return await provider.send(messages, signal, startBy);
   } catch (err) {
-    if (signal.aborted) return messages.map(() => (isCancelled(signal) ? { status: 'retryable', error: 'aborted', notTaken: true } : NOT_STARTED_BY_TTL));
+    if (signal.aborted) return messages.map(() => NOT_STARTED);
     return messages.map(() => ({ status: 'retryable', error: (err as Error).message }));
   } finally {
     timer();
   }
-}
-
-/** Whether an aborted combined signal was aborted by the activity's cancellation (not the handover time). */
-function isCancelled(signal: AbortSignal): boolean {
-  return !(signal.reason instanceof DOMException && signal.reason.name === 'TimeoutError');
 }
 
 function retryOf(retry: { error: string; afterMs?: number } | undefined, outcome: SendOutcome & { status: 'retryable' }) {

@@ -79,14 +79,14 @@ export abstract class HttpProvider implements Provider {
     this.limiter = new Limiter({ concurrency, ...(pacing.ratePerSecond ? { ratePerSecond: pacing.ratePerSecond } : {}) });
   }
 
-  send(messages: OutboundMessage[], signal: AbortSignal): Promise<SendOutcome[]> {
+  send(messages: OutboundMessage[], signal: AbortSignal, startBy?: number): Promise<SendOutcome[]> {
     return this.limiter.each(messages, signal, async (m) => {
       try {
         return await this.sendOne(m);
       } catch (err) {
         return { status: 'retryable', error: `${this.name}: ${(err as Error).message}`, ...(neverLeft(err) ? { notTaken: true as const } : {}) };
       }
-    });
+    }, startBy);
   }
 
   close(): Promise<void> {

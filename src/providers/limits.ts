@@ -18,15 +18,20 @@ export class Limiter {
     this.tokens = limits.ratePerSecond ?? 0;
   }
 
-  /** Sends each message with `send`, within the limits; messages not started when `signal` aborts are NOT_STARTED. */
-  async each<M>(messages: M[], signal: AbortSignal, send: (m: M) => Promise<SendOutcome>): Promise<SendOutcome[]> {
+  /**
+   * Sends each message with `send`, within the limits; messages not started when `signal` aborts, or by `startBy`
+   * (a `performance.now()` time, checked right before each start, so a process frozen meanwhile starts nothing),
+   * are NOT_STARTED.
+   */
+  async each<M>(messages: M[], signal: AbortSignal, send: (m: M) => Promise<SendOutcome>, startBy = Number.POSITIVE_INFINITY): Promise<SendOutcome[]> {
+    const stopped = () => signal.aborted || performance.now() > startBy;
     return Promise.all(
       messages.map(async (m) => {
         await this.acquire();
         try {
-          if (signal.aborted) return NOT_STARTED;
+          if (stopped()) return NOT_STARTED;
           await this.take();
-          if (signal.aborted) return NOT_STARTED;
+          if (stopped()) return NOT_STARTED;
           return await send(m);
         } finally {
           this.release();

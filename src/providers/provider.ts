@@ -45,14 +45,15 @@ export type CancelOutcome =
   | { status: 'error'; error: string };
 
 /**
- * A channel provider: sends a batch, one outcome per message in the same order. When `signal` aborts it starts
- * nothing more: messages not yet started come back `retryable` (they stay unsent), those already on the wire
- * finish so their outcome is known. (It may instead reject if nothing of the batch can have left.)
+ * A channel provider: sends a batch, one outcome per message in the same order. When `signal` aborts, or once
+ * `performance.now()` is past `startBy`, it starts nothing more: messages not yet started come back NOT_STARTED
+ * (they stay unsent), those already on the wire finish so their outcome is known. (It may instead reject if nothing
+ * of the batch can have left.)
  */
 export interface Provider {
   readonly name: string;
-  /** Sends messages; see above for what an abort does. */
-  send(messages: OutboundMessage[], signal: AbortSignal): Promise<SendOutcome[]>;
+  /** Sends messages; see above for what an abort or `startBy` does. */
+  send(messages: OutboundMessage[], signal: AbortSignal, startBy?: number): Promise<SendOutcome[]>;
   /** Present when the provider can cancel messages it still holds (queued or scheduled); one outcome per id. */
   cancel?(providerMessageIds: string[], signal: AbortSignal): Promise<CancelOutcome[]>;
   /** How long after accepting a message the provider may still hold it; older ones are not asked about. */
@@ -76,5 +77,5 @@ export interface ProviderRegistry {
   close(): Promise<void>;
 }
 
-/** The outcome for a message left unsent because its batch was aborted before it started. */
+/** The outcome for a message left unsent because its batch was aborted (or its time to start ran out) first. */
 export const NOT_STARTED: SendOutcome = { status: 'retryable', error: 'not sent: the batch was cancelled first', notTaken: true };

@@ -62,8 +62,8 @@ export class SmtpProvider implements Provider {
     this.domain = /@([^>\s]+)/.exec(config.from)?.[1] ?? 'herald.invalid';
   }
 
-  send(messages: OutboundMessage[], signal: AbortSignal): Promise<SendOutcome[]> {
-    return this.limiter.each(messages, signal, (m) => this.sendOne(m));
+  send(messages: OutboundMessage[], signal: AbortSignal, startBy?: number): Promise<SendOutcome[]> {
+    return this.limiter.each(messages, signal, (m) => this.sendOne(m), startBy);
   }
 
   private async sendOne(m: OutboundMessage): Promise<SendOutcome> {

@@ -138,7 +138,10 @@ export class DeliverySql {
     await this.db.query('DELETE FROM leases WHERE campaign_id = $1 AND batch_key = $2', [campaignId, batchKey]);
   }
 
-  /** Settles the leases of a campaign (or the one lease `batchKey`): handed chunks become inDoubt; the leases go. */
+  /**
+   * Settles the leases of a campaign (or the one lease `batchKey`): handed chunks become inDoubt; the leases go.
+   * For the whole campaign, what was in doubt and sent back to pending (and has not gone since) is in doubt again.
+   */
   async settleLeases(campaignId: string, batchKey?: string): Promise<ChannelTally> {
     const { rows } = await this.db.query<{ channel: Channel; n: number }>(
       `WITH gone AS (
@@ -149,8 +152,13 @@ export class DeliverySql {
          FROM (SELECT unnest(handed) AS id, handed_at FROM gone) g
          WHERE d.id = g.id AND d.state = 'pending'
          RETURNING d.channel),
-       tally AS (${tallySql('$1', 'doubt', { in_doubt: 'count(*)' })})
-       SELECT channel, count(*)::int AS n FROM doubt GROUP BY channel`,
+       again AS (
+         UPDATE deliveries SET state = 'inDoubt', updated_at = now()
+         WHERE $2::text IS NULL AND campaign_id = $1 AND state = 'pending' AND handed_at IS NOT NULL
+         RETURNING channel),
+       changed AS (SELECT channel FROM doubt UNION ALL SELECT channel FROM again),
+       tally AS (${tallySql('$1', 'changed', { in_doubt: 'count(*)' })})
+       SELECT channel, count(*)::int AS n FROM changed GROUP BY channel`,
       [campaignId, batchKey ?? null],
     );
     return Object.fromEntries(rows.map((r) => [r.channel, r.n]));
@@ -162,10 +170,15 @@ export class DeliverySql {
 
   async retryInDoubt(campaignId: string, channels: Channel[]): Promise<number> {
     if (channels.length === 0) return 0;
+    // Only while the campaign is open (the same share lock as a handover): a fenced or braked one sends nothing.
     const { rows } = await this.db.query<{ n: number }>(
-      `WITH back AS (
-         UPDATE deliveries SET state = 'pending', handed_at = NULL, updated_at = now()
-         WHERE campaign_id = $1 AND channel = ANY($2::text[]) AND state = 'inDoubt' RETURNING channel),
+      `WITH open AS (
+         SELECT 1 FROM campaigns c JOIN accounts a ON a.id = c.account_id
+         WHERE c.id = $1 AND c.fence IS NULL AND NOT a.brake_on FOR SHARE OF c, a),
+       back AS (
+         UPDATE deliveries SET state = 'pending', updated_at = now()
+         WHERE campaign_id = $1 AND channel = ANY($2::text[]) AND state = 'inDoubt' AND EXISTS (SELECT 1 FROM open)
+         RETURNING channel),
        tally AS (${tallySql('$1', 'back', { in_doubt: '-count(*)' })})
        SELECT count(*)::int AS n FROM back`,
       [campaignId, channels],
@@ -182,12 +195,13 @@ export class DeliverySql {
   }
 
   async markUnsent(campaign: Campaign, reason: NotSentReason, limit: number, plannedBefore?: Date): Promise<ChannelTally> {
-    // No batch of the campaign hands anything over now (the workflow marks only then), so no row lock is needed.
+    // No batch of the campaign hands anything over now (the workflow marks only then), so no row lock is needed. A
+    // pending delivery that was in doubt before (sent again, not gone yet) is left: settling makes it inDoubt again.
     const { rows } = await this.db.query<{ channel: Channel; n: number }>(
       `WITH upd AS (
          UPDATE deliveries d SET state = 'notSent', reason = $2, updated_at = now()
          WHERE d.id IN (
-             SELECT id FROM deliveries WHERE campaign_id = $1 AND state = 'pending'
+             SELECT id FROM deliveries WHERE campaign_id = $1 AND state = 'pending' AND handed_at IS NULL
                AND ($5::timestamptz IS NULL OR planned_at < $5) LIMIT $3)
            AND d.state = 'pending'
          RETURNING d.channel, d.contact_pk),

@@ -232,7 +232,8 @@ export interface Store {
   nextPlannedAt(campaignId: string): Promise<Date | null>;
   /**
    * Marks up to `limit` pending deliveries (only those planned before `plannedBefore` if given) notSent(`reason`)
-   * with one event each; returns how many per channel (empty when none were left).
+   * with one event each; returns how many per channel (empty when none were left). Deliveries that were in doubt
+   * and are pending again are left to `settleLeases`, which makes them inDoubt.
    */
   markUnsent(campaign: Campaign, reason: NotSentReason, limit: number, plannedBefore?: Date): Promise<ChannelTally>;
   /**

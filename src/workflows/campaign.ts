@@ -77,9 +77,10 @@ const sender = proxyActivities<Activities>({
   retry: { initialInterval: '1s', maximumInterval: '1 minute', nonRetryableErrorTypes: NON_RETRYABLE },
 });
 
-/** Provider recall talks to providers: a normal activity, retried, paced by the provider. */
+/** Provider recall talks to providers: a normal activity, retried (elsewhere if its worker is lost), paced by the provider. */
 const recaller = proxyActivities<Activities>({
   startToCloseTimeout: '10 minutes',
+  heartbeatTimeout: '10s',
   retry: { initialInterval: '1s', maximumInterval: '1 minute', nonRetryableErrorTypes: NON_RETRYABLE },
 });
 
@@ -302,6 +303,7 @@ class CampaignRun {
       if (state.phase !== 'sending') return 'done';
       if (state.expireBefore) {
         // Released by the brake: what was planned more than 7 days before the release is not sent.
+        await store.settleLeases({ campaignId });
         await store.markUnsent({ campaignId, reason: 'brake_expired', plannedBefore: state.expireBefore });
         state.expireBefore = undefined;
       }
@@ -310,6 +312,7 @@ class CampaignRun {
       const throttle = state.throttle;
       // A new throttle window (or, unthrottled, a new pass) starts only before the end date; an open window completes.
       if (!state.window && Date.now() >= endAt) {
+        await store.settleLeases({ campaignId });
         await store.markUnsent({ campaignId, reason: 'end_date_passed' });
         state.phase = 'done';
         continue;

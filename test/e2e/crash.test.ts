@@ -3,10 +3,10 @@
  * receives it exactly once, and nothing is lost. The workers are real `npm run worker` processes (src/worker.ts)
  * on PostgreSQL, sending through the webhook provider to a local sink that counts what it receives.
  */
-import { spawn, type ChildProcess } from 'node:child_process';
-import path from 'node:path';
+import type { ChildProcess } from 'node:child_process';
 import { openStore, type Store } from '../../src/store';
 import { startSink, type Sink } from '../helpers/sink';
+import { exited, spawnWorker } from '../helpers/worker-process';
 import {
   api,
   campaignEnded,
@@ -17,25 +17,6 @@ import {
   temporalAddress,
   workflowBundlePath,
 } from '../helpers';
-
-const ROOT = path.resolve(__dirname, '../..');
-
-/** Starts `src/worker.ts` as its own process; its output is kept for the failure message. */
-function spawnWorker(env: Record<string, string>, log: string[]): ChildProcess {
-  const child = spawn(process.execPath, ['--import', 'tsx', 'src/worker.ts'], {
-    cwd: ROOT,
-    env: { ...process.env, NODE_OPTIONS: '', ...env },
-    stdio: ['ignore', 'pipe', 'pipe'],
-  });
-  child.stdout?.on('data', (d: Buffer) => log.push(d.toString()));
-  child.stderr?.on('data', (d: Buffer) => log.push(d.toString()));
-  return child;
-}
-
-function exited(child: ChildProcess): Promise<void> {
-  if (child.exitCode !== null || child.signalCode !== null) return Promise.resolve();
-  return new Promise((resolve) => child.once('exit', () => resolve()));
-}
 
 describe('a worker killed mid-send', () => {
   let db: Awaited<ReturnType<typeof createTestDatabase>>;

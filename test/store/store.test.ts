@@ -215,14 +215,26 @@ describe.each(STORE_KINDS)('store (%s)', (kind) => {
     expect((await store.countDeliveries(campaign.id)).total).toEqual(answered.total);
   });
 
-  test('a retried batch sends inDoubt messages again only where asked (providers that honour the idempotency key)', async () => {
+  test('inDoubt messages go again only where asked and only while the campaign is open; held or stopped first, they are in doubt again', async () => {
     const campaign = await campaignFor([contact('g1'), contact('g2')]);
     await store.planPage(campaign, 0, 100, NOW);
     const claimed = await store.claimLease(campaign.id, 'email', 'k', 10, NOW);
-    await store.recordResults(campaign, [{ id: claimed[0]!.id, contactId: 'g1', state: 'inDoubt' }]);
+    await store.recordResults(campaign, [{ id: claimed[0]!.id, contactId: 'g1', state: 'inDoubt', error: 'timeout' }]);
+    await store.releaseLease(campaign.id, 'k');
     expect(await store.retryInDoubt(campaign.id, ['sms'])).toBe(0);
+    await store.fence(campaign.id, 'pause');
+    expect(await store.retryInDoubt(campaign.id, ['email'])).toBe(0);
+    await store.fence(campaign.id, null);
     expect(await store.retryInDoubt(campaign.id, ['email'])).toBe(1);
     expect((await store.countDeliveries(campaign.id)).total).toMatchObject({ pending: 2, inDoubt: 0 });
+
+    // Stopped before it went again: it may have arrived the first time, so it is inDoubt, never notSent.
+    await store.fence(campaign.id, 'stop');
+    expect(await store.settleLeases(campaign.id)).toEqual({ email: 1 });
+    expect(await store.markUnsent(campaign, 'stopped', 100)).toEqual({ email: 1 });
+    expect((await store.countDeliveries(campaign.id)).total).toMatchObject({ pending: 0, inDoubt: 1, notSent: 1 });
+    const doubt = await store.listDeliveries(campaign.id, { limit: 10, state: 'inDoubt' });
+    expect(doubt.items.map((d) => [d.contactId, d.error])).toEqual([['g1', 'timeout']]);
   });
 
   test("another account's campaign is invisible and cannot be changed", async () => {

@@ -27,6 +27,9 @@ DROP INDEX deliveries_claim;
 -- of it.
 CREATE INDEX deliveries_pending ON deliveries (campaign_id, channel, planned_at, id) WHERE state = 'pending';
 CREATE INDEX deliveries_in_doubt ON deliveries (campaign_id, channel, id) WHERE state = 'inDoubt';
+-- An inDoubt delivery sent again (a provider that honours the idempotency key, the campaign open) is pending with
+-- its handed_at kept: should the campaign be held or stopped before it goes, it is in doubt again, never notSent.
+CREATE INDEX deliveries_was_in_doubt ON deliveries (campaign_id) WHERE state = 'pending' AND handed_at IS NOT NULL;
 -- Lists a campaign's deliveries in order.
 CREATE INDEX deliveries_campaign ON deliveries (campaign_id, id);
 
