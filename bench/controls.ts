@@ -21,6 +21,8 @@ export interface StopSample {
   notSentPerSecond: number | null;
   /** planned = sent + notSent + failed + inDoubt, nothing pending, the sink's count = sent, one event per notSent. */
   exact: boolean;
+  /** Ms after the request: the workflow had it, every batch had confirmed it stopped, the workflow answered. */
+  phases: { received: number; aborted: number; answered: number };
   note?: string;
 }
 
@@ -134,11 +136,16 @@ export async function stopTrials(
       completeMs: Date.parse(report.completedAt!) - requested,
       notSentPerSecond: writeMs > 0 && written?.done ? Math.round((written.done / writeMs) * 1000) : null,
       exact,
+      phases: {
+        received: Date.parse(answer.requestedAt) - requested,
+        aborted: Date.parse(answer.steps[0]!.at) - requested,
+        answered: Date.parse(answer.answeredAt) - requested,
+      },
       ...(exact ? {} : { note: `answer ${JSON.stringify(answer.counts)}, after ${JSON.stringify(c)}, events ${events}` }),
     });
     const s = samples.at(-1)!;
     console.log(
-      `    stop ${t + 1}/${trials} at ${Math.round(share * 100)} %: ${s.ms} ms, ${s.afterAnswer} after, complete in ${s.completeMs} ms` +
+      `    stop ${t + 1}/${trials} at ${Math.round(share * 100)} %: ${s.ms} ms (${JSON.stringify(s.phases)}), ${s.afterAnswer} after, complete in ${s.completeMs} ms` +
         `${s.notSentPerSecond ? `, notSent ${s.notSentPerSecond}/s` : ''}${exact ? '' : ` NOT EXACT: ${s.note}`}`,
     );
   }

@@ -26,6 +26,7 @@ import {
   proxyLocalActivities,
   TimeoutFailure,
   setHandler,
+  sleep,
   upsertSearchAttributes,
   workflowInfo,
 } from '@temporalio/workflow';
@@ -460,9 +461,11 @@ class CampaignRun {
         const inDoubt = answer.counts.total.inDoubt;
         builder.step('in_flight_aborted', abortedAt, inFlightResult(inFlight, this.aborted, inDoubt), { inFlight, aborted: this.aborted, inDoubt });
         builder.answer(now(), answer.counts);
-        // The answer: saved, then the update handlers return it.
+        // The answer: saved, then the update handlers return it. The workflow task ends here (a timer needs the
+        // server), so the answer leaves now instead of after the local activities of the compensation.
         await publish();
         log.info(`campaign ${final}`, { campaignId, status: final, answeredAt: this.report!.answeredAt });
+        await sleep(1);
         await this.writeUnsent(builder, reason, answer.unsent, publish);
         await this.recall(builder, publish);
       } else {
