@@ -1,8 +1,7 @@
 /** The one implementation of Store, in PostgreSQL's SQL, shared by the embedded and PostgreSQL connections. */
 import { InvalidInputError } from '../domain/errors';
-import { CHANNELS, EVENT_PREFIX, type CampaignStatus, type Channel, type NotSentReason, type Scope } from '../domain/vocabulary';
+import type { CampaignStatus, Channel, NotSentReason, Scope } from '../domain/vocabulary';
 import {
-  emptyCounts,
   type Audience,
   type BrakeState,
   type AudienceDefinition,
