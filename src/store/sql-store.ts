@@ -1,6 +1,6 @@
 /** The one implementation of Store, in PostgreSQL's SQL, shared by the embedded and PostgreSQL connections. */
 import { InvalidInputError } from '../domain/errors';
-import { CHANNELS, EVENT_PREFIX, type CampaignStatus, type Channel, type NotSentReason, type Scope } from '../domain/vocabulary';
+import { CHANNELS, EVENT_PREFIX, type BounceKind, type CampaignStatus, type Channel, type NotSentReason, type Scope } from '../domain/vocabulary';
 import {
   emptyCounts,
   type Audience,
@@ -14,6 +14,7 @@ import {
   type HeraldEvent,
 } from '../domain/types';
 import { hashApiKey, newId } from './ids';
+import { SqlReceipts, type ReceiptStore } from './receipts';
 import type { SqlClient } from './sql-client';
 import {
   RATE_WINDOW_SECONDS,
@@ -61,7 +62,11 @@ const CONTACT_COLUMNS = 'c.id, c.email, c.phone, c.push_tokens, c.webpush, c.tim
 
 /** A Store over any SqlClient. */
 export class SqlStore implements Store {
-  constructor(private readonly db: SqlClient) {}
+  readonly receipts: ReceiptStore;
+
+  constructor(private readonly db: SqlClient) {
+    this.receipts = new SqlReceipts(db);
+  }
 
   async createAccount(name: string, rawKey = newId('hk', 32)) {
     const accountId = newId('acc');
@@ -840,6 +845,8 @@ function toEvent(r: Row): HeraldEvent {
     channel: r.channel as Channel,
     reason: (r.reason as string | null) ?? null,
     error: (r.error as string | null) ?? null,
+    ...(r.provider ? { provider: r.provider as string } : {}),
+    ...(r.bounce ? { bounce: r.bounce as BounceKind } : {}),
     at: r.at as Date,
   };
 }
