@@ -45,6 +45,14 @@ interface SdkRequest {
   body?: string | Uint8Array;
 }
 
+// The SDK version is pinned; its notice about future versions needing Node 22 is not for Herald's operators.
+process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED ??= 'true';
+
+/** A request body as bytes, without reading the SDK's JSON bytes adapter as a string. */
+function bodyOf(body: string | Uint8Array): string | Buffer {
+  return typeof body === 'string' ? body : Buffer.from(body.buffer, body.byteOffset, body.byteLength);
+}
+
 /** The Amazon SES v2 provider. */
 export class SesProvider extends HttpProvider {
   readonly name = 'ses';
@@ -66,7 +74,7 @@ export class SesProvider extends HttpProvider {
         const res = await http.send(url, {
           method: request.method === 'GET' ? 'GET' : 'POST',
           headers,
-          ...(request.body === undefined ? {} : { body: typeof request.body === 'string' ? request.body : Buffer.from(request.body) }),
+          ...(request.body === undefined ? {} : { body: bodyOf(request.body) }),
         });
         const flat = Object.fromEntries(Object.entries(res.headers).map(([k, v]) => [k, Array.isArray(v) ? v.join(', ') : (v ?? '')]));
         return { response: { statusCode: res.status, headers: flat, body: Readable.from([Buffer.from(res.text)]) } };
