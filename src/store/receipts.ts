@@ -121,33 +121,34 @@ export interface ReceiptStore {
 const prefixSql = (column: string): string =>
   `(CASE ${column} ${CHANNELS.map((c) => `WHEN '${c}' THEN '${EVENT_PREFIX[c]}'`).join(' ')} END)`;
 
-/** Matching receipts of the account (`$1`) picked by `picked` (SQL selecting receipt ids), in one statement. */
-const matchSql = (picked: string): string => `
-  WITH m AS (
-    SELECT r.id, d.id AS delivery_id, d.campaign_id, d.channel, d.contact_pk, r.outcome, r.bounce, r.reason, r.provider,
-           r.suppress, r.occurred_at
-    FROM receipts r
-    JOIN deliveries d ON d.provider_message_id = r.provider_message_id AND d.channel = r.channel
-    JOIN campaigns c ON c.id = d.campaign_id AND c.account_id = r.account_id
-    WHERE r.account_id = $1 AND r.delivery_id IS NULL AND r.id IN (${picked})
-    FOR UPDATE OF r SKIP LOCKED),
-  upd AS (
-    UPDATE receipts r SET delivery_id = m.delivery_id FROM m WHERE r.id = m.id AND r.delivery_id IS NULL RETURNING r.id),
-  mm AS (SELECT m.* FROM m JOIN upd ON upd.id = m.id),
-  fate AS (
-    SELECT DISTINCT ON (delivery_id) * FROM mm WHERE outcome IN (${FATE_OUTCOMES.map((o) => `'${o}'`).join(', ')})
-    ORDER BY delivery_id, occurred_at DESC, id DESC),
-  flags AS (
+/** SQL true when a receipt row's outcome is a fate (delivered, undelivered, bounced). */
+const isFate = `outcome IN (${FATE_OUTCOMES.map((o) => `'${o}'`).join(', ')})`;
+/** SQL for `column` of the latest fate receipt in a group. */
+const latest = (column: string): string => `(array_agg(${column} ORDER BY occurred_at DESC, id DESC) FILTER (WHERE ${isFate}))[1]`;
+
+/** SQL true when the incoming fate (EXCLUDED) is at least as recent as the kept one (x). */
+const newer = 'EXCLUDED.outcome IS NOT NULL AND (x.outcome_at IS NULL OR EXCLUDED.outcome_at >= x.outcome_at)';
+
+/**
+ * What a match does, after `matched` (CTEs ending in `mm`: the receipts of account `$1` just matched, with their
+ * delivery's id, campaign and contact): each delivery's outcome, one event per receipt, suppression with its cause.
+ * One statement, so a batch of receipts costs one round trip.
+ */
+const afterMatch = (matched: string, result: string): string => `
+  WITH ${matched},
+  -- One row per delivery: its latest fate among these receipts, and when a complaint or unsubscribe first came.
+  agg AS (
     SELECT delivery_id, min(campaign_id) AS campaign_id, min(channel) AS channel,
+           ${latest('outcome')} AS outcome, ${latest('bounce')} AS bounce, ${latest('reason')} AS reason,
+           ${latest('provider')} AS provider, max(occurred_at) FILTER (WHERE ${isFate}) AS outcome_at,
            min(occurred_at) FILTER (WHERE outcome = 'complained') AS complained_at,
            min(occurred_at) FILTER (WHERE outcome = 'unsubscribed') AS unsubscribed_at
     FROM mm GROUP BY delivery_id),
   dr AS (
     INSERT INTO delivery_receipts AS x (delivery_id, campaign_id, channel, outcome, bounce, reason, provider, outcome_at,
                                         complained_at, unsubscribed_at)
-    SELECT f.delivery_id, f.campaign_id, f.channel, t.outcome, t.bounce, t.reason, t.provider, t.occurred_at,
-           f.complained_at, f.unsubscribed_at
-    FROM flags f LEFT JOIN fate t ON t.delivery_id = f.delivery_id
+    SELECT delivery_id, campaign_id, channel, outcome, bounce, reason, provider, outcome_at, complained_at, unsubscribed_at
+    FROM agg
     ON CONFLICT (delivery_id) DO UPDATE SET
       outcome = CASE WHEN ${newer} THEN EXCLUDED.outcome ELSE x.outcome END,
       bounce = CASE WHEN ${newer} THEN EXCLUDED.bounce ELSE x.bounce END,
@@ -177,10 +178,48 @@ const matchSql = (picked: string): string => `
     SELECT $1, contact_id, channel, cause, provider, reason, occurred_at FROM sup
     ON CONFLICT (account_id, contact_id, channel) DO UPDATE SET cause = EXCLUDED.cause, provider = EXCLUDED.provider,
       reason = EXCLUDED.reason, at = EXCLUDED.at)
-  SELECT count(*)::int AS matched FROM mm`;
+  ${result}`;
 
-/** SQL true when the incoming fate (EXCLUDED) is at least as recent as the kept one (x). */
-const newer = 'EXCLUDED.outcome IS NOT NULL AND (x.outcome_at IS NULL OR EXCLUDED.outcome_at >= x.outcome_at)';
+/** The later pass: receipts picked by `picked` (SQL of receipt ids) that now have a delivery of the account. */
+const pendingSql = (picked: string): string =>
+  afterMatch(
+    `m AS (
+      SELECT r.id, d.id AS delivery_id, d.campaign_id, d.channel, d.contact_pk, r.outcome, r.bounce, r.reason, r.provider,
+             r.suppress, r.occurred_at
+      FROM receipts r
+      JOIN deliveries d ON d.provider_message_id = r.provider_message_id AND d.channel = r.channel
+      JOIN campaigns c ON c.id = d.campaign_id AND c.account_id = r.account_id
+      WHERE r.account_id = $1 AND r.delivery_id IS NULL AND r.id IN (${picked})
+      FOR UPDATE OF r SKIP LOCKED),
+    -- RETURNING from the join rather than joining CTEs (whose row estimates are 1: nested loops over thousands).
+    mm AS (
+      UPDATE receipts r SET delivery_id = m.delivery_id FROM m WHERE r.id = m.id AND r.delivery_id IS NULL
+      RETURNING m.*)`,
+    'SELECT count(*)::int AS matched FROM mm',
+  );
+
+/**
+ * Ingestion: new receipts of account $1 and provider $2 (arrays $3..$10) are stored already matched to their
+ * delivery when Herald knows it (one write per receipt), replays are left out by the unique event id.
+ */
+const ingestSql = afterMatch(
+  `i AS (
+    SELECT * FROM unnest($3::text[], $4::text[], $5::text[], $6::text[], $7::text[], $8::text[], $9::boolean[], $10::timestamptz[])
+      AS i(event_id, channel, provider_message_id, outcome, bounce, reason, suppress, occurred_at)),
+  k AS (
+    SELECT i.*, d.id AS delivery_id FROM i LEFT JOIN LATERAL (
+      SELECT d.id FROM deliveries d JOIN campaigns c ON c.id = d.campaign_id AND c.account_id = $1
+      WHERE d.provider_message_id = i.provider_message_id AND d.channel = i.channel LIMIT 1) d ON true),
+  ins AS (
+    INSERT INTO receipts (account_id, provider, event_id, channel, provider_message_id, outcome, bounce, reason, suppress,
+                          occurred_at, delivery_id)
+    SELECT $1, $2, event_id, channel, provider_message_id, outcome, bounce, reason, suppress, occurred_at, delivery_id FROM k
+    ON CONFLICT (account_id, provider, event_id) DO NOTHING
+    RETURNING id, delivery_id, channel, outcome, bounce, reason, provider, suppress, occurred_at),
+  mm AS (
+    SELECT ins.*, d.campaign_id, d.contact_pk FROM ins JOIN deliveries d ON d.id = ins.delivery_id)`,
+  'SELECT (SELECT count(*) FROM ins)::int AS received, (SELECT count(*) FROM mm)::int AS matched',
+);
 
 /** Unmatched receipts younger than this are looked at again by `matchPending`; older ones are left (unknown messages). */
 const PENDING_WINDOW = '3 days';
@@ -193,40 +232,25 @@ export class SqlReceipts implements ReceiptStore {
 
   async ingest(accountId: string, provider: string, receipts: InboundReceipt[]): Promise<IngestResult> {
     if (receipts.length === 0) return { received: 0, duplicates: 0, matched: 0 };
-    const { rows } = await this.db.query<{ ids: number[] | null }>(
-      `WITH ins AS (
-         INSERT INTO receipts (account_id, provider, event_id, channel, provider_message_id, outcome, bounce, reason, suppress,
-                               occurred_at)
-         SELECT $1, $2, r.* FROM unnest($3::text[], $4::text[], $5::text[], $6::text[], $7::text[], $8::text[],
-                                        $9::boolean[], $10::timestamptz[])
-           AS r(event_id, channel, provider_message_id, outcome, bounce, reason, suppress, occurred_at)
-         ON CONFLICT (account_id, provider, event_id) DO NOTHING RETURNING id)
-       SELECT array_agg(id) AS ids FROM ins`,
-      [
-        accountId,
-        provider,
-        receipts.map((r) => r.eventId),
-        receipts.map((r) => r.channel),
-        receipts.map((r) => r.providerMessageId),
-        receipts.map((r) => r.outcome),
-        receipts.map((r) => r.bounce ?? null),
-        receipts.map((r) => (r.reason === undefined ? null : r.reason.slice(0, 1000))),
-        receipts.map((r) => r.suppress === true),
-        receipts.map((r) => r.at),
-      ],
-    );
-    const ids = rows[0]?.ids ?? [];
-    let matched = 0;
-    if (ids.length > 0) {
-      const res = await this.db.query<{ matched: number }>(matchSql('SELECT unnest($2::bigint[])'), [accountId, ids]);
-      matched = res.rows[0]?.matched ?? 0;
-    }
-    return { received: ids.length, duplicates: receipts.length - ids.length, matched };
+    const { rows } = await this.db.query<{ received: number; matched: number }>(ingestSql, [
+      accountId,
+      provider,
+      receipts.map((r) => r.eventId),
+      receipts.map((r) => r.channel),
+      receipts.map((r) => r.providerMessageId),
+      receipts.map((r) => r.outcome),
+      receipts.map((r) => r.bounce ?? null),
+      receipts.map((r) => (r.reason === undefined ? null : r.reason.slice(0, 1000))),
+      receipts.map((r) => r.suppress === true),
+      receipts.map((r) => r.at),
+    ]);
+    const { received, matched } = rows[0]!;
+    return { received, duplicates: receipts.length - received, matched };
   }
 
   async matchPending(accountId: string, limit = 5000): Promise<number> {
     const { rows } = await this.db.query<{ matched: number }>(
-      matchSql(`SELECT id FROM receipts WHERE account_id = $1 AND delivery_id IS NULL
+      pendingSql(`SELECT id FROM receipts WHERE account_id = $1 AND delivery_id IS NULL
                   AND received_at > now() - interval '${PENDING_WINDOW}' ORDER BY id LIMIT $2`),
       [accountId, limit],
     );

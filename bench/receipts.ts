@@ -1,0 +1,154 @@
+/**
+ * `npm run bench:receipts`: how fast Herald takes in delivery receipts on PostgreSQL, end to end. A campaign of N
+ * email deliveries is recorded as sent (provider message ids as SendGrid gives them), then C clients post signed
+ * SendGrid Event Webhook batches of B events (delivered, 5% hard bounces) to the account's real receipt route
+ * over HTTP: signature check, parsing, one insert and one match statement per batch. Then every batch is posted
+ * again (replays: counted once). Prints the rates and writes JSON to bench/results/.
+ */
+import { generateKeyPairSync, randomBytes, sign } from 'node:crypto';
+import { mkdirSync, writeFileSync } from 'node:fs';
+import type { AddressInfo } from 'node:net';
+import path from 'node:path';
+import { parseArgs } from 'node:util';
+import express from 'express';
+import pino from 'pino';
+import { request } from 'undici';
+import { receiptPath, receiptRoutes } from '../src/api/receipts/receipts.routes';
+import { seal } from '../src/providers/secrets';
+import { openStore } from '../src/store';
+import { createDatabase } from '../test/helpers/database';
+
+const { values: opts } = parseArgs({
+  options: {
+    receipts: { type: 'string', default: '100000' },
+    batch: { type: 'string', default: '1000' },
+    concurrency: { type: 'string', default: '4' },
+    /** Keep the database afterwards (to look at its plans). */
+    keep: { type: 'boolean', default: false },
+    'database-url': { type: 'string', default: process.env.BENCH_DATABASE_URL ?? 'postgres://postgres@127.0.0.1:5432/postgres' },
+  },
+});
+const N = Number(opts.receipts);
+const B = Number(opts.batch);
+const C = Number(opts.concurrency);
+
+async function main(): Promise<void> {
+  const db = await createDatabase(opts['database-url'], 'herald_bench_receipts');
+  const store = await openStore({ databaseUrl: db.url });
+  const secretsKey = randomBytes(32);
+  const server = express()
+    .use(receiptRoutes({ store, secretsKey, publicUrl: 'http://bench', logger: pino({ level: 'silent' }), perMinute: 1_000_000 }))
+    .listen(0, '127.0.0.1');
+  try {
+    await new Promise((resolve) => server.once('listening', resolve));
+    const origin = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+    const { publicKey, privateKey } = generateKeyPairSync('ec', { namedCurve: 'P-256' });
+
+    // An account whose campaign handed N emails to SendGrid.
+    const setupStarted = Date.now();
+    const { accountId } = await store.createAccount('bench');
+    await store.putProviderSettings(accountId, {
+      channel: 'email',
+      kind: 'sendgrid',
+      config: { baseUrl: 'http://127.0.0.1:1', from: 'bench@acme.test', eventWebhookPublicKey: publicKey.export({ format: 'der', type: 'spki' }).toString('base64') },
+      sealedSecrets: seal({ apiKey: 'SG.bench-key' }, secretsKey),
+    });
+    for (let i = 0; i < N; i += 10_000) {
+      const contacts = Array.from({ length: Math.min(10_000, N - i) }, (_, j) => ({
+        id: `c${i + j}`,
+        email: `c${i + j}@example.com`,
+        pushTokens: [],
+        webPushSubscriptions: [],
+        attributes: {},
+        suppressed: [],
+      }));
+      await store.upsertContacts(accountId, contacts);
+    }
+    const audience = await store.createAudience(accountId, 'all', { type: 'filter', all: [] });
+    const campaign = await store.createCampaign(accountId, { name: 'bench', audienceId: audience.id, channels: [{ channel: 'email', subject: 's', body: 'b' }] });
+    const now = new Date();
+    for (let cursor: number | null = 0; cursor !== null; ) cursor = (await store.planPage(campaign, cursor, 10_000, now)).nextCursor;
+    await store.analyzeDeliveries();
+    for (;;) {
+      const claimed = await store.claimBatch(campaign.id, 'email', `b${randomBytes(4).toString('hex')}`, 5_000, false, now);
+      if (claimed.length === 0) break;
+      await store.recordResults(campaign, claimed.map((d) => ({ id: d.id, state: 'sent' as const, providerMessageId: `sg${d.contact.id}` })));
+    }
+    await store.analyzeDeliveries();
+    const token = await store.receipts.endpointToken(accountId, 'sendgrid');
+    console.log(`setup: ${N} deliveries sent in ${((Date.now() - setupStarted) / 1000).toFixed(1)} s`);
+
+    const bodies: string[] = [];
+    for (let i = 0; i < N; i += B) {
+      const events = [];
+      for (let j = i; j < Math.min(N, i + B); j++) {
+        const bounce = j % 20 === 0;
+        events.push({
+          email: `c${j}@example.com`,
+          timestamp: Math.floor(Date.now() / 1000),
+          event: bounce ? 'bounce' : 'delivered',
+          ...(bounce ? { type: 'bounce', reason: '550 5.1.1 unknown user' } : {}),
+          sg_event_id: `ev${j}`,
+          sg_message_id: `sgc${j}.filterdrecv-1`,
+        });
+      }
+      bodies.push(JSON.stringify(events));
+    }
+    const url = origin + receiptPath('sendgrid', token);
+    const postAll = async (): Promise<number> => {
+      let next = 0;
+      const started = process.hrtime.bigint();
+      await Promise.all(
+        Array.from({ length: C }, async () => {
+          while (next < bodies.length) {
+            const body = bodies[next++]!;
+            const timestamp = String(Math.floor(Date.now() / 1000));
+            const signature = sign('sha256', Buffer.from(timestamp + body), privateKey).toString('base64');
+            const res = await request(url, {
+              method: 'POST',
+              headers: { 'content-type': 'application/json', 'x-twilio-email-event-webhook-signature': signature, 'x-twilio-email-event-webhook-timestamp': timestamp },
+              body,
+            });
+            const text = await res.body.text();
+            if (res.statusCode !== 200) throw new Error(`receipt route answered ${res.statusCode}: ${text}`);
+          }
+        }),
+      );
+      return Number(process.hrtime.bigint() - started) / 1e9;
+    };
+    const seconds = await postAll();
+    const counts = (await store.receipts.countsOf([campaign.id])).get(campaign.id)!.total;
+    if (counts.delivered + counts.bounced !== N) throw new Error(`counts do not add up: ${JSON.stringify(counts)}`);
+    const replaySeconds = await postAll();
+    const again = (await store.receipts.countsOf([campaign.id])).get(campaign.id)!.total;
+    if (JSON.stringify(again) !== JSON.stringify(counts)) throw new Error('replays changed the counts');
+    const result = {
+      at: new Date().toISOString(),
+      store: 'postgres',
+      receipts: N,
+      batch: B,
+      concurrency: C,
+      seconds,
+      receiptsPerSecond: Math.round(N / seconds),
+      replaySeconds,
+      replaysPerSecond: Math.round(N / replaySeconds),
+      counts,
+    };
+    console.log(`| receipts | batch | clients | new receipts/s | replayed receipts/s | delivered | bounced |`);
+    console.log(`| --- | --- | --- | --- | --- | --- | --- |`);
+    console.log(`| ${N} | ${B} | ${C} | ${result.receiptsPerSecond} | ${result.replaysPerSecond} | ${counts.delivered} | ${counts.bounced} |`);
+    const dir = path.join(__dirname, 'results');
+    mkdirSync(dir, { recursive: true });
+    writeFileSync(path.join(dir, `receipts-${result.at.replace(/[:.]/g, '-')}.json`), `${JSON.stringify(result, null, 2)}\n`);
+  } finally {
+    server.close();
+    await store.close();
+    if (opts.keep) console.log(`kept ${db.url}`);
+    else await db.drop();
+  }
+}
+
+main().catch((err: unknown) => {
+  console.error(err);
+  process.exit(1);
+});
