@@ -200,6 +200,9 @@ export async function draftCampaign(app: Express, apiKey: string, audience: obje
   return campaign.body.id as string;
 }
 
+/** The receipt counts of a campaign no provider has reported on yet (campaign views carry them beside the counts). */
+export const NO_RECEIPTS = { delivered: 0, undelivered: 0, bounced: 0, complained: 0, unsubscribed: 0 } as const;
+
 /** `n` contacts with an email (and a phone for every second one), ids `c1..cn`. */
 export function contacts(n: number, prefix = 'c') {
   return Array.from({ length: n }, (_, i) => ({
