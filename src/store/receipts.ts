@@ -99,6 +99,8 @@ export interface ReceiptStore {
   ingest(accountId: string, provider: string, receipts: InboundReceipt[]): Promise<IngestResult>;
   /** Matches receipts of the account that came before their send was recorded (up to `limit`); returns how many. */
   matchPending(accountId: string, limit?: number): Promise<number>;
+  /** Accounts with unmatched receipts young enough to be looked at again (see `matchPending`). */
+  accountsWithPending(limit?: number): Promise<string[]>;
   /** Receipt counts of several campaigns (those without receipts get zero counts). */
   countsOf(campaignIds: string[]): Promise<Map<string, CampaignReceiptCounts>>;
   /** What providers reported about these deliveries (those without receipts are absent). */
@@ -255,6 +257,15 @@ export class SqlReceipts implements ReceiptStore {
       [accountId, limit],
     );
     return rows[0]?.matched ?? 0;
+  }
+
+  async accountsWithPending(limit = 1000): Promise<string[]> {
+    const { rows } = await this.db.query<{ account_id: string }>(
+      `SELECT DISTINCT account_id FROM receipts WHERE delivery_id IS NULL AND received_at > now() - interval '${PENDING_WINDOW}'
+       LIMIT $1`,
+      [limit],
+    );
+    return rows.map((r) => r.account_id);
   }
 
   async countsOf(campaignIds: string[]): Promise<Map<string, CampaignReceiptCounts>> {

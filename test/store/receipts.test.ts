@@ -85,8 +85,10 @@ describe.each(STORE_KINDS)('receipts (%s)', (kind) => {
     await store.planPage(campaign, 0, 10, NOW);
     const [d] = await store.claimBatch(campaign.id, 'email', 'k', 10, false, NOW);
     await store.recordResults(campaign, [{ id: d!.id, state: 'sent', providerMessageId: 'pm-early' }]);
+    expect(await store.receipts.accountsWithPending()).toContain(accountId);
     expect(await store.receipts.matchPending(accountId)).toBe(1);
     expect(await store.receipts.matchPending(accountId)).toBe(0);
+    expect(await store.receipts.accountsWithPending()).not.toContain(accountId);
     expect((await store.receipts.countsOf([campaign.id])).get(campaign.id)!.total.delivered).toBe(1);
   });
 

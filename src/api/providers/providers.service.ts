@@ -83,7 +83,7 @@ export class ProviderService {
 
   private async view(accountId: string, s: StoredProviderSettings): Promise<ProviderView> {
     const secrets = s.sealedSecrets ? unseal<Record<string, unknown>>(s.sealedSecrets, this.deps.secretsKey) : {};
-    const receiptUrl = RECEIPT_SCHEMES[s.kind]
+    const receiptUrl = Object.hasOwn(RECEIPT_SCHEMES, s.kind)
       ? `${this.deps.publicUrl}${receiptPath(s.kind, await this.deps.store.receipts.endpointToken(accountId, s.kind))}`
       : undefined;
     return { channel: s.channel, kind: s.kind, config: s.config, secretsSet: Object.keys(secrets).sort(), ...(receiptUrl ? { receiptUrl } : {}), updatedAt: s.updatedAt };

@@ -33,6 +33,30 @@ export interface ReceiptRouteDeps {
   logger: Logger;
 }
 
+/**
+ * Matches, every `everyMs`, receipts that came before Herald recorded their send (a later pass, so a receipt that
+ * raced its send is counted even when no other receipt of the account follows). Returns a stop function.
+ */
+export function startReceiptMatcher(store: Store, logger: Logger, everyMs = 5_000): () => void {
+  let running = false;
+  const timer = setInterval(() => {
+    if (running) return;
+    running = true;
+    void (async () => {
+      for (const accountId of await store.receipts.accountsWithPending()) {
+        const matched = await store.receipts.matchPending(accountId);
+        if (matched > 0) logger.info({ accountId, matched }, 'receipts matched to sends recorded after them');
+      }
+    })()
+      .catch((err: unknown) => logger.warn({ err }, 'matching pending receipts failed'))
+      .finally(() => {
+        running = false;
+      });
+  }, everyMs);
+  timer.unref();
+  return () => clearInterval(timer);
+}
+
 /** The receipt path of an account's route for `kind`. */
 export function receiptPath(kind: string, token: string): string {
   return `/receipts/${kind}/${token}`;
@@ -67,7 +91,7 @@ export function receiptRoutes(deps: ReceiptRouteDeps): Router {
 
   router.post('/receipts/:kind/:token', limiter, body, async (req: Request<{ kind: string; token: string }>, res) => {
     const { kind, token } = req.params;
-    const scheme = RECEIPT_SCHEMES[kind];
+    const scheme = Object.hasOwn(RECEIPT_SCHEMES, kind) ? RECEIPT_SCHEMES[kind] : undefined;
     const accountId = scheme && /^[\w-]{16,100}$/.test(token) ? await deps.store.receipts.accountOfEndpoint(kind, token) : null;
     const settings = accountId ? (await deps.store.listProviderSettings(accountId)).find((s) => s.kind === kind) : undefined;
     if (!scheme || !accountId || !settings) return answer(res, 404, 'not_found', 'no such receipt route');
