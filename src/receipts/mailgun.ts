@@ -1,6 +1,7 @@
 /**
  * Mailgun webhooks. Each body carries `signature: {timestamp, token, signature}`: the signature is hex
- * HMAC-SHA256, keyed with the HTTP webhook signing key (`secrets.webhookSigningKey`), of timestamp + token.
+ * HMAC-SHA256, keyed with the HTTP webhook signing key (`secrets.webhookSigningKey`), of timestamp + token; a
+ * token is bound to the first event it came with.
  */
 import { createHmac } from 'node:crypto';
 import { z } from 'zod';
@@ -30,6 +31,13 @@ export function mailgunMessageId(id: string): string {
   return id.replace(/^<|>$/g, '');
 }
 
+/**
+ * Mailgun signs only timestamp + token, not the body: a token seen with one event is refused with another, so a
+ * captured signature cannot carry a forged event (per process; the same event again is a replay, counted once).
+ */
+const tokens = new Map<string, string>();
+const MAX_TOKENS = 100_000;
+
 /** Mailgun's webhooks. */
 export const mailgunReceipts: ReceiptScheme = {
   kind: 'mailgun',
@@ -45,6 +53,12 @@ export const mailgunReceipts: ReceiptScheme = {
     }
     const { signature: sig, 'event-data': e } = parsed.data;
     if (!sameSecret(sig.signature.toLowerCase(), mailgunSignature(key, sig.timestamp, sig.token))) throw new ReceiptRefused('signature does not verify');
+    const seen = tokens.get(sig.token);
+    if (seen !== undefined && seen !== e.id) throw new ReceiptRefused('signature token already used for another event');
+    if (seen === undefined) {
+      if (tokens.size >= MAX_TOKENS) tokens.delete(tokens.keys().next().value!);
+      tokens.set(sig.token, e.id);
+    }
     const messageId = e.message?.headers['message-id'];
     if (!messageId) throw new ReceiptMalformed('event-data.message.headers.message-id is required');
     const base = { eventId: e.id, channel: 'email' as const, providerMessageId: mailgunMessageId(messageId), at: timeOf(e.timestamp, ctx.now) };

@@ -193,10 +193,9 @@ function twilioSign(authToken: string, url: string, params: Record<string, strin
 
 test('Twilio: status callbacks signed with X-Twilio-Signature set SMS deliveries; tampered or forged ones are refused; a dead number is suppressed', async () => {
   const base = { kind: 'twilio', config: { baseUrl: twilio.baseUrl, accountSid: twilio.accountSid, from: '+14155550000' }, secrets: { authToken: twilio.authToken } };
-  const first = await accountWith('sms', base);
-  // Twilio is told to send its callbacks to the receipt URL.
-  await first.http.put('/v1/providers/sms', { ...base, config: { ...base.config, statusCallback: first.receiptUrl } }).expect(200);
-  const { http, key, path, receiptUrl } = first;
+  const { http, key, path, receiptUrl } = await accountWith('sms', base);
+  // Without a statusCallback of the user's, Twilio is told to send its callbacks to the receipt URL.
+  expect((await http.get('/v1/providers').expect(200)).body[0].config.statusCallback).toBe(receiptUrl);
   const people = ['t1', 't2', 't3'].map((id, i) => ({ id, phone: `+1415666000${i}` }));
   const { id, deliveries } = await sendCampaign(key, 'sms', people);
   const d = byContact(deliveries);
@@ -283,6 +282,8 @@ test('Mailgun: sent over the Messages API with retries; a refused address is sup
   const delivered = mailgun.signedWebhook({ event: 'delivered', ...headers('m1') });
   const failed = mailgun.signedWebhook({ event: 'failed', severity: 'permanent', reason: 'bounce', 'delivery-status': { code: 550, description: '5.1.1 mailbox does not exist' }, ...headers('m3') });
   for (const h of [delivered, failed, delivered]) await post(path, h, { 'content-type': 'application/json' }).expect(200);
+  // The signature covers timestamp and token only: reusing a captured one for another event is refused.
+  await post(path, { ...delivered, 'event-data': { ...(delivered['event-data'] as object), id: 'other-event', event: 'complained' } }, { 'content-type': 'application/json' }).expect(401);
   const forged = mailgun.signedWebhook({ event: 'complained', ...headers('m1') });
   (forged.signature as { signature: string }).signature = createHmac('sha256', 'not-the-key').update('x').digest('hex');
   await post(path, forged, { 'content-type': 'application/json' }).expect(401);

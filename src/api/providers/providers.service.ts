@@ -39,6 +39,11 @@ export class ProviderService {
     const previous = await store.getProviderSettings(principal.accountId, channel);
     const keep = previous?.kind === input.kind && previous.sealedSecrets ? unseal<Record<string, unknown>>(previous.sealedSecrets, secretsKey) : undefined;
     let request = input;
+    if (input.kind === 'twilio' && input.config.statusCallback === undefined) {
+      // Twilio reports each message's status to the URL it is given: by default Herald's own receipt route.
+      const token = await store.receipts.endpointToken(principal.accountId, 'twilio');
+      request = { ...input, config: { ...input.config, statusCallback: `${this.deps.publicUrl}${receiptPath('twilio', token)}` } };
+    }
     if (input.kind === 'webpush' && !input.secrets && !keep && input.config.publicKey === undefined) {
       // No VAPID keys given: make the account a pair (the public key is shown, the private one never).
       const keys = webpush.generateVAPIDKeys();
