@@ -15,6 +15,7 @@ import pino from 'pino';
 import { request } from 'undici';
 import { receiptPath, receiptRoutes } from '../src/api/receipts/receipts.routes';
 import { seal } from '../src/providers/secrets';
+import type { Campaign } from '../src/domain/types';
 import { openStore } from '../src/store';
 import { createDatabase } from '../test/helpers/database';
 
@@ -25,6 +26,8 @@ const { values: opts } = parseArgs({
     concurrency: { type: 'string', default: '4' },
     /** Keep the database afterwards (to look at its plans). */
     keep: { type: 'boolean', default: false },
+    /** Deliveries of each of the two campaigns whose sending is timed alone and during ingestion. */
+    'send-recipients': { type: 'string', default: '20000' },
     'database-url': { type: 'string', default: process.env.BENCH_DATABASE_URL ?? 'postgres://postgres@127.0.0.1:5432/postgres' },
   },
 });
@@ -69,11 +72,25 @@ async function main(): Promise<void> {
     const now = new Date();
     for (let cursor: number | null = 0; cursor !== null; ) cursor = (await store.planPage(campaign, cursor, 10_000, now)).nextCursor;
     await store.analyzeDeliveries();
-    for (;;) {
-      const claimed = await store.claimBatch(campaign.id, 'email', `b${randomBytes(4).toString('hex')}`, 5_000, false, now);
-      if (claimed.length === 0) break;
-      await store.recordResults(campaign, claimed.map((d) => ({ id: d.id, state: 'sent' as const, providerMessageId: `sg${d.contact.id}` })));
-    }
+    /** Claims and records every delivery of a campaign as sent, as send activities do; returns the seconds taken. */
+    const sendAll = async (c: Campaign, prefix: string, batch: number): Promise<number> => {
+      const started = process.hrtime.bigint();
+      for (;;) {
+        const claimed = await store.claimBatch(c.id, 'email', `b${randomBytes(4).toString('hex')}`, batch, false, now);
+        if (claimed.length === 0) break;
+        await store.recordResults(c, claimed.map((d) => ({ id: d.id, state: 'sent' as const, providerMessageId: `${prefix}${d.contact.id}` })));
+      }
+      return Number(process.hrtime.bigint() - started) / 1e9;
+    };
+    await sendAll(campaign, 'sg', 5_000);
+    // Two more campaigns to M of the contacts: one sent alone, one while receipts come in (the send path's database work).
+    const M = Math.min(N, Number(opts['send-recipients']));
+    const few = await store.createAudience(accountId, 'some', { type: 'list', contactIds: Array.from({ length: M }, (_, i) => `c${i}`) });
+    const [alone, during] = [
+      await store.createCampaign(accountId, { name: 'alone', audienceId: few.id, channels: [{ channel: 'email', subject: 's', body: 'b' }] }),
+      await store.createCampaign(accountId, { name: 'during', audienceId: few.id, channels: [{ channel: 'email', subject: 's', body: 'b' }] }),
+    ];
+    for (const c of [alone, during]) for (let cursor: number | null = 0; cursor !== null; ) cursor = (await store.planPage(c, cursor, 10_000, now)).nextCursor;
     await store.analyzeDeliveries();
     const token = await store.receipts.endpointToken(accountId, 'sendgrid');
     console.log(`setup: ${N} deliveries sent in ${((Date.now() - setupStarted) / 1000).toFixed(1)} s`);
@@ -95,12 +112,12 @@ async function main(): Promise<void> {
       bodies.push(JSON.stringify(events));
     }
     const url = origin + receiptPath('sendgrid', token);
-    const postAll = async (): Promise<number> => {
-      let next = 0;
+    const postAll = async (from: number, to: number): Promise<number> => {
+      let next = from;
       const started = process.hrtime.bigint();
       await Promise.all(
         Array.from({ length: C }, async () => {
-          while (next < bodies.length) {
+          while (next < to) {
             const body = bodies[next++]!;
             const timestamp = String(Math.floor(Date.now() / 1000));
             const signature = sign('sha256', Buffer.from(timestamp + body), privateKey).toString('base64');
@@ -116,27 +133,37 @@ async function main(): Promise<void> {
       );
       return Number(process.hrtime.bigint() - started) / 1e9;
     };
-    const seconds = await postAll();
+    // Half the receipts alone, then the other half while a campaign's sends are recorded, then all again (replays).
+    const half = Math.floor(bodies.length / 2);
+    const aloneSeconds = await postAll(0, half);
+    const sendAloneSeconds = await sendAll(alone, 'a', 500);
+    const [duringSeconds, sendDuringSeconds] = await Promise.all([postAll(half, bodies.length), sendAll(during, 'd', 500)]);
     const counts = (await store.receipts.countsOf([campaign.id])).get(campaign.id)!.total;
     if (counts.delivered + counts.bounced !== N) throw new Error(`counts do not add up: ${JSON.stringify(counts)}`);
-    const replaySeconds = await postAll();
+    const replaySeconds = await postAll(0, bodies.length);
     const again = (await store.receipts.countsOf([campaign.id])).get(campaign.id)!.total;
     if (JSON.stringify(again) !== JSON.stringify(counts)) throw new Error('replays changed the counts');
+    const receiptsIn = (from: number, to: number) => Math.min(N, to * B) - from * B;
     const result = {
       at: new Date().toISOString(),
       store: 'postgres',
       receipts: N,
       batch: B,
       concurrency: C,
-      seconds,
-      receiptsPerSecond: Math.round(N / seconds),
-      replaySeconds,
+      receiptsPerSecond: Math.round(receiptsIn(0, half) / aloneSeconds),
+      receiptsPerSecondWhileSending: Math.round(receiptsIn(half, bodies.length) / duringSeconds),
       replaysPerSecond: Math.round(N / replaySeconds),
+      sendRecordsPerSecondAlone: Math.round(M / sendAloneSeconds),
+      sendRecordsPerSecondDuringIngestion: Math.round(M / sendDuringSeconds),
+      sendSlowdownPercent: Math.round((1 - sendAloneSeconds / sendDuringSeconds) * 1000) / 10,
       counts,
     };
-    console.log(`| receipts | batch | clients | new receipts/s | replayed receipts/s | delivered | bounced |`);
-    console.log(`| --- | --- | --- | --- | --- | --- | --- |`);
-    console.log(`| ${N} | ${B} | ${C} | ${result.receiptsPerSecond} | ${result.replaysPerSecond} | ${counts.delivered} | ${counts.bounced} |`);
+    console.log(`| receipts | batch | clients | receipts/s | receipts/s while sending | replays/s | sends recorded/s alone | during ingestion | slowdown |`);
+    console.log(`| --- | --- | --- | --- | --- | --- | --- | --- | --- |`);
+    console.log(
+      `| ${N} | ${B} | ${C} | ${result.receiptsPerSecond} | ${result.receiptsPerSecondWhileSending} | ${result.replaysPerSecond} | ` +
+        `${result.sendRecordsPerSecondAlone} | ${result.sendRecordsPerSecondDuringIngestion} | ${result.sendSlowdownPercent}% |`,
+    );
     const dir = path.join(__dirname, 'results');
     mkdirSync(dir, { recursive: true });
     writeFileSync(path.join(dir, `receipts-${result.at.replace(/[:.]/g, '-')}.json`), `${JSON.stringify(result, null, 2)}\n`);
