@@ -55,6 +55,10 @@ const ConfigSchema = z.object({
     .optional(),
   /** The API's public base URL, for unsubscribe links in emails (default http://HOST:PORT). */
   PUBLIC_URL: z.string().url().optional(),
+  /** Requests per minute each receipt route (one per account and provider kind) takes; beyond it 429. */
+  RECEIPT_RATE_LIMIT_PER_MINUTE: int(60_000),
+  /** Comma-separated origins trusted besides AWS's SNS hosts for SNS signing certificates (a test emulator). */
+  SNS_TRUSTED_ORIGINS: z.string().optional(),
   /** Requests per minute each API key may make to /v1 (per API process); beyond it 429 with Retry-After. */
   RATE_LIMIT_PER_MINUTE: int(DEFAULT_RATE_LIMIT_PER_MINUTE),
 });
@@ -110,6 +114,12 @@ export interface ApiSettings {
   secretsKey: Buffer;
   /** Requests per minute per API key (DEFAULT_RATE_LIMIT_PER_MINUTE when absent). */
   rateLimitPerMinute?: number;
+  /** The public base URL providers send receipts to (http://127.0.0.1:3000 when absent). */
+  publicUrl?: string;
+  /** Requests per minute per receipt route. */
+  receiptRateLimitPerMinute?: number;
+  /** Origins trusted besides AWS for SNS signing certificates and subscription confirmations. */
+  trustedSnsOrigins?: string[];
 }
 
 /** The API settings from the configuration and the secrets key (see `secretsKey`). */
@@ -121,5 +131,8 @@ export function apiSettings(config: Config, key: Buffer): ApiSettings {
     sendOptions: { batchSize: config.BATCH_SIZE, concurrency: config.SEND_CONCURRENCY, pageSize: config.PLAN_PAGE_SIZE },
     secretsKey: key,
     rateLimitPerMinute: config.RATE_LIMIT_PER_MINUTE,
+    publicUrl: publicUrl(config),
+    receiptRateLimitPerMinute: config.RECEIPT_RATE_LIMIT_PER_MINUTE,
+    trustedSnsOrigins: (config.SNS_TRUSTED_ORIGINS ?? '').split(',').map((o) => o.trim()).filter(Boolean),
   };
 }

@@ -18,6 +18,7 @@ import { contactRoutes } from './contacts/contacts.routes';
 import { eventRoutes } from './events/events.routes';
 import { providerRoutes } from './providers/providers.routes';
 import { ProviderService } from './providers/providers.service';
+import { receiptRoutes } from './receipts/receipts.routes';
 import { unsubscribeRoutes } from './unsubscribe';
 import { authenticate } from './middleware/auth';
 import { errorHandler } from './middleware/errors';
@@ -48,7 +49,7 @@ export function createApp(deps: AppDeps): express.Express {
   campaignRoutes(routes, new CampaignService(deps));
   eventRoutes(routes, deps.store);
   accountRoutes(routes, new BrakeService({ ...deps, ...(deps.brakeAnswerWithinMs ? { answerWithinMs: deps.brakeAnswerWithinMs } : {}) }));
-  providerRoutes(routes, new ProviderService({ store: deps.store, secretsKey: deps.settings.secretsKey }));
+  providerRoutes(routes, new ProviderService({ store: deps.store, secretsKey: deps.settings.secretsKey, publicUrl: publicBase(deps.settings) }));
   keyRoutes(routes, deps.store);
   const openapi = routes.openapi({ title: 'Herald API', version: '1' });
 
@@ -72,6 +73,16 @@ export function createApp(deps: AppDeps): express.Express {
     res.json(openapi);
   });
   app.use(unsubscribeRoutes(deps.store, deps.settings.secretsKey));
+  app.use(
+    receiptRoutes({
+      store: deps.store,
+      secretsKey: deps.settings.secretsKey,
+      publicUrl: publicBase(deps.settings),
+      logger,
+      ...(deps.settings.trustedSnsOrigins ? { trustedSnsOrigins: deps.settings.trustedSnsOrigins } : {}),
+      ...(deps.settings.receiptRateLimitPerMinute ? { perMinute: deps.settings.receiptRateLimitPerMinute } : {}),
+    }),
+  );
   // The console's files are public (no secrets in them); every API call it makes carries the operator's key.
   app.use('/console', consoleRoutes());
   const v1 = express.Router();
@@ -85,6 +96,11 @@ export function createApp(deps: AppDeps): express.Express {
   });
   app.use(errorHandler(deps.log ?? ((err, { requestId }) => logger.error({ err, reqId: requestId }, 'request failed'))));
   return app;
+}
+
+/** The public base URL receipt routes are reached at. */
+function publicBase(settings: ApiSettings): string {
+  return (settings.publicUrl ?? 'http://127.0.0.1:3000').replace(/\/$/, '');
 }
 
 /**

@@ -4,6 +4,7 @@ import { apiSettings, loadConfig, secretsKey } from '../config';
 import { log } from '../observability/log';
 import { openStore } from '../store';
 import { createApp } from './app';
+import { startReceiptMatcher } from './receipts/receipts.routes';
 
 async function main(): Promise<void> {
   const config = loadConfig();
@@ -16,10 +17,12 @@ async function main(): Promise<void> {
     temporal: new Client({ connection, namespace: config.TEMPORAL_NAMESPACE }),
     settings: apiSettings(config, secretsKey(config)),
   });
+  const stopMatcher = startReceiptMatcher(store, log);
   const server = app.listen(config.PORT, config.HOST, () => {
     console.log(`herald api on http://${config.HOST}:${config.PORT}`);
   });
   const stop = () => {
+    stopMatcher();
     server.close(() => {
       void connection.close().finally(() => store.close());
     });

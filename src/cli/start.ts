@@ -7,8 +7,9 @@ import path from 'node:path';
 import { Client, Connection } from '@temporalio/client';
 import { NativeConnection } from '@temporalio/worker';
 import { createApp } from '../api/app';
+import { startReceiptMatcher } from '../api/receipts/receipts.routes';
 import { apiSettings, loadConfig, secretsKey, storeLocation } from '../config';
-import { installLogging } from '../observability/log';
+import { installLogging, log } from '../observability/log';
 import { openStore } from '../store';
 import { createWorker, workerSending } from '../worker';
 import { ensureDevApiKey } from './dev-account';
@@ -66,6 +67,8 @@ async function main(): Promise<void> {
     const server = app.listen(config.PORT, config.HOST);
     await new Promise<void>((resolve, reject) => server.once('listening', resolve).once('error', reject));
     cleanup.unshift(() => new Promise((resolve) => server.close(resolve)));
+    const stopMatcher = startReceiptMatcher(store, log);
+    cleanup.unshift(async () => stopMatcher());
 
     const api = `http://${config.HOST}:${config.PORT}`;
     console.log(`

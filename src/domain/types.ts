@@ -1,5 +1,5 @@
 /** Plain data shapes shared by the store, activities and API. No I/O here. */
-import type { CampaignStatus, Channel, DeliveryState, NotSentReason, ReportStepName } from './vocabulary';
+import type { BounceKind, CampaignStatus, Channel, DeliveryState, NotSentReason, ReportStepName } from './vocabulary';
 
 /** A recipient. `id` is the caller's own identifier, unique per account. */
 export interface Contact {
@@ -124,6 +124,10 @@ export interface HeraldEvent {
   channel: Channel;
   reason: string | null;
   error: string | null;
+  /** Receipt events: the provider that reported it. */
+  provider?: string;
+  /** Bounce events: hard or soft. */
+  bounce?: BounceKind;
   at: Date;
 }
 

@@ -49,17 +49,44 @@ export const EVENT_PREFIX: Record<Channel, string> = {
 };
 
 /** What happened to a delivery, as an event suffix. */
-export type EventOutcome = 'sent' | 'notSent' | 'failed';
+export type EventOutcome = 'sent' | 'notSent' | 'failed' | ReceiptOutcome;
 
 /** The event name for an outcome on a channel, e.g. `eventType('sms', 'notSent')` is `sms.notSent`. */
 export function eventType(channel: Channel, outcome: EventOutcome): string {
   return `${EVENT_PREFIX[channel]}.${outcome}`;
 }
 
+/** What a provider reports about a message after it was sent (a delivery receipt, a bounce, a complaint). */
+export const RECEIPT_OUTCOMES = ['delivered', 'undelivered', 'bounced', 'complained', 'unsubscribed'] as const;
+/** One receipt outcome. */
+export type ReceiptOutcome = (typeof RECEIPT_OUTCOMES)[number];
+
+/** Receipt outcomes that stand for the message's fate: a delivery has at most one of them (the latest). */
+export const FATE_OUTCOMES = ['delivered', 'undelivered', 'bounced'] as const;
+
+/** A bounce is hard (the address is bad: the contact is suppressed) or soft (temporary). */
+export const BOUNCE_KINDS = ['hard', 'soft'] as const;
+/** One bounce kind. */
+export type BounceKind = (typeof BOUNCE_KINDS)[number];
+
+/** The receipt outcomes each channel's providers report. */
+export const RECEIPT_OUTCOMES_OF: Record<Channel, readonly ReceiptOutcome[]> = {
+  email: ['delivered', 'undelivered', 'bounced', 'complained', 'unsubscribed'],
+  sms: ['delivered', 'undelivered'],
+  push: ['undelivered'],
+  webpush: ['undelivered'],
+};
+
+/** Why a contact is suppressed on a channel, when Herald knows. */
+export const SUPPRESSION_CAUSES = ['hard_bounce', 'complaint', 'unsubscribed', 'undeliverable'] as const;
+/** One suppression cause. */
+export type SuppressionCause = (typeof SUPPRESSION_CAUSES)[number];
+
 /** All event names, for validation of filters. */
-export const EVENT_TYPES: readonly string[] = CHANNELS.flatMap((c) =>
-  (['sent', 'notSent', 'failed'] as const).map((o) => eventType(c, o)),
-);
+export const EVENT_TYPES: readonly string[] = CHANNELS.flatMap((c) => [
+  ...(['sent', 'notSent', 'failed'] as const).map((o) => eventType(c, o)),
+  ...RECEIPT_OUTCOMES_OF[c].map((o) => eventType(c, o)),
+]);
 
 /** Steps a stop or cancel report lists, in the order they run. */
 export const REPORT_STEPS = [

@@ -3,12 +3,20 @@
  * channel, and building a provider from stored settings. Secrets are write-only: accepted on save, sealed in
  * the store, never returned, logged, or passed through workflow history (activities read them from the store).
  */
+import { createPublicKey } from 'node:crypto';
 import { importPKCS8 } from 'jose';
 import { z } from 'zod';
 import { InvalidInputError } from '../domain/errors';
 import type { Channel } from '../domain/vocabulary';
 import type { StoredProviderSettings } from '../store/store';
+import { VONAGE_SIGNATURE_METHODS } from '../receipts/vonage';
+import { ApnsProvider } from './apns';
 import { FcmProvider } from './fcm';
+import { MailgunProvider } from './mailgun';
+import { PostmarkProvider } from './postmark';
+import { SendgridProvider } from './sendgrid';
+import { SesProvider } from './ses';
+import { VonageSmsProvider } from './vonage';
 import type { Provider } from './provider';
 import { SandboxProvider } from './sandbox';
 import { unseal } from './secrets';
@@ -28,6 +36,8 @@ const base64url = (bytes: number, what: string) =>
     .string()
     .regex(/^[A-Za-z0-9_-]+$/, 'must be base64url')
     .refine((s) => Buffer.from(s, 'base64url').length === bytes, `must be a ${what} (${bytes} bytes, base64url)`);
+
+const EmailFrom = z.string().min(3).max(320).regex(/@/, 'must contain an email address');
 
 /** Settings of each provider kind: `config` is returned by the API, `secrets` never is. */
 export const PROVIDER_KINDS = {
@@ -90,6 +100,90 @@ export const PROVIDER_KINDS = {
       .strict(),
     secrets: z.object({ privateKey: base64url(32, 'VAPID private key') }).strict(),
   },
+  sendgrid: {
+    channels: ['email'],
+    config: z
+      .object({
+        baseUrl: z.url().default('https://api.sendgrid.com'),
+        from: EmailFrom,
+        replyTo: z.email().optional(),
+        /** The signed Event Webhook's verification key (base64 DER, as SendGrid shows it). */
+        eventWebhookPublicKey: z.string().max(500).regex(/^[A-Za-z0-9+/=]+$/, 'must be base64 (the verification key SendGrid shows)').optional(),
+        ...Pacing,
+      })
+      .strict(),
+    secrets: z.object({ apiKey: z.string().min(10).max(500) }).strict(),
+  },
+  postmark: {
+    channels: ['email'],
+    config: z
+      .object({
+        baseUrl: z.url().default('https://api.postmarkapp.com'),
+        from: EmailFrom,
+        replyTo: z.email().optional(),
+        messageStream: z.string().min(1).max(100).optional(),
+        webhookUsername: z.string().min(1).max(100).optional(),
+        ...Pacing,
+      })
+      .strict(),
+    secrets: z.object({ serverToken: z.string().min(10).max(200), webhookPassword: z.string().min(16).max(200).optional() }).strict(),
+  },
+  mailgun: {
+    channels: ['email'],
+    config: z
+      .object({
+        baseUrl: z.url().default('https://api.mailgun.net'),
+        domain: z.string().min(3).max(255).regex(/^[a-z0-9.-]+$/i, 'must be a domain name'),
+        from: EmailFrom,
+        replyTo: z.email().optional(),
+        ...Pacing,
+      })
+      .strict(),
+    secrets: z.object({ apiKey: z.string().min(10).max(200), webhookSigningKey: z.string().min(10).max(200).optional() }).strict(),
+  },
+  ses: {
+    channels: ['email'],
+    config: z
+      .object({
+        region: z.string().regex(/^[a-z]{2}(-[a-z]+)+-\d$/, 'must be an AWS region such as eu-west-1'),
+        baseUrl: z.url().optional(),
+        accessKeyId: z.string().regex(/^[A-Z0-9]{16,128}$/, 'must be an AWS access key id'),
+        from: EmailFrom,
+        replyTo: z.email().optional(),
+        configurationSet: z.string().min(1).max(64).optional(),
+        snsTopicArn: z.string().regex(/^arn:aws[\w-]*:sns:[\w-]+:\d{12}:[\w-]{1,256}$/, 'must be an SNS topic ARN').optional(),
+        ...Pacing,
+      })
+      .strict(),
+    secrets: z.object({ secretAccessKey: z.string().min(16).max(200) }).strict(),
+  },
+  vonage: {
+    channels: ['sms'],
+    config: z
+      .object({
+        baseUrl: z.url().default('https://rest.nexmo.com'),
+        apiKey: z.string().regex(/^[0-9a-zA-Z]{6,32}$/, 'must be a Vonage API key'),
+        from: z.string().regex(/^(\+?[1-9]\d{6,14}|[A-Za-z0-9 ]{1,11})$/, 'must be a number or an alphanumeric sender id of up to 11 characters'),
+        signatureMethod: z.enum(VONAGE_SIGNATURE_METHODS).optional(),
+        ...Pacing,
+      })
+      .strict(),
+    secrets: z.object({ apiSecret: z.string().min(6).max(200), signatureSecret: z.string().min(16).max(200).optional() }).strict(),
+  },
+  apns: {
+    channels: ['push'],
+    config: z
+      .object({
+        baseUrl: z.url().default('https://api.push.apple.com'),
+        teamId: z.string().regex(/^[A-Z0-9]{10}$/, 'must be a 10-character Apple team id'),
+        keyId: z.string().regex(/^[A-Z0-9]{10}$/, 'must be a 10-character key id'),
+        bundleId: z.string().regex(/^[A-Za-z0-9.-]{1,155}$/, 'must be a bundle id'),
+        ca: z.string().max(20_000).includes('BEGIN CERTIFICATE', { message: 'must be PEM certificates' }).optional(),
+        ...Pacing,
+      })
+      .strict(),
+    secrets: z.object({ privateKey: z.string().min(100).max(5000).includes('PRIVATE KEY', { message: 'must be the .p8 key (PEM)' }) }).strict(),
+  },
   webhook: {
     channels: ['email', 'sms', 'push', 'webpush'],
     config: z.object({ url: z.url(), timeoutMs: Pacing.timeoutMs, concurrency: Pacing.concurrency }).strict(),
@@ -133,6 +227,19 @@ export async function parseSettings(
       throw InvalidInputError.field('secrets.serviceAccount.private_key', `does not load as an RS256 key: ${err.message}`);
     });
   }
+  if (input.kind === 'apns') {
+    await importPKCS8((secrets as { privateKey: string }).privateKey, 'ES256').catch((err: Error) => {
+      throw InvalidInputError.field('secrets.privateKey', `does not load as an ES256 (.p8) key: ${err.message}`);
+    });
+  }
+  if (input.kind === 'sendgrid' && typeof config.eventWebhookPublicKey === 'string') {
+    try {
+      const key = createPublicKey({ key: Buffer.from(config.eventWebhookPublicKey, 'base64'), format: 'der', type: 'spki' });
+      if (key.asymmetricKeyType !== 'ec') throw new Error('not an EC key');
+    } catch (err) {
+      throw InvalidInputError.field('config.eventWebhookPublicKey', `does not load as an ECDSA public key: ${(err as Error).message}`);
+    }
+  }
   return { kind: input.kind, config, secrets };
 }
 
@@ -149,6 +256,18 @@ export function buildProvider(settings: Pick<StoredProviderSettings, 'kind' | 'c
       return new FcmProvider(config as never, secrets as never);
     case 'webpush':
       return new WebPushProvider(config as never, secrets as never);
+    case 'sendgrid':
+      return new SendgridProvider(config as never, secrets as never);
+    case 'postmark':
+      return new PostmarkProvider(config as never, secrets as never);
+    case 'mailgun':
+      return new MailgunProvider(config as never, secrets as never);
+    case 'ses':
+      return new SesProvider(config as never, secrets as never);
+    case 'vonage':
+      return new VonageSmsProvider(config as never, secrets as never);
+    case 'apns':
+      return new ApnsProvider(config as never, secrets as never);
     case 'webhook':
       return new WebhookProvider({ ...(config as { url: string }), ...(secrets as { authorization?: string }) });
     case 'sandbox':

@@ -228,6 +228,8 @@ export class DeliverySql {
       `SELECT d.id, d.provider_message_id, c.id AS contact_id FROM deliveries d JOIN contacts c ON c.pk = d.contact_pk
        WHERE d.campaign_id = $1 AND d.channel = $2 AND d.state = 'sent' AND d.provider_message_id IS NOT NULL
          AND d.provider_status = ANY($3::text[]) AND d.updated_at >= $4 AND d.id > $5
+         -- A receipt (delivered, undelivered, bounced, ...) says it has left the provider's hands.
+         AND NOT EXISTS (SELECT 1 FROM delivery_receipts x WHERE x.delivery_id = d.id AND x.outcome IS NOT NULL)
        ORDER BY d.id LIMIT $6`,
       [campaignId, channel, statuses, since, afterId, limit],
     );

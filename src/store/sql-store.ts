@@ -1,6 +1,6 @@
 /** The one implementation of Store, in PostgreSQL's SQL, shared by the embedded and PostgreSQL connections. */
 import { InvalidInputError } from '../domain/errors';
-import type { CampaignStatus, Channel, NotSentReason, Scope } from '../domain/vocabulary';
+import type { BounceKind, CampaignStatus, Channel, NotSentReason, Scope } from '../domain/vocabulary';
 import {
   type Audience,
   type BrakeState,
@@ -14,6 +14,7 @@ import {
 } from '../domain/types';
 import { hashApiKey, newId } from './ids';
 import { CONTACT_COLUMNS, DeliverySql, prefixSql, tallySql, toContact } from './deliveries';
+import { SqlReceipts, type ReceiptStore } from './receipts';
 import type { SqlClient } from './sql-client';
 import {
   type ApiKeyInfo,
@@ -54,9 +55,11 @@ const apiKeyInfo = (r: Row): ApiKeyInfo => ({
 
 /** A Store over any SqlClient. */
 export class SqlStore implements Store {
+  readonly receipts: ReceiptStore;
   private readonly deliveries: DeliverySql;
 
   constructor(private readonly db: SqlClient) {
+    this.receipts = new SqlReceipts(db);
     this.deliveries = new DeliverySql(db);
   }
 
@@ -694,6 +697,8 @@ function toEvent(r: Row): HeraldEvent {
     channel: r.channel as Channel,
     reason: (r.reason as string | null) ?? null,
     error: (r.error as string | null) ?? null,
+    ...(r.provider ? { provider: r.provider as string } : {}),
+    ...(r.bounce ? { bounce: r.bounce as BounceKind } : {}),
     at: r.at as Date,
   };
 }

@@ -13,6 +13,7 @@ import type {
   Throttle,
 } from '../domain/types';
 import type { CampaignStatus, Channel, DeliveryState, NotSentReason, Scope } from '../domain/vocabulary';
+import type { ReceiptStore } from './receipts';
 
 /** Who is calling: the account and the API key (by its public id, for the audit log). */
 export interface Principal {
@@ -266,6 +267,9 @@ export interface Store {
   ): Promise<Page<HeraldEvent>>;
   audit(accountId: string, entry: AuditEntry): Promise<void>;
   listAudit(accountId: string, opts: { after?: string; limit: number }): Promise<Page<AuditEntry & { id: number; at: Date }>>;
+
+  /** What providers report after sent: receipts, their counts, the receipt routes, suppression causes. */
+  readonly receipts: ReceiptStore;
 
   close(): Promise<void>;
 }

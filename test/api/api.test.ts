@@ -73,7 +73,7 @@ describe('bad input gets 400 with the field and the reason, and changes nothing'
     ['campaigns: forged cursor', 'get', () => '/v1/campaigns?after=not-a-cursor', undefined, /after: not a cursor this API returned/],
     ['audit: bad cursor', 'get', () => '/v1/audit?after=-1', undefined, /after:/],
     ['deliveries: bad state filter', 'get', () => `/v1/campaigns/${campaignId}/deliveries?state=lost`, undefined, /state:/],
-    ['events: unknown type', 'get', () => '/v1/events?type=sms.delivered', undefined, /type:/],
+    ['events: unknown type', 'get', () => '/v1/events?type=sms.opened', undefined, /type:/],
     ['events: limit too large', 'get', () => '/v1/events?limit=5000', undefined, /limit:/],
     ['brake: on not a boolean', 'post', () => '/v1/account/brake', { on: 'yes' }, /on:/],
     ['brake: no body', 'post', () => '/v1/account/brake', {}, /on:/],

@@ -1,5 +1,5 @@
 /** Campaigns sent end to end: REST API -> real Temporal server -> worker -> sandbox provider, on both stores. */
-import { STORE_KINDS, api, campaignEnded, contacts, draftCampaign, newAccount, openTestStore, startHerald, type TestHerald } from '../helpers';
+import { STORE_KINDS, api, campaignEnded, contacts, draftCampaign, newAccount, openTestStore, startHerald, type TestHerald, NO_RECEIPTS } from '../helpers';
 import { campaignWorkflowId } from '../../src/workflows/definitions';
 
 describe.each(STORE_KINDS)('sending a campaign (%s store)', (kind) => {
@@ -38,7 +38,7 @@ describe.each(STORE_KINDS)('sending a campaign (%s store)', (kind) => {
     const done = await finished(id);
 
     expect(done.status).toBe('Finished');
-    expect(done.counts).toEqual({ planned: 10_000, pending: 0, sent: 10_000, notSent: 0, failed: 0, inDoubt: 0 });
+    expect(done.counts).toEqual({ planned: 10_000, pending: 0, sent: 10_000, notSent: 0, failed: 0, inDoubt: 0, ...NO_RECEIPTS });
     const listed = await http.get('/v1/campaigns?status=Finished').expect(200);
     expect(listed.body.items.find((c: { id: string }) => c.id === id).counts).toEqual(done.counts);
     const received = herald.sandbox.forCampaign(id);
@@ -137,7 +137,7 @@ describe('provider failures', () => {
       const done = await campaignEnded(herald.app, apiKey, id);
       expect(done.status).toBe('Finished');
 
-      expect(done.counts).toEqual({ planned: 1_000, pending: 0, sent: 900, notSent: 0, failed: 100, inDoubt: 0 });
+      expect(done.counts).toEqual({ planned: 1_000, pending: 0, sent: 900, notSent: 0, failed: 100, inDoubt: 0, ...NO_RECEIPTS });
       expect(herald.sandbox.forCampaign(id)).toHaveLength(900);
       expect(herald.sandbox.duplicates()).toBe(0);
       const failed = await http.get(`/v1/campaigns/${id}/deliveries?state=failed&limit=1`).expect(200);

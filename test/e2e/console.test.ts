@@ -67,6 +67,9 @@ const shot = (name: string) => page.screenshot({ path: path.join(SHOTS, `${name}
 const statusShown = () => page.locator('.campaign .title-row [data-status]').getAttribute('data-status');
 const progressShown = async () => Number(await page.getByRole('progressbar').first().getAttribute('aria-valuenow'));
 /** The numbers of one row of a counts table, by column. */
+/** The receipt counts of the API's campaign view, which the console does not show. */
+const NOT_SHOWN = { delivered: undefined, undelivered: undefined, bounced: undefined, complained: undefined, unsubscribed: undefined };
+
 async function countsShown(table: string, row: string): Promise<Record<string, number>> {
   const cells = page.locator(`table[aria-label="${table}"] tr[data-row="${row}"] td`);
   const out: Record<string, number> = {};
@@ -191,9 +194,10 @@ test('an operator sends a campaign from the console, watches it, stops it by typ
   expect(c.notSent).toBeGreaterThan(0);
   expect(c.sent + c.notSent + c.failed).toBe(c.planned);
   expect(c.planned).toBe(4_000);
-  // The page shows the exact counts the API has, in total and for the channel, and in the report panel.
-  expect(await countsShown('Counts per channel', 'total')).toEqual(c);
-  expect(await countsShown('Counts per channel', 'email')).toEqual(stopped.byChannel.email);
+  // The page shows the exact counts the API has, in total and for the channel, and in the report panel
+  // (the delivery counts: receipt counts, all zero here, are not shown by the console yet).
+  expect(await countsShown('Counts per channel', 'total')).toEqual({ ...c, ...NOT_SHOWN });
+  expect(await countsShown('Counts per channel', 'email')).toEqual({ ...stopped.byChannel.email, ...NOT_SHOWN });
   expect(await countsShown('Counts after the report', 'total')).toEqual(report.counts);
   // Each step of the report, with its time.
   const steps = page.getByRole('region', { name: 'Report' }).locator('li[data-step]');

@@ -15,6 +15,7 @@ import {
   newAccount,
   startApi,
   temporalAddress,
+  NO_RECEIPTS,
   workflowBundlePath,
 } from '../helpers';
 
@@ -75,7 +76,7 @@ describe('a worker killed mid-send', () => {
     });
 
     expect(done.status).toBe('Finished');
-    expect(done.counts).toEqual({ planned: 4_000, pending: 0, sent: 4_000, notSent: 0, failed: 0, inDoubt: 0 });
+    expect(done.counts).toEqual({ planned: 4_000, pending: 0, sent: 4_000, notSent: 0, failed: 0, inDoubt: 0, ...NO_RECEIPTS });
     const received = sink.forCampaign(id);
     expect(received).toHaveLength(4_000);
     expect(new Set(received.map((r) => r.contactId)).size).toBe(4_000);

@@ -76,6 +76,8 @@ export async function startApi(opts: {
   brakeAnswerWithinMs?: number;
   /** Where the API's request log goes (nowhere unless said). */
   logger?: Logger;
+  /** Origins trusted besides AWS for SNS certificates (the SES emulator's). */
+  trustedSnsOrigins?: string[];
 }) {
   quietRuntime();
   const taskQueue = taskQueueFor(opts.title);
@@ -91,6 +93,8 @@ export async function startApi(opts: {
       temporalUiUrl: 'http://127.0.0.1:8233',
       sendOptions: { ...DEFAULT_SEND_OPTIONS, ...opts.sendOptions },
       secretsKey,
+      publicUrl: 'http://herald.test',
+      ...(opts.trustedSnsOrigins ? { trustedSnsOrigins: opts.trustedSnsOrigins } : {}),
     },
     // Quiet, except for an answer outside its documented schema (the test then sees a 500).
     log: (err) => {
@@ -115,6 +119,7 @@ export async function startHerald(opts: {
   /** How long the brake waits for each workflow (10 s unless said). */
   brakeAnswerWithinMs?: number;
   logger?: Logger;
+  trustedSnsOrigins?: string[];
 }): Promise<TestHerald> {
   const { app, client, taskQueue, secretsKey, stop } = await startApi(opts);
   const sandbox = new SandboxProvider(opts.sandbox);
@@ -194,6 +199,9 @@ export async function draftCampaign(app: Express, apiKey: string, audience: obje
   expect(campaign.body.status).toBe('Draft');
   return campaign.body.id as string;
 }
+
+/** The receipt counts of a campaign no provider has reported on yet (campaign views carry them beside the counts). */
+export const NO_RECEIPTS = { delivered: 0, undelivered: 0, bounced: 0, complained: 0, unsubscribed: 0 } as const;
 
 /** `n` contacts with an email (and a phone for every second one), ids `c1..cn`. */
 export function contacts(n: number, prefix = 'c') {

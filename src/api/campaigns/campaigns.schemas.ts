@@ -1,6 +1,6 @@
 /** Campaign schemas. Templates are parsed here, so a broken one is refused at Draft time. */
 import { z } from 'zod';
-import { CAMPAIGN_STATUSES, CHANNELS, DELIVERY_STATES } from '../../domain/vocabulary';
+import { BOUNCE_KINDS, CAMPAIGN_STATUSES, CHANNELS, DELIVERY_STATES, FATE_OUTCOMES, RECEIPT_OUTCOMES } from '../../domain/vocabulary';
 import { checkTemplate } from '../../templates';
 import { BrakeView } from '../account/account.schemas';
 import { BooleanQuery, Limit, NumericCursor, Timestamp } from '../common/schemas';
@@ -120,6 +120,8 @@ export const DeliveriesQuery = z
   .object({
     state: z.enum(DELIVERY_STATES).optional(),
     channel: z.enum(CHANNELS).optional(),
+    /** What providers reported: delivered, undelivered, bounced, complained, unsubscribed, or awaiting (sent, nothing yet). */
+    outcome: z.enum([...RECEIPT_OUTCOMES, 'awaiting']).optional(),
     after: NumericCursor.optional(),
     limit: Limit,
   })
@@ -138,6 +140,19 @@ const Counts = z.object({
   inDoubt: z.number().int(),
 });
 const ByChannel = z.partialRecord(z.enum(CHANNELS), Counts);
+
+/**
+ * Counts with what providers reported after sent: deliveries by their latest receipt (sent = delivered +
+ * undelivered + bounced + awaiting a receipt), and how many recipients complained or unsubscribed.
+ */
+const CountsWithReceipts = Counts.extend({
+  delivered: z.number().int(),
+  undelivered: z.number().int(),
+  bounced: z.number().int(),
+  complained: z.number().int(),
+  unsubscribed: z.number().int(),
+});
+const ByChannelWithReceipts = z.partialRecord(z.enum(CHANNELS), CountsWithReceipts);
 
 /** A campaign as the API answers it: stored fields, exact counts, the brake and its workflow. */
 export const CampaignView = z.object({
@@ -162,8 +177,8 @@ export const CampaignView = z.object({
   error: z.string().nullable(),
   createdAt: Timestamp,
   updatedAt: Timestamp,
-  counts: Counts,
-  byChannel: ByChannel,
+  counts: CountsWithReceipts,
+  byChannel: ByChannelWithReceipts,
   progress: z.number(),
   /** While sending: the rate of the last 10 s and when the pending deliveries should be done at that rate. */
   eta: z.object({ messagesPerSecond: z.number(), secondsLeft: z.number().int(), at: Timestamp }).nullable(),
@@ -216,6 +231,19 @@ export const DeliveryView = z.object({
   /** inDoubt: when it was handed to the provider. */
   handedAt: Timestamp.nullable(),
   updatedAt: Timestamp,
+  /** What the provider reported after sent, or null while nothing came. */
+  receipt: z
+    .object({
+      outcome: z.enum(FATE_OUTCOMES).nullable(),
+      bounce: z.enum(BOUNCE_KINDS).nullable(),
+      reason: z.string().nullable(),
+      provider: z.string().nullable(),
+      at: Timestamp.nullable(),
+      complainedAt: Timestamp.nullable(),
+      unsubscribedAt: Timestamp.nullable(),
+    })
+    .nullable()
+    .optional(),
 });
 
 /** Each channel rendered for one contact (or the render error of a channel). */

@@ -12,8 +12,8 @@ import {
 } from '@temporalio/client';
 import { ApplicationFailure } from '@temporalio/common';
 import { BrakeOnError, ConfirmationError, InvalidInputError, InvalidTransitionError, NotFoundError } from '../../domain/errors';
-import type { BrakeState, Campaign, ControlReport } from '../../domain/types';
-import { PLANNED_STATUSES, brakeExpiry, canControl, type CampaignStatus, type ControlAction } from '../../domain/vocabulary';
+import type { BrakeState, Campaign, ControlReport, DeliveryCounts } from '../../domain/types';
+import { PLANNED_STATUSES, brakeExpiry, canControl, type CampaignStatus, type Channel, type ControlAction } from '../../domain/vocabulary';
 import { compileContent } from '../../templates';
 import type { campaignWorkflow } from '../../workflows/campaign';
 import {
@@ -36,6 +36,7 @@ import {
 import type { ApiSettings } from '../../config';
 import { audit } from '../common/audit';
 import { controlLatency } from '../../observability/metrics';
+import { emptyReceiptCounts, type CampaignReceiptCounts, type ReceiptCounts, type ReceiptFilter } from '../../store/receipts';
 import { RATE_WINDOW_SECONDS, type CampaignCounts, type CampaignPatch, type NewCampaign, type Principal, type Store } from '../../store/store';
 
 /** What the campaign service needs. */
@@ -47,8 +48,9 @@ export interface CampaignServiceDeps {
 
 /** A campaign as the API returns it: stored fields, exact counts, the account's brake, its Temporal workflow. */
 export type CampaignView = Campaign & {
-  counts: CampaignCounts['total'];
-  byChannel: CampaignCounts['byChannel'];
+  /** Delivery counts and, merged in, what providers reported after sent. */
+  counts: DeliveryCounts & ReceiptCounts;
+  byChannel: Partial<Record<Channel, DeliveryCounts & ReceiptCounts>>;
   progress: number;
   /** When a sending campaign should finish at the rate of the last seconds; null when it is not sending. */
   eta: Eta | null;
@@ -222,9 +224,21 @@ export class CampaignService {
     return { items: await this.views(principal.accountId, page.items), next: page.next };
   }
 
-  async deliveries(principal: Principal, id: string, query: Parameters<Store['listDeliveries']>[1]) {
+  /** A campaign's deliveries, by state or by what providers reported (`outcome`), each with its receipt. */
+  async deliveries(principal: Principal, id: string, query: Parameters<Store['listDeliveries']>[1] & { outcome?: ReceiptFilter | undefined }) {
     await this.require(principal, id);
-    return this.deps.store.listDeliveries(id, query);
+    const { outcome, ...rest } = query;
+    const page = outcome
+      ? await this.deps.store.receipts.listDeliveries(id, outcome, rest)
+      : await this.deps.store.listDeliveries(id, rest);
+    const receipts = await this.deps.store.receipts.ofDeliveries(page.items.map((d) => d.id));
+    return {
+      ...page,
+      items: page.items.map((d) => {
+        const r = receipts.get(d.id);
+        return { ...d, receipt: r ? { outcome: r.outcome, bounce: r.bounce, reason: r.reason, provider: r.provider, at: r.at, complainedAt: r.complainedAt, unsubscribedAt: r.unsubscribedAt } : null };
+      }),
+    };
   }
 
   private async start(principal: Principal, id: string, status: CampaignStatus, at: Date | undefined): Promise<CampaignView> {
@@ -352,22 +366,28 @@ export class CampaignService {
   private async views(accountId: string, campaigns: Campaign[]): Promise<CampaignView[]> {
     const { store } = this.deps;
     const sending = campaigns.filter((c) => c.status === 'Sending').map((c) => c.id);
-    const [counts, recent, brake] = await Promise.all([
-      store.countDeliveriesOf(campaigns.map((c) => c.id)),
+    const ids = campaigns.map((c) => c.id);
+    const [counts, receipts, recent, brake] = await Promise.all([
+      store.countDeliveriesOf(ids),
+      store.receipts.countsOf(ids),
       sending.length > 0 ? store.recentlyDone(sending) : new Map<string, number>(),
       store.getBrake(accountId),
     ]);
-    return campaigns.map((c) => this.toView(c, counts.get(c.id)!, brake, recent.get(c.id) ?? 0));
+    return campaigns.map((c) => this.toView(c, counts.get(c.id)!, receipts.get(c.id)!, brake, recent.get(c.id) ?? 0));
   }
 
-  private toView(campaign: Campaign, counts: CampaignCounts, brake: BrakeState, recentlyDone: number): CampaignView {
+  private toView(campaign: Campaign, counts: CampaignCounts, receipts: CampaignReceiptCounts, brake: BrakeState, recentlyDone: number): CampaignView {
     const { total } = counts;
+    const byChannel: CampaignView['byChannel'] = {};
+    for (const [channel, c] of Object.entries(counts.byChannel) as [Channel, DeliveryCounts][]) {
+      byChannel[channel] = { ...c, ...(receipts.byChannel[channel] ?? emptyReceiptCounts()) };
+    }
     const done = total.sent + total.notSent + total.failed;
     const workflowId = campaignWorkflowId(campaign.id);
     return {
       ...campaign,
-      counts: total,
-      byChannel: counts.byChannel,
+      counts: { ...total, ...receipts.total },
+      byChannel,
       progress: total.planned === 0 ? 0 : done / total.planned,
       eta: campaign.status === 'Sending' ? eta(campaign, counts.total, recentlyDone) : null,
       brake,

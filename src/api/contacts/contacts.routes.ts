@@ -38,10 +38,13 @@ export function contactRoutes(routes: RouteTable, store: Store): void {
     method: 'get',
     path: '/v1/contacts/:id',
     tag: 'contacts',
-    summary: 'Get one contact',
+    summary: 'Get one contact, with each suppressed channel and its cause (hard bounce, complaint, unsubscribe)',
     params: IdParams,
     response: ContactView,
-    handler: async ({ params, principal }) =>
-      (await store.getContact(principal.accountId, params.id)) ?? Promise.reject(new NotFoundError('contact', params.id)),
+    handler: async ({ params, principal }) => {
+      const contact = await store.getContact(principal.accountId, params.id);
+      if (!contact) throw new NotFoundError('contact', params.id);
+      return { ...contact, suppressions: await store.receipts.suppressions(principal.accountId, params.id) };
+    },
   });
 }

@@ -1,7 +1,7 @@
 /** Contact import and listing schemas. */
 import { z } from 'zod';
-import { CHANNELS } from '../../domain/vocabulary';
-import { Limit, NumericCursor } from '../common/schemas';
+import { CHANNELS, SUPPRESSION_CAUSES } from '../../domain/vocabulary';
+import { Limit, NumericCursor, Timestamp } from '../common/schemas';
 
 const isTimeZone = (tz: string): boolean => {
   try {
@@ -50,4 +50,16 @@ export const ContactView = z.object({
   timezone: z.string().nullish(),
   attributes: z.record(z.string(), z.unknown()),
   suppressed: z.array(z.enum(CHANNELS)),
+  /** GET of one contact: each suppressed channel with its cause (null: imported so, or the unsubscribe link). */
+  suppressions: z
+    .array(
+      z.object({
+        channel: z.enum(CHANNELS),
+        cause: z.enum(SUPPRESSION_CAUSES).nullable(),
+        provider: z.string().nullable(),
+        reason: z.string().nullable(),
+        at: Timestamp.nullable(),
+      }),
+    )
+    .optional(),
 });

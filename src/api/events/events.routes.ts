@@ -1,6 +1,6 @@
 /** The event stream, read by cursor; and the audit log. */
 import { z } from 'zod';
-import { EVENT_TYPES } from '../../domain/vocabulary';
+import { BOUNCE_KINDS, EVENT_TYPES } from '../../domain/vocabulary';
 import type { Store } from '../../store/store';
 import { Limit, NumericCursor, PageOf, Timestamp } from '../common/schemas';
 import type { RouteTable } from '../route';
@@ -22,6 +22,10 @@ const EventView = z.object({
   channel: z.string(),
   reason: z.string().nullable(),
   error: z.string().nullable(),
+  /** Receipt events: the provider that reported it. */
+  provider: z.string().optional(),
+  /** Bounce events: hard or soft. */
+  bounce: z.enum(BOUNCE_KINDS).optional(),
   at: Timestamp,
 });
 

@@ -15,7 +15,7 @@ export function providerRoutes(routes: RouteTable, service: ProviderService): vo
   });
   routes.add({
     method: 'put', path: '/v1/providers/:channel', tag,
-    summary: "Save a channel's provider: smtp, twilio, fcm, webpush, webhook or sandbox (secrets are write-only)",
+    summary: "Save a channel's provider: smtp, sendgrid, postmark, mailgun, ses, twilio, vonage, fcm, apns, webpush, webhook or sandbox (secrets are write-only)",
     params: ChannelParams,
     body: PutProviderBody,
     response: ProviderView,

@@ -31,6 +31,8 @@ export const ProviderView = z.object({
   kind: z.string(),
   config: z.record(z.string(), z.unknown()),
   secretsSet: z.array(z.string()),
+  /** Where the provider sends delivery receipts, bounces and complaints: give it to the provider as its webhook URL. */
+  receiptUrl: z.string().optional(),
   updatedAt: Timestamp,
 });
 

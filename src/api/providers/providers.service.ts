@@ -5,7 +5,9 @@ import type { Channel } from '../../domain/vocabulary';
 import type { SendOutcome } from '../../providers/provider';
 import { unseal, seal } from '../../providers/secrets';
 import { buildProvider, parseSettings, type ProviderKind } from '../../providers/settings';
+import { RECEIPT_SCHEMES } from '../../receipts';
 import { audit } from '../common/audit';
+import { receiptPath } from '../receipts/receipts.routes';
 import type { Principal, Store, StoredProviderSettings } from '../../store/store';
 
 /** A channel's provider as the API shows it: the names of its secrets, never their values. */
@@ -14,15 +16,18 @@ export interface ProviderView {
   kind: string;
   config: Record<string, unknown>;
   secretsSet: string[];
+  /** Where the provider sends its receipts (kinds that report back): set it as the provider's webhook URL. */
+  receiptUrl?: string;
   updatedAt: Date;
 }
 
 /** Provider settings operations, scoped to the caller's account and audited (without secret values). */
 export class ProviderService {
-  constructor(private readonly deps: { store: Store; secretsKey: Buffer }) {}
+  constructor(private readonly deps: { store: Store; secretsKey: Buffer; publicUrl: string }) {}
 
   async list(principal: Principal): Promise<ProviderView[]> {
-    return (await this.deps.store.listProviderSettings(principal.accountId)).map((s) => this.view(s));
+    const all = await this.deps.store.listProviderSettings(principal.accountId);
+    return Promise.all(all.map((s) => this.view(principal.accountId, s)));
   }
 
   async put(
@@ -34,6 +39,11 @@ export class ProviderService {
     const previous = await store.getProviderSettings(principal.accountId, channel);
     const keep = previous?.kind === input.kind && previous.sealedSecrets ? unseal<Record<string, unknown>>(previous.sealedSecrets, secretsKey) : undefined;
     let request = input;
+    if (input.kind === 'twilio' && input.config.statusCallback === undefined) {
+      // Twilio reports each message's status to the URL it is given: by default Herald's own receipt route.
+      const token = await store.receipts.endpointToken(principal.accountId, 'twilio');
+      request = { ...input, config: { ...input.config, statusCallback: `${this.deps.publicUrl}${receiptPath('twilio', token)}` } };
+    }
     if (input.kind === 'webpush' && !input.secrets && !keep && input.config.publicKey === undefined) {
       // No VAPID keys given: make the account a pair (the public key is shown, the private one never).
       const keys = webpush.generateVAPIDKeys();
@@ -50,7 +60,7 @@ export class ProviderService {
       sealedSecrets: Object.keys(parsed.secrets).length > 0 ? seal(parsed.secrets, secretsKey) : null,
     });
     await audit(this.deps.store, principal, 'provider.put', channel, 'ok', { kind: parsed.kind, secretsChanged: request.secrets !== undefined });
-    return this.view(saved);
+    return this.view(principal.accountId, saved);
   }
 
   async remove(principal: Principal, channel: Channel): Promise<{ deleted: true }> {
@@ -76,9 +86,12 @@ export class ProviderService {
     }
   }
 
-  private view(s: StoredProviderSettings): ProviderView {
+  private async view(accountId: string, s: StoredProviderSettings): Promise<ProviderView> {
     const secrets = s.sealedSecrets ? unseal<Record<string, unknown>>(s.sealedSecrets, this.deps.secretsKey) : {};
-    return { channel: s.channel, kind: s.kind, config: s.config, secretsSet: Object.keys(secrets).sort(), updatedAt: s.updatedAt };
+    const receiptUrl = Object.hasOwn(RECEIPT_SCHEMES, s.kind)
+      ? `${this.deps.publicUrl}${receiptPath(s.kind, await this.deps.store.receipts.endpointToken(accountId, s.kind))}`
+      : undefined;
+    return { channel: s.channel, kind: s.kind, config: s.config, secretsSet: Object.keys(secrets).sort(), ...(receiptUrl ? { receiptUrl } : {}), updatedAt: s.updatedAt };
   }
 
 }

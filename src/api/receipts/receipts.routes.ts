@@ -1,0 +1,136 @@
+/**
+ * Public receipt routes, one per provider kind and account: `POST /receipts/<kind>/<token>`, where the token is
+ * the account's unguessable path (shown in GET /v1/providers as `receiptUrl`). No API key: the provider's own
+ * signature, checked by the kind's receipt scheme, is the authority. A request that fails verification gets
+ * 401/403 and changes nothing; a body that cannot be read gets 400; a verified one gets 200 whether or not its
+ * messages are known (the answer never says), and the same event twice counts once. Rate-limited per route.
+ */
+import express, { type Request, type Router } from 'express';
+import { rateLimit } from 'express-rate-limit';
+import type { Logger } from 'pino';
+import { HttpClient } from '../../providers/http';
+import { unseal } from '../../providers/secrets';
+import { RECEIPT_SCHEMES } from '../../receipts';
+import { ReceiptMalformed, ReceiptRefused } from '../../receipts/scheme';
+import type { Store } from '../../store/store';
+
+/** The largest receipt body accepted (SendGrid posts up to a few thousand events at once). */
+export const RECEIPT_BODY_LIMIT_BYTES = 2 * 1024 * 1024;
+/** Requests per minute each receipt route takes unless configured: providers post in bursts. */
+export const DEFAULT_RECEIPT_RATE_PER_MINUTE = 60_000;
+/** How often, at most, one account's older unmatched receipts are looked at again. */
+const SWEEP_EVERY_MS = 2_000;
+
+/** What the receipt routes need. */
+export interface ReceiptRouteDeps {
+  store: Store;
+  secretsKey: Buffer;
+  /** The public base URL providers call (Twilio signs the full URL). */
+  publicUrl: string;
+  /** Origins trusted besides AWS for SNS certificates and confirmations (tests' emulator). */
+  trustedSnsOrigins?: readonly string[];
+  perMinute?: number;
+  logger: Logger;
+}
+
+/**
+ * Matches, every `everyMs`, receipts that came before Herald recorded their send (a later pass, so a receipt that
+ * raced its send is counted even when no other receipt of the account follows). Returns a stop function.
+ */
+export function startReceiptMatcher(store: Store, logger: Logger, everyMs = 5_000): () => void {
+  let running = false;
+  const timer = setInterval(() => {
+    if (running) return;
+    running = true;
+    void (async () => {
+      for (const accountId of await store.receipts.accountsWithPending()) {
+        const matched = await store.receipts.matchPending(accountId);
+        if (matched > 0) logger.info({ accountId, matched }, 'receipts matched to sends recorded after them');
+      }
+    })()
+      .catch((err: unknown) => logger.warn({ err }, 'matching pending receipts failed'))
+      .finally(() => {
+        running = false;
+      });
+  }, everyMs);
+  timer.unref();
+  return () => clearInterval(timer);
+}
+
+/** The receipt path of an account's route for `kind`. */
+export function receiptPath(kind: string, token: string): string {
+  return `/receipts/${kind}/${token}`;
+}
+
+/** The receipt routes. */
+export function receiptRoutes(deps: ReceiptRouteDeps): Router {
+  const router = express.Router();
+  const http = new HttpClient({ connections: 4, timeoutMs: 10_000 });
+  const lastSweep = new Map<string, number>();
+  const perMinute = deps.perMinute ?? DEFAULT_RECEIPT_RATE_PER_MINUTE;
+  const limiter = rateLimit({
+    windowMs: 60_000,
+    limit: perMinute,
+    standardHeaders: 'draft-7',
+    legacyHeaders: false,
+    keyGenerator: (req) => `${String(req.params.kind)}/${String(req.params.token)}`,
+    handler: (_req, res) => {
+      res.status(429).json({ error: { code: 'rate_limited', message: `more than ${perMinute} receipt requests a minute on this route` } });
+    },
+  });
+  const raw = express.raw({ type: () => true, limit: RECEIPT_BODY_LIMIT_BYTES });
+  const body: express.RequestHandler = (req, res, next) => {
+    raw(req, res, (err?: unknown) => {
+      if (err) {
+        const large = (err as { type?: string }).type === 'entity.too.large';
+        res.status(400).json({ error: { code: 'invalid_input', message: large ? `body larger than ${RECEIPT_BODY_LIMIT_BYTES} bytes` : 'body cannot be read' } });
+      } else next();
+    });
+  };
+  const answer = (res: express.Response, status: number, code: string, message: string) => res.status(status).json({ error: { code, message } });
+
+  router.post('/receipts/:kind/:token', limiter, body, async (req: Request<{ kind: string; token: string }>, res) => {
+    const { kind, token } = req.params;
+    const scheme = Object.hasOwn(RECEIPT_SCHEMES, kind) ? RECEIPT_SCHEMES[kind] : undefined;
+    const accountId = scheme && /^[\w-]{16,100}$/.test(token) ? await deps.store.receipts.accountOfEndpoint(kind, token) : null;
+    const settings = accountId ? (await deps.store.listProviderSettings(accountId)).find((s) => s.kind === kind) : undefined;
+    if (!scheme || !accountId || !settings) return answer(res, 404, 'not_found', 'no such receipt route');
+    res.locals.accountId = accountId;
+    const secrets = settings.sealedSecrets ? unseal<Record<string, unknown>>(settings.sealedSecrets, deps.secretsKey) : {};
+    let verified;
+    try {
+      verified = await scheme.verify(
+        { url: deps.publicUrl + req.originalUrl, headers: req.headers, body: Buffer.isBuffer(req.body) ? req.body : Buffer.alloc(0) },
+        {
+          config: settings.config,
+          secrets,
+          trustedSnsOrigins: deps.trustedSnsOrigins ?? [],
+          now: new Date(),
+          fetchText: async (url) => {
+            const r = await http.send(url, { method: 'GET' });
+            return { status: r.status, text: r.text };
+          },
+        },
+      );
+    } catch (err) {
+      if (err instanceof ReceiptRefused) return answer(res, err.status, err.status === 401 ? 'unauthorized' : 'forbidden', err.message);
+      if (err instanceof ReceiptMalformed) return answer(res, 400, 'invalid_input', err.message);
+      throw err;
+    }
+    const result = await deps.store.receipts.ingest(accountId, kind, verified.receipts);
+    const unmatched = result.received - result.matched;
+    // Receipts that came before their send was recorded are matched by a later request's pass.
+    let later = 0;
+    const now = Date.now();
+    if (now - (lastSweep.get(accountId) ?? 0) >= SWEEP_EVERY_MS) {
+      lastSweep.set(accountId, now);
+      later = await deps.store.receipts.matchPending(accountId);
+    }
+    if (unmatched > 0 || verified.note) {
+      deps.logger.info({ accountId, kind, ...result, unmatched, matchedLater: later, note: verified.note }, 'receipts: kept for a later match or noted');
+    }
+    // The same answer whether or not the messages are known.
+    res.json({ ok: true });
+  });
+  return router;
+}
