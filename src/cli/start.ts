@@ -11,6 +11,7 @@ import { apiSettings, loadConfig, secretsKey, storeLocation } from '../config';
 import { installLogging } from '../observability/log';
 import { openStore } from '../store';
 import { createWorker, workerSending } from '../worker';
+import { serveAdmin } from './admin';
 import { ensureDevApiKey } from './dev-account';
 import { findTemporalCli, isListening, registerSearchAttributes, startDevServer, type DevServer } from './temporal';
 
@@ -44,6 +45,11 @@ async function main(): Promise<void> {
     const store = await openStore(storeLocation(config));
     cleanup.unshift(() => store.close());
     const apiKey = await ensureDevApiKey(store, dataDir);
+    if (!config.DATABASE_URL) {
+      // This process owns the embedded store's folder: `npm run account` works through this endpoint meanwhile.
+      const admin = await serveAdmin(store, dataDir);
+      cleanup.unshift(() => admin.close());
+    }
 
     const key = secretsKey(config);
     const sending = workerSending(config, store, key);
