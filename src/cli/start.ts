@@ -10,7 +10,7 @@ import { createApp } from '../api/app';
 import { apiSettings, loadConfig, secretsKey, storeLocation } from '../config';
 import { installLogging } from '../observability/log';
 import { openStore } from '../store';
-import { createWorker, workerSending } from '../worker';
+import { createWorker, prebuiltWorkflowBundle, workerSending } from '../worker';
 import { serveAdmin } from './admin';
 import { ensureDevApiKey } from './dev-account';
 import { findTemporalCli, isListening, registerSearchAttributes, startDevServer, type DevServer } from './temporal';
@@ -54,6 +54,7 @@ async function main(): Promise<void> {
     const key = secretsKey(config);
     const sending = workerSending(config, store, key);
     cleanup.unshift(() => sending.providers.close());
+    const workflowBundle = prebuiltWorkflowBundle(config);
     const workerConnection = await NativeConnection.connect({ address: config.TEMPORAL_ADDRESS });
     cleanup.unshift(() => workerConnection.close());
     const worker = await createWorker({
@@ -61,7 +62,7 @@ async function main(): Promise<void> {
       store,
       ...sending,
       config,
-      ...(config.WORKFLOW_BUNDLE ? { workflowBundle: { codePath: config.WORKFLOW_BUNDLE } } : {}),
+      ...(workflowBundle ? { workflowBundle } : {}),
     });
 
     const app = createApp({
