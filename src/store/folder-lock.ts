@@ -3,7 +3,7 @@
  * lose rows. The owner keeps `<folder>.lock` (its pid, start time and command); a second process gets a
  * `FolderInUseError` naming it. A lock left by a process that is gone (killed, crashed) is taken over.
  */
-import { readFileSync, unlinkSync, writeFileSync } from 'node:fs';
+import { mkdirSync, readFileSync, unlinkSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 
 /** Who owns a data folder, as its lock file says. */
@@ -72,6 +72,7 @@ export function lockFolder(folder: string): FolderLock {
     command: process.argv.slice(1).map((a) => path.relative(process.cwd(), a) || a).join(' ').slice(0, 200),
   };
   if (held.has(key)) throw new FolderInUseError(key, me);
+  mkdirSync(path.dirname(file), { recursive: true });
   for (let attempt = 0; ; attempt++) {
     try {
       writeFileSync(file, `${JSON.stringify(me)}\n`, { flag: 'wx', mode: 0o644 });
