@@ -6,7 +6,7 @@
 import { randomBytes, timingSafeEqual } from 'node:crypto';
 import { createServer, type IncomingMessage } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { readFileSync, unlinkSync, writeFileSync } from 'node:fs';
+import { readFileSync, rmSync, unlinkSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { z } from 'zod';
 import type { Store } from '../store/store';
@@ -76,6 +76,7 @@ export async function serveAdmin(store: Store, dataDir: string): Promise<{ url: 
   await new Promise<void>((resolve, reject) => server.listen(0, '127.0.0.1', resolve).once('error', reject));
   const url = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
   const file = path.join(dataDir, ADMIN_FILE);
+  rmSync(file, { force: true }); // one left by a server killed earlier: made anew, so readable by this user only
   writeFileSync(file, `${JSON.stringify({ url, token, pid: process.pid } satisfies AdminEndpoint)}\n`, { mode: 0o600 });
   return {
     url,
