@@ -121,7 +121,14 @@ function main(): void {
     }
   };
   port.on('message', (req: EmbeddedRequest) => {
-    handle(req).then(answer, (err: unknown) => answer({ id: req.id, error: errorOf(err) }));
+    handle(req).then(
+      (a) => {
+        answer(a);
+        // Closed: the thread ends by itself once its port is closed (so a --cpu-prof profile of it is written).
+        if (req.op === 'close') port.close();
+      },
+      (err: unknown) => answer({ id: req.id, error: errorOf(err) }),
+    );
   });
   // A folder that cannot be opened fails every request with PGlite's error (not the thread).
   opening.catch(() => undefined);

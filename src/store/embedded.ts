@@ -130,8 +130,12 @@ async function openThreadClient(dataDir: string | undefined): Promise<SqlClient>
       return result;
     },
     close: async () => {
-      if (!gone) await call({ op: 'close' });
-      await worker.terminate();
+      if (gone) return;
+      const exited = new Promise((resolve) => worker.once('exit', resolve));
+      await call({ op: 'close' });
+      const timer = setTimeout(() => void worker.terminate(), 5_000);
+      await exited;
+      clearTimeout(timer);
     },
   };
 }
