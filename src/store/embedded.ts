@@ -62,9 +62,11 @@ type Request = EmbeddedRequest extends infer R ? (R extends EmbeddedRequest ? Om
 
 /** The thread's entry: compiled JavaScript beside this file, or the TypeScript source run through tsx's loader. */
 function threadEntry(): { file: string; execArgv: string[] } {
+  // The process's own flags are not passed on (tsx's ESM loader flags cannot load the thread), except profiling.
+  const profiling = process.execArgv.filter((a) => a.startsWith('--cpu-prof'));
   const js = path.join(__dirname, 'embedded-thread.js');
-  if (existsSync(js)) return { file: js, execArgv: [] };
-  return { file: path.join(__dirname, 'embedded-thread.ts'), execArgv: ['--require', require.resolve('tsx/cjs')] };
+  if (existsSync(js)) return { file: js, execArgv: profiling };
+  return { file: path.join(__dirname, 'embedded-thread.ts'), execArgv: [...profiling, '--require', require.resolve('tsx/cjs')] };
 }
 
 async function openThreadClient(dataDir: string | undefined): Promise<SqlClient> {
