@@ -104,7 +104,14 @@ async function openThreadClient(dataDir: string | undefined): Promise<SqlClient>
         },
         reject,
       });
-      worker.postMessage({ ...req, id });
+      try {
+        worker.postMessage({ ...req, id });
+      } catch (err) {
+        // A parameter that cannot be copied to the thread (a function, say) fails this query alone.
+        pending.delete(id);
+        if (pending.size === 0) worker.unref();
+        reject(err as Error);
+      }
     });
   const query = async <R>(sql: string, params?: unknown[], tx?: number) => {
     const { rows } = await call({ op: 'query', sql, ...(params ? { params } : {}), ...(tx === undefined ? {} : { tx }) });

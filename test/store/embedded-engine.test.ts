@@ -61,6 +61,17 @@ describe.each<EmbeddedEngine>(['thread', 'inline'])('the embedded store (%s)', (
     expect(Math.abs((rows[0]!.at as Date).getTime() - Date.now())).toBeLessThan(60_000);
     expect(rows[0]!.big).toBe(Number.MAX_SAFE_INTEGER);
   });
+
+});
+
+test('a parameter that cannot be copied to the store thread fails that query alone', async () => {
+  const db = await openEmbeddedClient(undefined, 'thread');
+  try {
+    await expect(db.query('SELECT $1::text AS v', [() => 1])).rejects.toThrow(/could not be cloned/);
+    expect((await db.query<{ v: string }>('SELECT $1::text AS v', ['still here'])).rows).toEqual([{ v: 'still here' }]);
+  } finally {
+    await db.close();
+  }
 });
 
 test('a data folder written by the store thread is there when it is opened again', async () => {
