@@ -1,22 +1,24 @@
-# Herald's production image: the worker by default; the API with `npx tsx src/api/server.ts`.
-# TypeScript runs through tsx (a runtime dependency), so the only build step is the operator console's bundle.
-FROM node:20-bookworm-slim AS console
+# Herald's production image: the compiled worker by default (`node dist/worker.js`); the API with
+# `node dist/api/server.js`; accounts with `node dist/cli/account.js create "<name>"`. The build stage compiles
+# src/ with tsc, prebuilds the workflow bundle (dist/workflow-bundle.js) and the operator console; the image
+# runs plain JavaScript on production dependencies only (no tsx, no TypeScript, no bundling at start).
+FROM node:20-bookworm-slim AS build
 WORKDIR /app
 COPY package.json package-lock.json ./
 RUN npm ci --no-audit --no-fund
+COPY tsconfig.json tsconfig.build.json ./
 COPY console ./console
-COPY src/domain ./src/domain
-COPY scripts/build-console.mjs ./scripts/
-RUN node scripts/build-console.mjs --force
+COPY src ./src
+COPY scripts ./scripts
+RUN node scripts/build-console.mjs --force && node scripts/build.mjs
 
 FROM node:20-bookworm-slim
 WORKDIR /app
 ENV NODE_ENV=production
 COPY package.json package-lock.json ./
 RUN npm ci --omit=dev --no-audit --no-fund && npm cache clean --force
-COPY tsconfig.json ./
-COPY src ./src
-COPY --from=console /app/console/dist ./console/dist
+COPY --from=build /app/dist ./dist
+COPY --from=build /app/console/dist ./console/dist
 USER node
 EXPOSE 3000
-CMD ["npx", "tsx", "src/worker.ts"]
+CMD ["node", "dist/worker.js"]

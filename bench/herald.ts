@@ -33,11 +33,14 @@ export interface Herald {
   stop(): Promise<void>;
 }
 
-/** Herald on the embedded store: one process with the API and the worker, on its own data folder. */
+/**
+ * Herald on the embedded store: one process with the API and the worker, on its own data folder; named
+ * `embedded-inline`, its PGlite runs on the main thread (EMBEDDED_ENGINE=inline) instead of its own.
+ */
 export async function startEmbedded(env: HeraldEnv, name = 'embedded'): Promise<Herald> {
   const dataDir = mkdtempSync(path.join(os.tmpdir(), 'herald-bench-'));
   const port = await freePort();
-  const { child } = await startTs(path.join(ROOT, 'src/cli/start.ts'), { ...common(env, name), HERALD_DATA_DIR: dataDir, PORT: String(port) }, (l) =>
+  const { child } = await startTs(path.join(ROOT, 'src/cli/start.ts'), { ...common(env, name), HERALD_DATA_DIR: dataDir, PORT: String(port), EMBEDDED_ENGINE: name === 'embedded-inline' ? 'inline' : 'thread' }, (l) =>
     l.startsWith('Herald is running'),
   );
   const key = readFileSync(path.join(dataDir, 'dev-api-key'), 'utf8').trim();

@@ -49,7 +49,7 @@ if (opts.help) {
   console.log(`npm run bench -- [options]
   --recipients N         recipients per throughput run (default 20000)
   --concurrency C        HTTP requests in flight for every contender (default 32)
-  --stores LIST          Herald stores: embedded,postgres (default both)
+  --stores LIST          Herald stores: embedded,postgres (default both); embedded-inline runs PGlite on the main thread
   --runs R               throughput runs per contender (default 1; the table shows the median)
   --naive-recipients N   recipients for naive Temporal (default 5000: its history cannot hold many more)
   --stops K              stops per size and store, pauses and brakes, at random 10-60 % of a send (default 20; 0 skips)
@@ -71,7 +71,7 @@ const N = Number(opts.recipients);
 const C = Number(opts.concurrency);
 const RUNS = Number(opts.runs);
 const only = new Set(opts.only.split(','));
-const stores = opts.stores.split(',').filter(Boolean) as ('embedded' | 'postgres')[];
+const stores = opts.stores.split(',').filter(Boolean) as ('embedded' | 'embedded-inline' | 'postgres')[];
 
 /** One measured run of one contender. */
 interface Throughput {
@@ -149,7 +149,7 @@ async function main(): Promise<void> {
     if (only.has('bullmq')) await measure(() => bullmq(`bullmq-${r}`, N));
     if (only.has('herald')) {
       for (const store of stores) {
-        const herald = store === 'embedded' ? await startEmbedded(env) : await startPostgres(env, opts['database-url']);
+        const herald = store.startsWith('embedded') ? await startEmbedded(env, store) : await startPostgres(env, opts['database-url']);
         try {
           const audience = await herald.api.audience('main', N);
           await measure(() => heraldRun(client, herald, audience, N));
@@ -300,7 +300,9 @@ async function heraldRun(client: Client, herald: Herald, audience: string, n: nu
   }
   let events = 0;
   for await (const run of client.workflow.list({ query: `WorkflowId = '${campaignWorkflowId(id)}'` })) events += run.historyLength;
-  const label = herald.name === 'embedded' ? 'Herald, embedded store (API + worker process)' : 'Herald, PostgreSQL (worker process)';
+  const label = herald.name.startsWith('embedded')
+    ? `Herald, embedded store${herald.name === 'embedded' ? '' : ' (PGlite on the main thread)'} (API + worker process)`
+    : 'Herald, PostgreSQL (worker process)';
   return row(label, n, seconds, peak, events, (await sinkStats(id)).campaign!.count);
 }
 

@@ -17,6 +17,8 @@ const int = (fallback: number) => z.coerce.number().int().positive().default(fal
 const ConfigSchema = z.object({
   DATABASE_URL: z.string().url().optional(),
   HERALD_DATA_DIR: z.string().default(path.resolve('.herald')),
+  /** Where the embedded store's PGlite runs: its own worker thread (default), or `inline` on the main thread. */
+  EMBEDDED_ENGINE: z.enum(['thread', 'inline']).default('thread'),
   TEMPORAL_ADDRESS: z.string().default('127.0.0.1:7233'),
   TEMPORAL_NAMESPACE: z.string().default('default'),
   TEMPORAL_UI_URL: z.string().url().default('http://127.0.0.1:8233'),
@@ -101,7 +103,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
 export function storeLocation(config: Config): StoreLocation {
   return config.DATABASE_URL
     ? { databaseUrl: config.DATABASE_URL }
-    : { dataDir: path.join(config.HERALD_DATA_DIR, 'pglite') };
+    : { dataDir: path.join(config.HERALD_DATA_DIR, 'pglite'), engine: config.EMBEDDED_ENGINE };
 }
 
 /** What the API needs to know about Temporal and how to start campaigns. */

@@ -1,5 +1,7 @@
 /** The Herald worker: runs campaign workflows and their activities. `npm run worker` runs it alone. */
+import { existsSync } from 'node:fs';
 import { createServer } from 'node:http';
+import path from 'node:path';
 import { NativeConnection, Worker, type WorkerOptions } from '@temporalio/worker';
 import { createActivities } from './activities';
 import { installLogging } from './observability/log';
@@ -61,6 +63,16 @@ export function createWorker({ connection, store, providers, config, workflowBun
   });
 }
 
+/**
+ * The workflow bundle a worker loads: WORKFLOW_BUNDLE, else the one `npm run build` wrote beside the compiled
+ * worker (dist/workflow-bundle.js), else none (the workflows are bundled from source at start).
+ */
+export function prebuiltWorkflowBundle(config: Pick<Config, 'WORKFLOW_BUNDLE'>): WorkerOptions['workflowBundle'] | undefined {
+  if (config.WORKFLOW_BUNDLE) return { codePath: config.WORKFLOW_BUNDLE };
+  const built = path.join(__dirname, 'workflow-bundle.js');
+  return existsSync(built) ? { codePath: built } : undefined;
+}
+
 async function main(): Promise<void> {
   const config = loadConfig();
   installLogging(config.LOG_LEVEL);
@@ -68,14 +80,9 @@ async function main(): Promise<void> {
   const store = await openStore({ databaseUrl: config.DATABASE_URL });
   const connection = await NativeConnection.connect({ address: config.TEMPORAL_ADDRESS });
   const sending = workerSending(config, store, secretsKey(config));
+  const workflowBundle = prebuiltWorkflowBundle(config);
   try {
-    const worker = await createWorker({
-      connection,
-      store,
-      ...sending,
-      config,
-      ...(config.WORKFLOW_BUNDLE ? { workflowBundle: { codePath: config.WORKFLOW_BUNDLE } } : {}),
-    });
+    const worker = await createWorker({ connection, store, ...sending, config, ...(workflowBundle ? { workflowBundle } : {}) });
     const metrics = config.METRICS_PORT ? serveMetrics(config.METRICS_PORT) : undefined;
     // A plain banner whatever the log level: scripts wait for it.
     console.log(`herald worker on task queue ${config.TASK_QUEUE} at ${config.TEMPORAL_ADDRESS}${metrics ? `, metrics on :${config.METRICS_PORT}/metrics` : ''}`);

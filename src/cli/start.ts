@@ -11,7 +11,8 @@ import { startReceiptMatcher } from '../api/receipts/receipts.routes';
 import { apiSettings, loadConfig, secretsKey, storeLocation } from '../config';
 import { installLogging, log } from '../observability/log';
 import { openStore } from '../store';
-import { createWorker, workerSending } from '../worker';
+import { createWorker, prebuiltWorkflowBundle, workerSending } from '../worker';
+import { serveAdmin } from './admin';
 import { ensureDevApiKey } from './dev-account';
 import { findTemporalCli, isListening, registerSearchAttributes, startDevServer, type DevServer } from './temporal';
 
@@ -45,10 +46,16 @@ async function main(): Promise<void> {
     const store = await openStore(storeLocation(config));
     cleanup.unshift(() => store.close());
     const apiKey = await ensureDevApiKey(store, dataDir);
+    if (!config.DATABASE_URL) {
+      // This process owns the embedded store's folder: `npm run account` works through this endpoint meanwhile.
+      const admin = await serveAdmin(store, dataDir);
+      cleanup.unshift(() => admin.close());
+    }
 
     const key = secretsKey(config);
     const sending = workerSending(config, store, key);
     cleanup.unshift(() => sending.providers.close());
+    const workflowBundle = prebuiltWorkflowBundle(config);
     const workerConnection = await NativeConnection.connect({ address: config.TEMPORAL_ADDRESS });
     cleanup.unshift(() => workerConnection.close());
     const worker = await createWorker({
@@ -56,7 +63,7 @@ async function main(): Promise<void> {
       store,
       ...sending,
       config,
-      ...(config.WORKFLOW_BUNDLE ? { workflowBundle: { codePath: config.WORKFLOW_BUNDLE } } : {}),
+      ...(workflowBundle ? { workflowBundle } : {}),
     });
 
     const app = createApp({

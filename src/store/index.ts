@@ -1,5 +1,5 @@
 /** Opens the store the configuration asks for: PostgreSQL when DATABASE_URL is set, else the embedded one. */
-import { openEmbeddedClient } from './embedded';
+import { openEmbeddedClient, type EmbeddedEngine } from './embedded';
 import { migrate } from './migrate';
 import { openPostgresClient } from './postgres';
 import { SqlStore } from './sql-store';
@@ -7,13 +7,16 @@ import type { Store } from './store';
 
 export type { Store } from './store';
 
-/** Where the store lives: a PostgreSQL URL, or an embedded data folder (in memory when undefined). */
-export type StoreLocation = { databaseUrl: string } | { dataDir: string | undefined };
+/**
+ * Where the store lives: a PostgreSQL URL, or an embedded data folder (in memory when undefined) and where its
+ * PGlite runs (its own thread unless said).
+ */
+export type StoreLocation = { databaseUrl: string } | { dataDir: string | undefined; engine?: EmbeddedEngine };
 
 /** Opens and migrates the store. */
 export async function openStore(location: StoreLocation): Promise<Store> {
   const client =
-    'databaseUrl' in location ? openPostgresClient(location.databaseUrl) : await openEmbeddedClient(location.dataDir);
+    'databaseUrl' in location ? openPostgresClient(location.databaseUrl) : await openEmbeddedClient(location.dataDir, location.engine);
   try {
     await migrate(client);
   } catch (err) {
