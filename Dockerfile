@@ -17,6 +17,7 @@ RUN npm ci --omit=dev --no-audit --no-fund && npm cache clean --force
 COPY tsconfig.json ./
 COPY src ./src
 COPY --from=console /app/console/dist ./console/dist
+COPY console/public ./console/public
 USER node
 EXPOSE 3000
 CMD ["npx", "tsx", "src/worker.ts"]

@@ -26,14 +26,14 @@ export type CampaignView = Wire<Campaign> & {
 /** A planned send as `GET /v1/planned` lists it. */
 export type PlannedView = CampaignView & { nextPlannedAt: string | null };
 
-/** The brake as `GET /v1/account/brake` returns it. */
-export type BrakeView = Wire<BrakeState>;
+/** The brake as `GET /v1/account/brake` returns it (with the name of the key that switched it). */
+export type BrakeView = Wire<BrakeState> & { byName?: string | null };
 
 /** What switching the brake did. */
 export type BrakeResult = BrakeView & { campaigns: string[]; skipped: string[]; errors: { campaignId: string; error: string }[]; ms: number };
 
 /** A stop, cancel or delete report. */
-export type ReportView = ControlReport;
+export type ReportView = ControlReport & { requestedByName?: string | null };
 
 /** An API error, with the sentence the console shows for it. */
 export class ApiError extends Error {

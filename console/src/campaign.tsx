@@ -26,7 +26,8 @@ export function ReportPanel({ report }: { report: ReportView }) {
         {report.action === 'stop' ? 'Stop report' : report.action === 'delete' ? 'Delete report' : 'Cancel report'}
       </h2>
       <p>
-        {report.action} requested at {time(report.requestedAt, true)} by {report.requestedBy} while {report.from}; done at{' '}
+        {report.action} requested at {time(report.requestedAt, true)} by{' '}
+        <span class="key-name" title={report.requestedBy}>{report.requestedByName ?? report.requestedBy}</span> while {report.from}; done at{' '}
         {time(report.completedAt, true)} ({num(ms)} ms).
       </p>
       <ol class="steps">

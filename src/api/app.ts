@@ -12,7 +12,7 @@ import { accountRoutes } from './account/account.routes';
 import { BrakeService } from './account/brake.service';
 import { audienceRoutes } from './audiences/audiences.routes';
 import { campaignRoutes } from './campaigns/campaigns.routes';
-import { consoleRoutes } from './console';
+import { consoleRoutes, favicon } from './console';
 import { CampaignService } from './campaigns/campaigns.service';
 import { contactRoutes } from './contacts/contacts.routes';
 import { eventRoutes } from './events/events.routes';
@@ -71,6 +71,7 @@ export function createApp(deps: AppDeps): express.Express {
   app.get('/openapi.json', (_req, res) => {
     res.json(openapi);
   });
+  app.get('/favicon.ico', favicon);
   app.use(unsubscribeRoutes(deps.store, deps.settings.secretsKey));
   // The console's files are public (no secrets in them); every API call it makes carries the operator's key.
   app.use('/console', consoleRoutes());

@@ -22,6 +22,8 @@ const CHROMIUM_ARGS = ['--no-sandbox', '--disable-gpu', '--disable-quic', '--no-
 
 /** How long the console may take to show something it should (it polls every second; the machine may be busy). */
 const SHOWN_WITHIN = 20_000;
+/** The console's alarm red (--red), as computed styles write it. */
+const RED = 'rgb(200, 16, 46)';
 
 let herald: TestHerald;
 let browser: Browser;
@@ -202,6 +204,10 @@ test('an operator sends a campaign from the console, watches it, stops it by typ
   expect(shown).toHaveLength(report.steps.length);
   expect(shown.map((s) => s.step)).toEqual(expect.arrayContaining(['in_flight_aborted', 'not_sent_written', 'final_counts']));
   await page.getByText('Delivery stopped').waitFor();
+  // Most of it was notSent: the bar says how much was sent, not a bare "100%"; the report names the key, not its id.
+  const label = await page.locator('.progress .pct').innerText();
+  expect(label).toBe(`${Math.floor((c.sent / c.planned) * 1000) / 10}% sent · 100% handled`);
+  expect(await page.getByRole('region', { name: 'Report' }).locator('.key-name').innerText()).toBe('default');
   await shot('07-stopped-report');
   // The page's address can be reloaded or shared: the same campaign, its report, still signed in (this tab).
   await page.reload();
@@ -211,8 +217,15 @@ test('an operator sends a campaign from the console, watches it, stops it by typ
   // The emergency brake: one switch, on with since when, then off.
   const brakeSwitch = page.getByRole('switch', { name: 'Emergency brake' });
   expect(await brakeSwitch.getAttribute('aria-checked')).toBe('false');
+  // Off is the normal state: drawn in grey, not in the alarm red the switch turns when it is on.
+  const knobColour = () => brakeSwitch.locator('.knob').evaluate((el) => getComputedStyle(el).backgroundColor);
+  const barColour = () => page.locator('section.brake').evaluate((el) => getComputedStyle(el).backgroundColor);
+  expect(await knobColour()).not.toBe(RED);
+  expect(await barColour()).toBe('rgb(255, 255, 255)');
   await brakeSwitch.click();
   await until(() => brakeSwitch.getAttribute('aria-checked'), (v) => v === 'true');
+  expect(await barColour()).toBe(RED);
+  expect(await page.locator('.brake-state').innerText()).toContain('(by default)');
   const brakeOn = (await http.get('/v1/account/brake').expect(200)).body;
   expect(brakeOn.on).toBe(true);
   const since = /since (\d{4})-(\d\d)-(\d\d) (\d\d):(\d\d):(\d\d)/.exec(await page.locator('.brake-state').innerText());
@@ -242,6 +255,11 @@ test('the console is served at /console without a key, its pages reload, and a m
   // A file the page does not have is a 404, not the page; the API itself still needs a key.
   expect((await request(herald.app).get('/console/old-build.js').expect(404)).body.error.code).toBe('not_found');
   await request(herald.app).get('/v1/campaigns').expect(401);
+  // Browsers ask for an icon on their own, without a key: it is Herald's, not a 401.
+  const icon = await request(herald.app).get('/favicon.ico').expect(200).expect('Content-Type', /image\/svg\+xml/);
+  expect(String(icon.body)).toContain('<svg');
+  expect(page.text).toContain('href="/console/favicon.svg"');
+  await request(herald.app).get('/console/favicon.svg').expect(200).expect('Content-Type', /image\/svg\+xml/);
 
   const unbuilt = express().use('/console', consoleRoutes(path.join(ROOT, 'test-artifacts', 'no-such-build')));
   const res = await request(unbuilt).get('/console').expect(503);

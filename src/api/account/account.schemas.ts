@@ -6,7 +6,12 @@ import { Timestamp } from '../common/schemas';
 export const BrakeBody = z.object({ on: z.boolean() }).strict();
 
 /** The brake's state: on or off, since when, set by which API key. */
-export const BrakeView = z.object({ on: z.boolean(), since: Timestamp.nullable(), by: z.string().nullable() });
+export const BrakeView = z.object({
+  on: z.boolean(),
+  since: Timestamp.nullable(),
+  by: z.string().nullable().describe('The id of the API key that last switched it'),
+  byName: z.string().nullable().optional().describe("That API key's name"),
+});
 
 /** What switching the brake did. */
 export const BrakeResultView = BrakeView.extend({

@@ -178,7 +178,8 @@ export const PlannedView = CampaignView.extend({ nextPlannedAt: Timestamp.nullab
 export const ControlReportView = z.object({
   campaignId: z.string(),
   action: z.enum(['stop', 'cancel', 'delete']),
-  requestedBy: z.string(),
+  requestedBy: z.string().describe('The id of the API key that asked (or `temporal` for an operator in the Temporal UI)'),
+  requestedByName: z.string().nullable().optional().describe("That API key's name, when it is a key of the account"),
   requestedAt: z.string(),
   completedAt: z.string(),
   from: z.enum(CAMPAIGN_STATUSES),

@@ -35,6 +35,7 @@ import {
 } from '../../workflows/definitions';
 import type { ApiSettings } from '../../config';
 import { audit } from '../common/audit';
+import { keyName } from '../common/key-names';
 import { controlLatency } from '../../observability/metrics';
 import { RATE_WINDOW_SECONDS, type CampaignCounts, type CampaignPatch, type NewCampaign, type Principal, type Store } from '../../store/store';
 
@@ -129,7 +130,7 @@ export class CampaignService {
     const campaign = await this.confirmed(principal, id, confirmation, 'stop');
     const { temporal, settings } = this.deps;
     const channels = campaign.channels.map((c) => c.channel);
-    return this.carryOut(principal, campaign, 'stop', () =>
+    const report = await this.carryOut(principal, campaign, 'stop', () =>
       temporal.workflow.executeUpdateWithStart(stopUpdate, {
         args: [{ confirmation, requestedBy: principal.keyId }],
         startWorkflowOperation: new WithStartWorkflowOperation<typeof campaignWorkflow>(CAMPAIGN_WORKFLOW_TYPE, {
@@ -141,6 +142,7 @@ export class CampaignService {
         }),
       }),
     );
+    return this.named(principal, report);
   }
 
   /** Scheduled -> Cancelled; a started campaign is stopped instead (with the same confirmation). */
@@ -149,7 +151,7 @@ export class CampaignService {
     if (canControl('stop', campaign.status)) return this.stop(principal, id, confirmation ?? '');
     await this.allow(principal, campaign, 'cancel');
     const handle = this.deps.temporal.workflow.getHandle(campaignWorkflowId(id));
-    return this.carryOut(principal, campaign, 'cancel', () => handle.executeUpdate(cancelUpdate, { args: [{ requestedBy: principal.keyId }] }));
+    return this.named(principal, await this.carryOut(principal, campaign, 'cancel', () => handle.executeUpdate(cancelUpdate, { args: [{ requestedBy: principal.keyId }] })));
   }
 
   /**
@@ -159,9 +161,10 @@ export class CampaignService {
   async delete(principal: Principal, id: string, confirmation: string): Promise<ControlReport> {
     const campaign = await this.confirmed(principal, id, confirmation, 'delete');
     const handle = this.deps.temporal.workflow.getHandle(campaignWorkflowId(id));
-    return this.carryOut(principal, campaign, 'delete', () =>
+    const report = await this.carryOut(principal, campaign, 'delete', () =>
       handle.executeUpdate(deleteUpdate, { args: [{ confirmation, requestedBy: principal.keyId }] }),
     );
+    return this.named(principal, report);
   }
 
   /** Planned sends, soonest first: campaigns sending or paused, and with `scheduled` those waiting for their time. */
@@ -210,7 +213,7 @@ export class CampaignService {
     await this.require(principal, id);
     const report = await this.deps.store.getReport(principal.accountId, id);
     if (!report) throw new NotFoundError('report of campaign', id);
-    return report;
+    return this.named(principal, report);
   }
 
   async get(principal: Principal, id: string): Promise<CampaignView> {
@@ -306,6 +309,11 @@ export class CampaignService {
   }
 
   /** Runs a workflow update, maps its refusals to 409/422, and audits the outcome. */
+  /** A report with the name of the API key that asked for it. */
+  private async named(principal: Principal, report: ControlReport): Promise<ControlReport & { requestedByName: string | null }> {
+    return { ...report, requestedByName: await keyName(this.deps.store, principal.accountId, report.requestedBy) };
+  }
+
   private async carryOut<T>(principal: Principal, campaign: Campaign, action: ControlAction, call: () => Promise<T>): Promise<T> {
     const started = Date.now();
     try {
