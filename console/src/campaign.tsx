@@ -7,7 +7,7 @@ import { Confirm, CountsTable, Dialog, ErrorNote, EtaLine, Link, ProgressBar, St
 import { navigate, usePoll } from './hooks';
 
 /** The report steps as the panel titles them. */
-const STEP_TITLES: Record<ReportStepName, string> = {
+const STEP_TITLES: Partial<Record<string, string>> & Record<ReportStepName, string> = {
   in_flight_aborted: 'In-flight batches stopped',
   audience_planned: 'Audience planned',
   provider_cancellation: 'Providers asked to cancel',
@@ -17,7 +17,11 @@ const STEP_TITLES: Record<ReportStepName, string> = {
 
 /** The steps a stop, cancel or delete took, each with its time, and the counts it left. */
 export function ReportPanel({ report }: { report: ReportView }) {
-  const order = (s: ReportStepName) => REPORT_STEPS.indexOf(s);
+  // A step the API adds later sorts by its time, after the known ones of the same time.
+  const order = (s: string) => {
+    const i = (REPORT_STEPS as readonly string[]).indexOf(s);
+    return i === -1 ? REPORT_STEPS.length : i;
+  };
   const steps = [...report.steps].sort((a, b) => a.at.localeCompare(b.at) || order(a.step) - order(b.step));
   const ms = Date.parse(report.completedAt) - Date.parse(report.requestedAt);
   return (
@@ -106,10 +110,10 @@ export function CampaignPage({ id }: { id: string }) {
       setBusy(undefined);
     }
   };
-  const simple = (action: Simple) => run(BUSY[action], () => campaigns.act(id, action), DONE[action]);
+  const simple = (action: Simple) => run(BUSY[action], () => campaigns[action](id), DONE[action]);
   const copy = () =>
     run('Copying…', async () => {
-      const created = await campaigns.act<CampaignView>(id, 'copy');
+      const created = await campaigns.copy(id);
       navigate(`/campaigns/${created.id}`);
     });
   const channels = Object.entries(campaign.byChannel) as [string, CampaignView['counts']][];
@@ -192,7 +196,7 @@ export function CampaignPage({ id }: { id: string }) {
           busyLabel="Stopping…"
           onClose={() => setDialog(undefined)}
           onConfirm={async (typed) => {
-            const r = await campaigns.act<ReportView>(campaign.id, 'stop', { confirmation: typed });
+            const r = await campaigns.stop(campaign.id, typed);
             setReport(r);
             setDialog(undefined);
             setNotice('Delivery stopped. The report below lists each step taken.');
@@ -208,7 +212,7 @@ export function CampaignPage({ id }: { id: string }) {
           onClose={() => setDialog(undefined)}
           onConfirm={() => {
             setDialog(undefined);
-            void run('Cancelling…', async () => setReport(await campaigns.act<ReportView>(id, 'cancel', {})));
+            void run('Cancelling…', async () => setReport(await campaigns.cancel(id)));
           }}
         />
       ) : null}
@@ -217,7 +221,7 @@ export function CampaignPage({ id }: { id: string }) {
           onClose={() => setDialog(undefined)}
           onSchedule={(at) => {
             setDialog(undefined);
-            void run('Scheduling…', () => campaigns.act(id, 'schedule', { at }), `Scheduled for ${time(at)}.`);
+            void run('Scheduling…', () => campaigns.schedule(id, at), `Scheduled for ${time(at)}.`);
           }}
         />
       ) : null}

@@ -13,6 +13,7 @@ import { BrakeService } from './account/brake.service';
 import { audienceRoutes } from './audiences/audiences.routes';
 import { campaignRoutes } from './campaigns/campaigns.routes';
 import { consoleRoutes, favicon } from './console';
+import { docsRoutes } from './docs';
 import { CampaignService } from './campaigns/campaigns.service';
 import { contactRoutes } from './contacts/contacts.routes';
 import { eventRoutes } from './events/events.routes';
@@ -40,8 +41,15 @@ export interface AppDeps {
   checkResponses?: boolean;
 }
 
-/** Creates the Herald REST API. */
-export function createApp(deps: AppDeps): express.Express {
+/** What the OpenAPI document says about the API as a whole. */
+export const API_INFO = {
+  title: 'Herald API',
+  version: '1',
+  description: 'Campaign delivery with an emergency brake. Every /v1 route takes an API key as a Bearer token; the reference is at /docs.',
+};
+
+/** Every /v1 route, wired to the services built from `deps`. */
+function routeTable(deps: AppDeps): RouteTable {
   const routes = new RouteTable();
   contactRoutes(routes, deps.store);
   audienceRoutes(routes, deps.store);
@@ -50,7 +58,22 @@ export function createApp(deps: AppDeps): express.Express {
   accountRoutes(routes, new BrakeService({ ...deps, ...(deps.brakeAnswerWithinMs ? { answerWithinMs: deps.brakeAnswerWithinMs } : {}) }));
   providerRoutes(routes, new ProviderService({ store: deps.store, secretsKey: deps.settings.secretsKey }));
   keyRoutes(routes, deps.store);
-  const openapi = routes.openapi({ title: 'Herald API', version: '1' });
+  return routes;
+}
+
+/**
+ * The API's OpenAPI document without a running Herald (for the client generator): the routes are only described,
+ * so no handler runs and the services get no store or Temporal client.
+ */
+export function apiDocument(): Record<string, unknown> {
+  const none = undefined as never;
+  return routeTable({ store: none, temporal: none, settings: {} as ApiSettings }).openapi(API_INFO);
+}
+
+/** Creates the Herald REST API. */
+export function createApp(deps: AppDeps): express.Express {
+  const routes = routeTable(deps);
+  const openapi = routes.openapi(API_INFO);
 
   const app = express();
   app.disable('x-powered-by');
@@ -75,6 +98,8 @@ export function createApp(deps: AppDeps): express.Express {
   app.use(unsubscribeRoutes(deps.store, deps.settings.secretsKey));
   // The console's files are public (no secrets in them); every API call it makes carries the operator's key.
   app.use('/console', consoleRoutes());
+  // The API reference over /openapi.json (public, as the document is).
+  app.use('/docs', docsRoutes());
   const v1 = express.Router();
   // Bodies are parsed per route (after authentication), within each route's size limit: see RouteTable.mount.
   v1.use(authenticate(deps.store));

@@ -1,5 +1,7 @@
 /** The REST API: bad input gets 400 naming the field and changes nothing; accounts never see each other. */
+import type { AddressInfo } from 'node:net';
 import request from 'supertest';
+import { heraldClient } from '../../src/client';
 import { api, contacts, newAccount, openTestStore, startHerald, type TestHerald } from '../helpers';
 
 let herald: TestHerald;
@@ -190,8 +192,58 @@ describe('campaign lifecycle through the API', () => {
     expect(Object.keys(doc.paths)).toEqual(
       expect.arrayContaining(['/v1/contacts', '/v1/audiences', '/v1/campaigns', '/v1/campaigns/{id}', '/v1/campaigns/{id}/send', '/v1/campaigns/{id}/schedule', '/v1/campaigns/{id}/deliveries', '/v1/events']),
     );
-    expect(doc.paths['/v1/campaigns'].post.requestBody.content['application/json'].schema.required).toEqual(
-      expect.arrayContaining(['name', 'audienceId', 'channels']),
+    const ref = doc.paths['/v1/campaigns'].post.requestBody.content['application/json'].schema.$ref as string;
+    expect(ref).toBe('#/components/schemas/CreateCampaign');
+    expect(doc.components.schemas.CreateCampaign.required).toEqual(expect.arrayContaining(['name', 'audienceId', 'channels']));
+  });
+
+  test('the OpenAPI document is fit for generators: a readable operationId per route, named schemas, examples, every $ref resolves', async () => {
+    const doc = (await request(herald.app).get('/openapi.json').expect(200)).body;
+    const operations = Object.values(doc.paths as Record<string, Record<string, { operationId?: string }>>).flatMap((p) => Object.values(p));
+    const ids = operations.map((o) => o.operationId);
+    expect(ids.every((id) => typeof id === 'string' && /^[a-z][a-zA-Z]+$/.test(id))).toBe(true);
+    expect(new Set(ids).size).toBe(ids.length);
+    expect(ids).toEqual(expect.arrayContaining(['listCampaigns', 'createCampaign', 'pauseCampaign', 'stopCampaign', 'getBrake', 'listAudit']));
+    expect(doc.paths['/v1/campaigns/{id}/pause'].post.operationId).toBe('pauseCampaign');
+    expect(doc.paths['/v1/campaigns/{id}'].get.responses['200'].content['application/json'].schema).toEqual({ $ref: '#/components/schemas/Campaign' });
+    expect(doc.paths['/v1/campaigns'].get.responses['200'].content['application/json'].schema).toEqual({ $ref: '#/components/schemas/CampaignPage' });
+    expect(Object.keys(doc.components.schemas)).toEqual(
+      expect.arrayContaining(['Campaign', 'ControlReport', 'DeliveryCounts', 'Contact', 'Audience', 'ApiKey', 'Brake', 'Error', 'AuditEntry']),
     );
+    expect(doc.components.schemas.CreateCampaign.example).toMatchObject({ name: 'Spring sale' });
+    // Every reference points at something the document has.
+    const refs = JSON.stringify(doc).match(/"\$ref":"[^"]+"/g) ?? [];
+    for (const r of new Set(refs)) {
+      const [, kind, name] = /#\/components\/(\w+)\/(\w+)/.exec(r) ?? [];
+      expect(doc.components[kind!]?.[name!]).toBeDefined();
+    }
+    // What the example says is what the API takes.
+    const a = api(herald.app, keyA);
+    const example = { ...doc.components.schemas.CreateCampaign.example, audienceId };
+    expect((await a.post('/v1/campaigns', example)).status).toBe(201);
+  });
+});
+
+describe('a backend service with the typed client (src/client)', () => {
+  test('creates a Draft and reads it back; an error arrives as the API error body; a wrong key is a 401', async () => {
+    const server = herald.app.listen(0, '127.0.0.1');
+    await new Promise<void>((resolve) => server.once('listening', resolve));
+    const baseUrl = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+    try {
+      const client = heraldClient({ baseUrl, apiKey: keyA });
+      const created = await client.POST('/v1/campaigns', {
+        body: { name: 'Typed', audienceId, channels: [{ channel: 'email', subject: 'Hi', body: 'Hello' }] },
+      });
+      expect(created.response.status).toBe(201);
+      const read = await client.GET('/v1/campaigns/{id}', { params: { path: { id: created.data!.id } } });
+      expect(read.data).toMatchObject({ name: 'Typed', status: 'Draft', counts: { planned: 0 } });
+      const refused = await client.POST('/v1/campaigns/{id}/stop', { params: { path: { id: created.data!.id } }, body: { confirmation: 'wrong' } });
+      expect(refused.response.status).toBe(422);
+      expect(refused.error?.error.code).toBe('confirmation_mismatch');
+      const wrongKey = await heraldClient({ baseUrl, apiKey: 'hk_wrong' }).GET('/v1/campaigns', { params: { query: {} } });
+      expect(wrongKey.response.status).toBe(401);
+    } finally {
+      await new Promise((resolve) => server.close(resolve));
+    }
   });
 });

@@ -65,6 +65,9 @@ function until<T>(read: () => Promise<T>, ok: (value: T) => boolean): Promise<T>
   }, SHOWN_WITHIN, 100);
 }
 
+/** An element's computed background colour (runs in the page). */
+const backgroundOf = (el: unknown) =>
+  (globalThis as unknown as { getComputedStyle(e: unknown): { backgroundColor: string } }).getComputedStyle(el).backgroundColor;
 const shot = (name: string) => page.screenshot({ path: path.join(SHOTS, `${name}.png`), fullPage: true });
 const statusShown = () => page.locator('.campaign .title-row [data-status]').getAttribute('data-status');
 const progressShown = async () => Number(await page.getByRole('progressbar').first().getAttribute('aria-valuenow'));
@@ -218,8 +221,8 @@ test('an operator sends a campaign from the console, watches it, stops it by typ
   const brakeSwitch = page.getByRole('switch', { name: 'Emergency brake' });
   expect(await brakeSwitch.getAttribute('aria-checked')).toBe('false');
   // Off is the normal state: drawn in grey, not in the alarm red the switch turns when it is on.
-  const knobColour = () => brakeSwitch.locator('.knob').evaluate((el) => getComputedStyle(el).backgroundColor);
-  const barColour = () => page.locator('section.brake').evaluate((el) => getComputedStyle(el).backgroundColor);
+  const knobColour = () => brakeSwitch.locator('.knob').evaluate(backgroundOf);
+  const barColour = () => page.locator('section.brake').evaluate(backgroundOf);
   expect(await knobColour()).not.toBe(RED);
   expect(await barColour()).toBe('rgb(255, 255, 255)');
   await brakeSwitch.click();
@@ -264,4 +267,27 @@ test('the console is served at /console without a key, its pages reload, and a m
   const unbuilt = express().use('/console', consoleRoutes(path.join(ROOT, 'test-artifacts', 'no-such-build')));
   const res = await request(unbuilt).get('/console').expect(503);
   expect(res.text).toContain('node scripts/build-console.mjs');
+});
+
+test('the API reference at /docs renders the document in the browser, with nothing loaded from another origin', async () => {
+  const res = await request(herald.app).get('/docs').expect(200);
+  expect(res.type).toBe('text/html');
+  expect(res.text).not.toMatch(/https?:\/\//);
+  const docs = await browser.newPage({ viewport: { width: 1280, height: 860 } });
+  const elsewhere: string[] = [];
+  docs.on('request', (r) => {
+    if (!r.url().startsWith(base) && !r.url().startsWith('data:')) elsewhere.push(r.url());
+  });
+  try {
+    await docs.goto(`${base}/docs`);
+    await docs.getByRole('heading', { name: 'Herald API' }).first().waitFor({ timeout: SHOWN_WITHIN });
+    await docs.getByText('List contacts by cursor').first().waitFor({ timeout: SHOWN_WITHIN });
+    // A collapsed tag opens on click and lists its operations by their summaries.
+    await docs.getByRole('button', { name: /campaigns/ }).first().click();
+    await docs.getByText('Pause a Sending campaign', { exact: false }).first().waitFor({ timeout: SHOWN_WITHIN });
+    await docs.screenshot({ path: path.join(SHOTS, '20-api-reference.png') });
+    expect(elsewhere).toEqual([]);
+  } finally {
+    await docs.close();
+  }
 });

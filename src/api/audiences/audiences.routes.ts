@@ -12,6 +12,7 @@ export function audienceRoutes(routes: RouteTable, store: Store): void {
   routes.add({
     method: 'post',
     path: '/v1/audiences',
+    operationId: 'createAudience',
     tag: 'audiences',
     summary: 'Create an audience: a list of contact ids, or a filter (all conditions must hold)',
     body: CreateAudienceBody,
@@ -28,6 +29,7 @@ export function audienceRoutes(routes: RouteTable, store: Store): void {
   routes.add({
     method: 'get',
     path: '/v1/audiences',
+    operationId: 'listAudiences',
     tag: 'audiences',
     summary: 'List audiences',
     response: AudienceList,
@@ -36,6 +38,7 @@ export function audienceRoutes(routes: RouteTable, store: Store): void {
   routes.add({
     method: 'get',
     path: '/v1/audiences/:id',
+    operationId: 'getAudience',
     tag: 'audiences',
     summary: 'Get an audience and its current size',
     params: IdParams,

@@ -10,7 +10,8 @@ const Condition = z
   })
   .strict()
   .refine((c) => c.op === 'exists' || c.value !== undefined, { message: 'required unless op is exists', path: ['value'] })
-  .refine((c) => c.op !== 'in' || Array.isArray(c.value), { message: 'must be an array when op is in', path: ['value'] });
+  .refine((c) => c.op !== 'in' || Array.isArray(c.value), { message: 'must be an array when op is in', path: ['value'] })
+  .meta({ id: 'Condition', example: { attribute: 'plan', op: 'eq', value: 'pro' } });
 
 const Name = z.string().min(1).max(200);
 
@@ -18,7 +19,7 @@ const Name = z.string().min(1).max(200);
 export const CreateAudienceBody = z.discriminatedUnion('type', [
   z.object({ name: Name, type: z.literal('list'), contactIds: z.array(z.string().min(1).max(200)).min(1).max(100_000) }).strict(),
   z.object({ name: Name, type: z.literal('filter'), all: z.array(Condition).max(20) }).strict(),
-]);
+]).meta({ id: 'CreateAudience', example: { name: 'Pro plan', type: 'filter', all: [{ attribute: 'plan', op: 'eq', value: 'pro' }] } });
 
 /** An audience as the API answers it (`size`: contacts in it now, on the routes that count). */
 export const AudienceView = z.object({
@@ -28,7 +29,7 @@ export const AudienceView = z.object({
   conditions: z.array(z.object({ attribute: z.string(), op: z.string(), value: z.unknown().optional() })),
   createdAt: Timestamp,
   size: z.number().int().optional(),
-});
+}).meta({ id: 'Audience' });
 
 /** The audience list. */
-export const AudienceList = z.object({ items: z.array(AudienceView) });
+export const AudienceList = z.object({ items: z.array(AudienceView) }).meta({ id: 'AudienceList' });

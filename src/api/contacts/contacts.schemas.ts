@@ -32,10 +32,11 @@ export const ContactInput = z
     attributes: z.record(z.string(), z.unknown()).default({}),
     suppressed: z.array(z.enum(CHANNELS)).default([]),
   })
-  .strict();
+  .strict()
+  .meta({ id: 'ContactInput', example: { id: 'c-1001', email: 'ada@example.com', timezone: 'Europe/Warsaw', attributes: { firstName: 'Ada', plan: 'pro' } } });
 
 /** Body of a bulk import. */
-export const ImportContactsBody = z.object({ contacts: z.array(ContactInput).min(1).max(10_000) }).strict();
+export const ImportContactsBody = z.object({ contacts: z.array(ContactInput).min(1).max(10_000) }).strict().meta({ id: 'ImportContacts' });
 
 /** Query of the contact list. */
 export const ListContactsQuery = z.object({ after: NumericCursor.optional(), limit: Limit }).strict();
@@ -50,4 +51,4 @@ export const ContactView = z.object({
   timezone: z.string().nullish(),
   attributes: z.record(z.string(), z.unknown()),
   suppressed: z.array(z.enum(CHANNELS)),
-});
+}).meta({ id: 'Contact' });

@@ -23,7 +23,7 @@ const EventView = z.object({
   reason: z.string().nullable(),
   error: z.string().nullable(),
   at: Timestamp,
-});
+}).meta({ id: 'Event' });
 
 const AuditEntryView = z.object({
   id: z.number().int(),
@@ -33,7 +33,7 @@ const AuditEntryView = z.object({
   result: z.enum(['ok', 'refused', 'error']),
   detail: z.record(z.string(), z.unknown()).nullish(),
   at: Timestamp,
-});
+}).meta({ id: 'AuditEntry' });
 
 const AuditQuery = z.object({ after: NumericCursor.optional(), limit: Limit }).strict();
 
@@ -42,6 +42,7 @@ export function eventRoutes(routes: RouteTable, store: Store): void {
   routes.add({
     method: 'get',
     path: '/v1/events',
+    operationId: 'listEvents',
     tag: 'events',
     summary: 'Events (message.sent, sms.notSent, ...) after a cursor, oldest first',
     query: EventsQuery,
@@ -51,6 +52,7 @@ export function eventRoutes(routes: RouteTable, store: Store): void {
   routes.add({
     method: 'get',
     path: '/v1/audit',
+    operationId: 'listAudit',
     tag: 'events',
     summary: 'Audit log: who did what, when, and the result',
     query: AuditQuery,

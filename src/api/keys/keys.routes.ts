@@ -9,20 +9,20 @@ import { ApiKeyList, ApiKeyView, CreateKeyBody, CreatedKeyView } from './keys.sc
 export function keyRoutes(routes: RouteTable, store: Store): void {
   const tag = 'keys';
   routes.add({
-    method: 'post', path: '/v1/keys', tag, status: 201, scope: 'admin',
+    method: 'post', path: '/v1/keys', operationId: 'createApiKey', tag, status: 201, scope: 'admin',
     summary: 'Create an API key with a scope (read, control or admin); the answer is the only time the key is shown',
     body: CreateKeyBody,
     response: CreatedKeyView,
     handler: ({ body, principal }) => store.createApiKey(principal.accountId, body.name, body.scope),
   });
   routes.add({
-    method: 'get', path: '/v1/keys', tag, scope: 'admin',
+    method: 'get', path: '/v1/keys', operationId: 'listApiKeys', tag, scope: 'admin',
     summary: "The account's API keys with their scopes, revoked ones included (never the keys themselves)",
     response: ApiKeyList,
     handler: async ({ principal }) => ({ items: await store.listApiKeys(principal.accountId) }),
   });
   routes.add({
-    method: 'delete', path: '/v1/keys/:id', tag, scope: 'admin',
+    method: 'delete', path: '/v1/keys/:id', operationId: 'revokeApiKey', tag, scope: 'admin',
     summary: 'Revoke an API key: it gets 401 from the next request on (a key cannot revoke itself)',
     params: IdParams,
     response: ApiKeyView,

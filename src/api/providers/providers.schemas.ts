@@ -14,7 +14,8 @@ export const PutProviderBody = z
     config: z.record(z.string(), z.unknown()).default({}),
     secrets: z.record(z.string(), z.unknown()).optional(),
   })
-  .strict();
+  .strict()
+  .meta({ id: 'PutProvider', example: { provider: 'smtp', config: { host: 'smtp.example.com', port: 587, from: 'news@example.com' }, secrets: { password: '…' } } });
 
 /** Body of a test send: one message to one address through the saved settings. */
 export const TestSendBody = z
@@ -23,7 +24,8 @@ export const TestSendBody = z
     subject: z.string().max(998).optional(),
     body: z.string().min(1).max(10_000),
   })
-  .strict();
+  .strict()
+  .meta({ id: 'TestSend' });
 
 /** A channel's provider as the API answers it: config and the names of the secrets set, never their values. */
 export const ProviderView = z.object({
@@ -32,7 +34,7 @@ export const ProviderView = z.object({
   config: z.record(z.string(), z.unknown()),
   secretsSet: z.array(z.string()),
   updatedAt: Timestamp,
-});
+}).meta({ id: 'Provider' });
 
 /** What the provider said to a test send. */
 export const SendOutcomeView = z.object({
@@ -41,4 +43,4 @@ export const SendOutcomeView = z.object({
   error: z.string().optional(),
   retryAfterMs: z.number().optional(),
   suppress: z.boolean().optional(),
-});
+}).meta({ id: 'SendOutcome' });
