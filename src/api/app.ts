@@ -4,6 +4,7 @@ import express from 'express';
 import type { Logger } from 'pino';
 import { pinoHttp } from 'pino-http';
 import { DEFAULT_RATE_LIMIT_PER_MINUTE, type ApiSettings } from '../config';
+import { HEALTH_PATH, READY_PATH, readiness } from '../observability/health';
 import { log } from '../observability/log';
 import { registry } from '../observability/metrics';
 import type { Store } from '../store/store';
@@ -21,6 +22,7 @@ import { providerRoutes } from './providers/providers.routes';
 import { ProviderService } from './providers/providers.service';
 import { unsubscribeRoutes } from './unsubscribe';
 import { authenticate } from './middleware/auth';
+import { cors } from './middleware/cors';
 import { errorHandler } from './middleware/errors';
 import { rateLimitPerKey, requestId, requestIdOf, securityHeaders } from './middleware/security';
 import { keyRoutes } from './keys/keys.routes';
@@ -78,9 +80,19 @@ export function createApp(deps: AppDeps): express.Express {
   const app = express();
   app.disable('x-powered-by');
   const logger = deps.logger ?? log;
-  app.use(requestId(), requestLog(logger), securityHeaders());
-  app.get('/health', (_req, res) => {
-    res.json({ ok: true });
+  app.use(requestId(), requestLog(logger), securityHeaders(), cors(deps.settings.corsOrigins ?? []));
+  // Liveness (the process answers) and readiness (the store and Temporal answer): see observability/health.
+  for (const path of ['/health', HEALTH_PATH]) {
+    app.get(path, (_req, res) => {
+      res.json({ ok: true });
+    });
+  }
+  app.get(READY_PATH, async (_req, res) => {
+    const result = await readiness([
+      ['store', () => deps.store.ping()],
+      ['temporal', () => deps.temporal.workflowService.getSystemInfo({})],
+    ]);
+    res.status(result.ready ? 200 : 503).json(result);
   });
   app.get('/metrics', async (_req, res) => {
     res.type(registry.contentType).send(await registry.metrics());

@@ -684,6 +684,10 @@ export class SqlStore implements Store {
     );
   }
 
+  async ping(): Promise<void> {
+    await this.db.query('SELECT 1');
+  }
+
   close(): Promise<void> {
     return this.db.close();
   }

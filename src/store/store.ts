@@ -238,5 +238,7 @@ export interface Store {
   audit(accountId: string, entry: AuditEntry): Promise<void>;
   listAudit(accountId: string, opts: { after?: string; limit: number }): Promise<Page<AuditEntry & { id: number; at: Date }>>;
 
+  /** Answers once the database does (readiness probes); throws when it cannot. */
+  ping(): Promise<void>;
   close(): Promise<void>;
 }

@@ -76,6 +76,8 @@ export async function startApi(opts: {
   brakeAnswerWithinMs?: number;
   /** Where the API's request log goes (nowhere unless said). */
   logger?: Logger;
+  /** Browser origins allowed by CORS (none unless said). */
+  corsOrigins?: string[];
 }) {
   quietRuntime();
   const taskQueue = taskQueueFor(opts.title);
@@ -91,6 +93,7 @@ export async function startApi(opts: {
       temporalUiUrl: 'http://127.0.0.1:8233',
       sendOptions: { ...DEFAULT_SEND_OPTIONS, ...opts.sendOptions },
       secretsKey,
+      ...(opts.corsOrigins ? { corsOrigins: opts.corsOrigins } : {}),
     },
     // Quiet, except for an answer outside its documented schema (the test then sees a 500).
     log: (err) => {

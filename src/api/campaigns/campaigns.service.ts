@@ -139,6 +139,7 @@ export class CampaignService {
           workflowIdConflictPolicy: WorkflowIdConflictPolicy.USE_EXISTING,
           args: [reopenForStop({ campaignId: id, accountId: principal.accountId, channels })],
           typedSearchAttributes: this.searchAttributes(principal, channels, 'Finished'),
+          ...uiMetadata(campaign),
         }),
       }),
     );
@@ -255,6 +256,7 @@ export class CampaignService {
           },
         ],
         typedSearchAttributes: this.searchAttributes(principal, campaign.channels.map((c) => c.channel), status),
+        ...uiMetadata(campaign),
       });
     } catch (err) {
       await store.updateCampaign(principal.accountId, id, [status], { status: 'Draft', scheduledAt: null });
@@ -406,4 +408,17 @@ function eta(campaign: Campaign, total: CampaignCounts['total'], recentlyDone: n
   const left = total.pending + total.sending;
   const secondsLeft = Math.ceil(left / messagesPerSecond);
   return { messagesPerSecond, secondsLeft, at: new Date(now.getTime() + secondsLeft * 1000) };
+}
+
+/**
+ * What the Temporal Web UI shows of a campaign's workflow: its name as the summary in the list, its account and
+ * channels as details, and the same in the memo (which continue-as-new carries to every later run).
+ */
+export function uiMetadata(campaign: Pick<Campaign, 'id' | 'name' | 'accountId' | 'channels'>) {
+  const channels = campaign.channels.map((c) => c.channel).join(', ');
+  return {
+    staticSummary: `${campaign.name.replace(/\s+/g, ' ').slice(0, 200)} (${campaign.id})`,
+    staticDetails: `**Campaign** ${campaign.name}\n\n**Account** ${campaign.accountId}\n\n**Channels** ${channels}`,
+    memo: { campaignName: campaign.name, accountId: campaign.accountId },
+  };
 }
