@@ -61,7 +61,7 @@ export interface paths {
         get: operations["listAudiences"];
         put?: never;
         /**
-         * Create an audience: a list of contact ids, or a filter (all conditions must hold)
+         * Create an audience: a list of contact ids, or a filter (every term of all must hold; an any group holds when one of its conditions does)
          * @description Needs an API key with scope control.
          */
         post: operations["createAudience"];
@@ -193,6 +193,26 @@ export interface paths {
          * @description Needs an API key with scope control.
          */
         post: operations["previewCampaign"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/preview": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Render templates not saved yet (a campaign being written) for one contact, as they would be sent
+         * @description Needs an API key with scope read.
+         */
+        post: operations["previewContent"];
         delete?: never;
         options?: never;
         head?: never;
@@ -656,7 +676,9 @@ export interface components {
             name: string;
             /** @constant */
             type: "filter";
-            all: components["schemas"]["Condition"][];
+            /** @default [] */
+            all: (components["schemas"]["Condition"] | components["schemas"]["AnyGroup"])[];
+            any?: components["schemas"]["Condition"][];
         };
         /**
          * @example {
@@ -671,16 +693,25 @@ export interface components {
             op: "eq" | "neq" | "in" | "exists" | "gt" | "gte" | "lt" | "lte";
             value?: unknown;
         };
+        AnyGroup: {
+            any: components["schemas"]["Condition"][];
+        };
         Audience: {
             id: string;
             name: string;
             /** @enum {string} */
             type: "list" | "filter";
-            conditions: {
+            conditions: ({
                 attribute: string;
                 op: string;
                 value?: unknown;
-            }[];
+            } | {
+                any: {
+                    attribute: string;
+                    op: string;
+                    value?: unknown;
+                }[];
+            })[];
             /** Format: date-time */
             createdAt: string;
             size?: number;
@@ -853,6 +884,29 @@ export interface components {
                 body?: string;
                 html?: string;
                 error?: string;
+            }[];
+        };
+        /**
+         * @example {
+         *       "contactId": "c-1001",
+         *       "channels": [
+         *         {
+         *           "channel": "email",
+         *           "subject": "Hi {{ contact.attributes.firstName }}",
+         *           "body": "Hello"
+         *         }
+         *       ]
+         *     }
+         */
+        PreviewContentRequest: {
+            contactId: string;
+            channels: {
+                /** @enum {string} */
+                channel: "email" | "sms" | "push" | "webpush";
+                subject?: string;
+                body: string;
+                html?: string;
+                fallback?: string;
             }[];
         };
         /**
@@ -1226,6 +1280,7 @@ export interface operations {
             query?: {
                 after?: string;
                 limit?: number;
+                q?: string;
             };
             header?: never;
             path?: never;
@@ -1635,6 +1690,40 @@ export interface operations {
         requestBody: {
             content: {
                 "application/json": components["schemas"]["PreviewRequest"];
+            };
+        };
+        responses: {
+            /** @description OK */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Preview"];
+                };
+            };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthorized"];
+            403: components["responses"]["Forbidden"];
+            404: components["responses"]["NotFound"];
+            409: components["responses"]["Conflict"];
+            413: components["responses"]["PayloadTooLarge"];
+            415: components["responses"]["UnsupportedMediaType"];
+            422: components["responses"]["ConfirmationMismatch"];
+            429: components["responses"]["RateLimited"];
+            500: components["responses"]["InternalError"];
+        };
+    };
+    previewContent: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["PreviewContentRequest"];
             };
         };
         responses: {

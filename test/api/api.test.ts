@@ -247,3 +247,69 @@ describe('a backend service with the typed client (src/client)', () => {
     }
   });
 });
+
+describe('audiences, contacts and previews for the console', () => {
+  test('a filter with an any group matches contacts meeting every condition and at least one of the group', async () => {
+    const { apiKey } = await newAccount(herald.store, 'Filters');
+    const a = api(herald.app, apiKey);
+    const people = [
+      { id: 'p1', attributes: { plan: 'pro', country: 'PL' } },
+      { id: 'p2', attributes: { plan: 'pro', country: 'DE' } },
+      { id: 'p3', attributes: { plan: 'pro', country: 'FR' } },
+      { id: 'p4', attributes: { plan: 'free', country: 'PL' } },
+    ];
+    await a.post('/v1/contacts', { contacts: people }).expect(200);
+    const grouped = await a
+      .post('/v1/audiences', {
+        name: 'Pro in PL or DE',
+        type: 'filter',
+        all: [{ attribute: 'plan', op: 'eq', value: 'pro' }, { any: [{ attribute: 'country', op: 'eq', value: 'PL' }, { attribute: 'country', op: 'eq', value: 'DE' }] }],
+      })
+      .expect(201);
+    expect(grouped.body.size).toBe(2);
+    expect(grouped.body.conditions[1]).toEqual({ any: [{ attribute: 'country', op: 'eq', value: 'PL' }, { attribute: 'country', op: 'eq', value: 'DE' }] });
+    // A top-level any alone: at least one of its conditions.
+    const either = await a.post('/v1/audiences', { name: 'FR or free', type: 'filter', any: [{ attribute: 'country', op: 'eq', value: 'FR' }, { attribute: 'plan', op: 'eq', value: 'free' }] }).expect(201);
+    expect(either.body.size).toBe(2);
+    expect((await a.get(`/v1/audiences/${either.body.id}`).expect(200)).body.size).toBe(2);
+    // A campaign to the grouped audience goes to exactly p1 and p2.
+    const id = (await a.post('/v1/campaigns', { name: 'Grouped', audienceId: grouped.body.id, channels: [{ channel: 'email', subject: 'S', body: 'B' }] }).expect(201)).body.id;
+    const res = await a.post(`/v1/campaigns/${id}/preview`, { contactId: 'p1' }).expect(200);
+    expect(res.body.channels[0]).toMatchObject({ channel: 'email', subject: 'S' });
+    // An empty group is refused, naming it.
+    const bad = await a.post('/v1/audiences', { name: 'x', type: 'filter', all: [{ any: [] }] }).expect(400);
+    expect(bad.body.error.message).toMatch(/all\.0/);
+  });
+
+  test('contacts are searched by a part of their id, email or phone, by cursor', async () => {
+    const { apiKey } = await newAccount(herald.store, 'Search');
+    const a = api(herald.app, apiKey);
+    await a.post('/v1/contacts', { contacts: [...contacts(30, 'ann'), { id: 'bob', email: 'Bob_Smith@Example.com' }, { id: 'x%1', email: 'percent@example.com' }] }).expect(200);
+    const bob = await a.get('/v1/contacts?q=smith').expect(200);
+    expect(bob.body.items.map((c: { id: string }) => c.id)).toEqual(['bob']);
+    // LIKE's wildcards are plain characters in a search.
+    expect((await a.get('/v1/contacts?q=%25').expect(200)).body.items.map((c: { id: string }) => c.id)).toEqual(['x%1']);
+    expect((await a.get('/v1/contacts?q=_').expect(200)).body.items.map((c: { id: string }) => c.id)).toEqual(['bob']);
+    const first = await a.get('/v1/contacts?q=ann&limit=20').expect(200);
+    expect(first.body.items).toHaveLength(20);
+    const second = await a.get(`/v1/contacts?q=ann&limit=20&after=${first.body.next}`).expect(200);
+    expect(second.body.items).toHaveLength(10);
+    expect(second.body.next).toBeNull();
+  });
+
+  test('templates being written are previewed for a chosen contact before anything is saved', async () => {
+    const { apiKey } = await newAccount(herald.store, 'Preview');
+    const a = api(herald.app, apiKey);
+    await a.post('/v1/contacts', { contacts: [{ id: 'ada', email: 'ada@example.com', attributes: { first: 'Ada' } }] }).expect(200);
+    const before = (await a.get('/v1/campaigns').expect(200)).body.items.length;
+    const res = await a
+      .post('/v1/preview', { contactId: 'ada', channels: [{ channel: 'email', subject: 'Hi {{ contact.first }}', body: 'Hello {{ contact.first }}!' }, { channel: 'sms', body: 'Yo {{ contact.first }}' }] })
+      .expect(200);
+    expect(res.body.channels).toEqual([
+      expect.objectContaining({ channel: 'email', subject: 'Hi Ada', body: 'Hello Ada!' }),
+      expect.objectContaining({ channel: 'sms', body: 'Yo Ada' }),
+    ]);
+    expect((await a.get('/v1/campaigns').expect(200)).body.items.length).toBe(before);
+    expect((await a.post('/v1/preview', { contactId: 'nobody', channels: [{ channel: 'sms', body: 'x' }] }).expect(400)).body.error.message).toMatch(/contactId/);
+  });
+});

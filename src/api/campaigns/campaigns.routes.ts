@@ -15,6 +15,7 @@ import {
   ListCampaignsQuery,
   PlannedQuery,
   PreviewBody,
+  PreviewContentBody,
   ScheduleBody,
   StopBody,
   UpdateCampaignBody,
@@ -83,6 +84,14 @@ export function campaignRoutes(routes: RouteTable, service: CampaignService): vo
     body: PreviewBody,
     response: PreviewView,
     handler: ({ params, body, principal }) => service.preview(principal, params.id, body.contactId),
+  });
+  routes.add({
+    method: 'post', path: '/v1/preview', operationId: 'previewContent', tag, scope: 'read',
+    summary: "Render templates not saved yet (a campaign being written) for one contact, as they would be sent",
+    body: PreviewContentBody,
+    bodyLimitBytes: CAMPAIGN_BODY_LIMIT_BYTES,
+    response: PreviewView,
+    handler: ({ body, principal }) => service.previewContent(principal, body.contactId, body.channels),
   });
   routes.add({
     method: 'post', path: '/v1/campaigns/:id/pause', operationId: 'pauseCampaign', tag,

@@ -140,6 +140,12 @@ export const DeliveriesQuery = z
   })
   .strict();
 
+/** Body of a preview of content not saved yet (a campaign being written): the contact, and the channels' templates. */
+export const PreviewContentBody = z
+  .object({ contactId: z.string().min(1).max(200), channels: Channels })
+  .strict()
+  .meta({ id: 'PreviewContentRequest', example: { contactId: 'c-1001', channels: [{ channel: 'email', subject: 'Hi {{ contact.attributes.firstName }}', body: 'Hello' }] } });
+
 /** Body of a preview: the contact to render for. */
 export const PreviewBody = z.object({ contactId: z.string().min(1).max(200) }).strict().meta({ id: 'PreviewRequest', example: { contactId: 'c-1001' } });
 

@@ -195,11 +195,16 @@ export class CampaignService {
   /** Each channel's templates rendered for one contact of the account. */
   async preview(principal: Principal, id: string, contactId: string) {
     const campaign = await this.require(principal, id);
+    return this.previewContent(principal, contactId, campaign.channels);
+  }
+
+  /** Templates not saved anywhere yet (a campaign being written) rendered for one contact of the account. */
+  async previewContent(principal: Principal, contactId: string, channels: Campaign['channels']) {
     const contact = await this.deps.store.getContact(principal.accountId, contactId);
     if (!contact) throw InvalidInputError.field('contactId', `unknown contact ${contactId}`);
     return {
       contactId,
-      channels: campaign.channels.map((content) => {
+      channels: channels.map((content) => {
         try {
           return { channel: content.channel, ...compileContent(content).render(contact) };
         } catch (err) {

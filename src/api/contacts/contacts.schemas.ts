@@ -38,8 +38,8 @@ export const ContactInput = z
 /** Body of a bulk import. */
 export const ImportContactsBody = z.object({ contacts: z.array(ContactInput).min(1).max(10_000) }).strict().meta({ id: 'ImportContacts' });
 
-/** Query of the contact list. */
-export const ListContactsQuery = z.object({ after: NumericCursor.optional(), limit: Limit }).strict();
+/** Query of the contact list: `q` keeps contacts whose id, email or phone contains it (case-insensitive). */
+export const ListContactsQuery = z.object({ after: NumericCursor.optional(), limit: Limit, q: z.string().min(1).max(200).optional() }).strict();
 
 /** A contact as the API answers it. */
 export const ContactView = z.object({
