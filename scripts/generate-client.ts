@@ -21,7 +21,7 @@ const HEADER = [
 
 /** The file's text for the API as it is now. */
 export async function generatedClientSchema(): Promise<string> {
-  const ast = await openapiTS(apiDocument() as unknown as OpenAPI3, { alphabetize: false, exportType: false });
+  const ast = await openapiTS(apiDocument() as unknown as OpenAPI3, { alphabetize: false, exportType: false, defaultNonNullable: false });
   return HEADER + astToString(ast);
 }
 

@@ -31,6 +31,8 @@ export class ApiError extends Error {
     /** The API's own message, for the details line. */
     readonly detail: string,
     message: string,
+    /** For a 400: each field refused (`contacts.3.email`) and why. */
+    readonly issues: { path: string; message: string }[] = [],
   ) {
     super(message);
   }
@@ -71,11 +73,11 @@ export async function unwrap<T>(call: Promise<Answer<T>>, key = session.key()): 
   }
   const { data, error, response } = answer;
   if (response.ok) return data as T;
-  const body = (error as { error?: { code?: string; message?: string } } | undefined)?.error;
+  const body = (error as { error?: { code?: string; message?: string; issues?: { path: string; message: string }[] } } | undefined)?.error;
   const code = body?.code ?? 'unknown';
   const detail = body?.message ?? `HTTP ${response.status}`;
   if (response.status === 401 && key === session.key()) onUnauthorized();
-  throw new ApiError(response.status, code, detail, inWords(response.status, code, detail));
+  throw new ApiError(response.status, code, detail, inWords(response.status, code, detail), body?.issues ?? []);
 }
 
 /** What an API error means for the operator, in a sentence. */
@@ -130,4 +132,67 @@ export const brake = {
   get: (key?: string) =>
     unwrap(client.GET('/v1/account/brake', key ? { headers: { Authorization: `Bearer ${key}` } } : {}), key ?? session.key()),
   set: (on: boolean) => unwrap(client.POST('/v1/account/brake', { body: { on } })),
+};
+
+/** A campaign's fields as the editor sends them (create, or edit a Draft). */
+export type CampaignInput = Schemas['CreateCampaign'];
+/** An audience as listed. */
+export type AudienceView = Schemas['Audience'];
+/** A new audience: a list of contact ids or a filter. */
+export type AudienceInput = Schemas['CreateAudience'];
+/** A contact as the API answers it. */
+export type ContactView = Schemas['Contact'];
+/** A contact as imported. */
+export type ContactInput = Schemas['ContactInput'];
+/** A channel's provider settings. */
+export type ProviderView = Schemas['Provider'];
+/** An API key as listed. */
+export type ApiKeyView = Schemas['ApiKey'];
+/** An audit log entry. */
+export type AuditEntryView = Schemas['AuditEntry'];
+/** Templates rendered for one contact. */
+export type PreviewView = Schemas['Preview'];
+
+/** Creating and editing campaigns, and previews of what they send. */
+export const editor = {
+  create: (body: CampaignInput) => unwrap(client.POST('/v1/campaigns', { body })),
+  update: (id: string, body: Schemas['UpdateCampaign']) => unwrap(client.PATCH('/v1/campaigns/{id}', { ...byId(id), body })),
+  preview: (contactId: string, channels: CampaignInput['channels']) => unwrap(client.POST('/v1/preview', { body: { contactId, channels } })),
+};
+
+/** Audiences: static lists and filters. */
+export const audiences = {
+  list: () => unwrap(client.GET('/v1/audiences')),
+  get: (id: string) => unwrap(client.GET('/v1/audiences/{id}', byId(id))),
+  create: (body: AudienceInput) => unwrap(client.POST('/v1/audiences', { body })),
+};
+
+/** Contacts: search by cursor, import (insert or replace by id). */
+export const contacts = {
+  list: (q: string, after?: string, limit = 50) =>
+    unwrap(client.GET('/v1/contacts', { params: { query: { limit, ...(q ? { q } : {}), ...(after ? { after } : {}) } } })),
+  get: (id: string) => unwrap(client.GET('/v1/contacts/{id}', byId(id))),
+  import: (list: ContactInput[]) => unwrap(client.POST('/v1/contacts', { body: { contacts: list } })),
+};
+
+/** Provider settings per channel, with a test send. */
+export const providers = {
+  list: () => unwrap(client.GET('/v1/providers')),
+  put: (channel: ProviderView['channel'], body: Schemas['PutProvider']) =>
+    unwrap(client.PUT('/v1/providers/{channel}', { params: { path: { channel } }, body })),
+  remove: (channel: ProviderView['channel']) => unwrap(client.DELETE('/v1/providers/{channel}', { params: { path: { channel } } })),
+  test: (channel: ProviderView['channel'], body: Schemas['TestSend']) =>
+    unwrap(client.POST('/v1/providers/{channel}/test', { params: { path: { channel } }, body })),
+};
+
+/** API keys: create (the key is shown once), list, revoke. */
+export const keys = {
+  list: () => unwrap(client.GET('/v1/keys')),
+  create: (name: string, scope: ApiKeyView['scope']) => unwrap(client.POST('/v1/keys', { body: { name, scope } })),
+  revoke: (id: string) => unwrap(client.DELETE('/v1/keys/{id}', byId(id))),
+};
+
+/** The audit log, newest last, by cursor. */
+export const audit = {
+  list: (after?: string) => unwrap(client.GET('/v1/audit', { params: { query: { limit: 50, ...(after ? { after } : {}) } } })),
 };

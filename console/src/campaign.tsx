@@ -153,9 +153,14 @@ export function CampaignPage({ id }: { id: string }) {
             </button>
           ))}
         {campaign.status === 'Draft' ? (
-          <button type="button" disabled={!!busy} onClick={() => setDialog('schedule')}>
-            Schedule…
-          </button>
+          <>
+            <button type="button" disabled={!!busy} onClick={() => setDialog('schedule')}>
+              Schedule…
+            </button>
+            <Link to={`/campaigns/${campaign.id}/edit`} class="button">
+              Edit
+            </Link>
+          </>
         ) : null}
         {can('cancel') ? (
           <button type="button" disabled={!!busy} onClick={() => setDialog('cancel')}>

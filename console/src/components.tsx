@@ -308,3 +308,19 @@ export function CampaignCells({ campaign: c }: { campaign: { id: string; name: s
     </>
   );
 }
+
+/** Previous / next page buttons of a list read by cursor. */
+export function Pager({ cursor, next, label }: { cursor: { page: number; next: (c: string) => void; prev: () => void }; next: string | null | undefined; label: string }) {
+  if (cursor.page === 1 && !next) return null;
+  return (
+    <nav class="pager" aria-label={`${label} pages`}>
+      <button type="button" disabled={cursor.page === 1} onClick={cursor.prev}>
+        ← Previous
+      </button>
+      <span>Page {cursor.page}</span>
+      <button type="button" disabled={!next} onClick={() => next && cursor.next(next)}>
+        Next →
+      </button>
+    </nav>
+  );
+}

@@ -614,9 +614,9 @@ export interface components {
             email?: string | null;
             phone?: string | null;
             /** @default [] */
-            pushTokens: string[];
+            pushTokens?: string[];
             /** @default [] */
-            webPushSubscriptions: {
+            webPushSubscriptions?: {
                 /** Format: uri */
                 endpoint: string;
                 keys: {
@@ -626,11 +626,11 @@ export interface components {
             }[];
             timezone?: string | null;
             /** @default {} */
-            attributes: {
+            attributes?: {
                 [key: string]: unknown;
             };
             /** @default [] */
-            suppressed: ("email" | "sms" | "push" | "webpush")[];
+            suppressed?: ("email" | "sms" | "push" | "webpush")[];
         };
         ContactPage: {
             items: components["schemas"]["Contact"][];
@@ -677,7 +677,7 @@ export interface components {
             /** @constant */
             type: "filter";
             /** @default [] */
-            all: (components["schemas"]["Condition"] | components["schemas"]["AnyGroup"])[];
+            all?: (components["schemas"]["Condition"] | components["schemas"]["AnyGroup"])[];
             any?: components["schemas"]["Condition"][];
         };
         /**
@@ -1032,7 +1032,10 @@ export interface components {
         };
         AuditEntry: {
             id: number;
+            /** @description The id of the API key that acted */
             actor: string;
+            /** @description That API key's name */
+            actorName?: string | null;
             action: string;
             target: string | null;
             /** @enum {string} */
@@ -1079,14 +1082,15 @@ export interface components {
         };
         /**
          * @example {
-         *       "provider": "smtp",
+         *       "kind": "smtp",
          *       "config": {
          *         "host": "smtp.example.com",
          *         "port": 587,
          *         "from": "news@example.com"
          *       },
          *       "secrets": {
-         *         "password": "…"
+         *         "user": "news",
+         *         "pass": "app-password"
          *       }
          *     }
          */
@@ -1094,7 +1098,7 @@ export interface components {
             /** @enum {string} */
             kind: "smtp" | "twilio" | "fcm" | "webpush" | "webhook" | "sandbox";
             /** @default {} */
-            config: {
+            config?: {
                 [key: string]: unknown;
             };
             secrets?: {

@@ -27,7 +27,8 @@ const EventView = z.object({
 
 const AuditEntryView = z.object({
   id: z.number().int(),
-  actor: z.string(),
+  actor: z.string().describe('The id of the API key that acted'),
+  actorName: z.string().nullable().optional().describe("That API key's name"),
   action: z.string(),
   target: z.string().nullable(),
   result: z.enum(['ok', 'refused', 'error']),
@@ -57,6 +58,10 @@ export function eventRoutes(routes: RouteTable, store: Store): void {
     summary: 'Audit log: who did what, when, and the result',
     query: AuditQuery,
     response: PageOf(AuditEntryView),
-    handler: ({ query, principal }) => store.listAudit(principal.accountId, query),
+    handler: async ({ query, principal }) => {
+      const [page, keys] = await Promise.all([store.listAudit(principal.accountId, query), store.listApiKeys(principal.accountId)]);
+      const names = new Map(keys.map((k) => [k.id, k.name]));
+      return { ...page, items: page.items.map((e) => ({ ...e, actorName: names.get(e.actor) ?? null })) };
+    },
   });
 }

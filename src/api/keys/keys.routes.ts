@@ -1,6 +1,7 @@
 /** API key management: create (the key is shown once), list (never the key), revoke (at once). Admin scope. */
 import { InvalidTransitionError, NotFoundError } from '../../domain/errors';
 import type { Store } from '../../store/store';
+import { audit } from '../common/audit';
 import { IdParams } from '../common/schemas';
 import type { RouteTable } from '../route';
 import { ApiKeyList, ApiKeyView, CreateKeyBody, CreatedKeyView } from './keys.schemas';
@@ -13,7 +14,11 @@ export function keyRoutes(routes: RouteTable, store: Store): void {
     summary: 'Create an API key with a scope (read, control or admin); the answer is the only time the key is shown',
     body: CreateKeyBody,
     response: CreatedKeyView,
-    handler: ({ body, principal }) => store.createApiKey(principal.accountId, body.name, body.scope),
+    handler: async ({ body, principal }) => {
+      const created = await store.createApiKey(principal.accountId, body.name, body.scope);
+      await audit(store, principal, 'key.create', created.id, 'ok', { name: created.name, scope: created.scope });
+      return created;
+    },
   });
   routes.add({
     method: 'get', path: '/v1/keys', operationId: 'listApiKeys', tag, scope: 'admin',
@@ -30,7 +35,10 @@ export function keyRoutes(routes: RouteTable, store: Store): void {
       if (params.id === principal.keyId) {
         throw new InvalidTransitionError('revoke', 'in use', 'cannot revoke the key making this request: revoke it with another admin key');
       }
-      return (await store.revokeApiKey(principal.accountId, params.id, new Date())) ?? Promise.reject(new NotFoundError('API key', params.id));
+      const revoked = await store.revokeApiKey(principal.accountId, params.id, new Date());
+      if (!revoked) throw new NotFoundError('API key', params.id);
+      await audit(store, principal, 'key.revoke', revoked.id, 'ok', { name: revoked.name });
+      return revoked;
     },
   });
 }

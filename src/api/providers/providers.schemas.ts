@@ -15,7 +15,7 @@ export const PutProviderBody = z
     secrets: z.record(z.string(), z.unknown()).optional(),
   })
   .strict()
-  .meta({ id: 'PutProvider', example: { provider: 'smtp', config: { host: 'smtp.example.com', port: 587, from: 'news@example.com' }, secrets: { password: '…' } } });
+  .meta({ id: 'PutProvider', example: { kind: 'smtp', config: { host: 'smtp.example.com', port: 587, from: 'news@example.com' }, secrets: { user: 'news', pass: 'app-password' } } });
 
 /** Body of a test send: one message to one address through the saved settings. */
 export const TestSendBody = z
