@@ -5,7 +5,7 @@
 import { mkdirSync } from 'node:fs';
 import path from 'node:path';
 import { Client, Connection } from '@temporalio/client';
-import { NativeConnection } from '@temporalio/worker';
+import { NativeConnection, bundleWorkflowCode } from '@temporalio/worker';
 import { createApp } from '../api/app';
 import { apiSettings, loadConfig, secretsKey, storeLocation } from '../config';
 import { installLogging } from '../observability/log';
@@ -55,7 +55,7 @@ async function main(): Promise<void> {
       store,
       ...sending,
       config,
-      ...(config.WORKFLOW_BUNDLE ? { workflowBundle: { codePath: config.WORKFLOW_BUNDLE } } : {}),
+      workflowBundle: config.WORKFLOW_BUNDLE ? { codePath: config.WORKFLOW_BUNDLE } : await bundleWorkflows(),
     });
 
     const app = createApp({
@@ -72,7 +72,7 @@ async function main(): Promise<void> {
 Herald is running.
   Console      ${api}/console  (sign in with the API key below)
   API          ${api}/v1
-  OpenAPI      ${api}/openapi.json
+  API docs     ${api}/docs  (OpenAPI document at ${api}/openapi.json)
   Temporal UI  ${devServer?.uiUrl ?? config.TEMPORAL_UI_URL}/namespaces/${config.TEMPORAL_NAMESPACE}/workflows
   Store        ${config.DATABASE_URL ? 'PostgreSQL (DATABASE_URL)' : `embedded, ${dataDir}/pglite`}
   API key      ${apiKey}
@@ -90,6 +90,26 @@ Ctrl-C stops everything.`);
   } finally {
     for (const step of cleanup) await step().catch((err: unknown) => console.error(err));
   }
+}
+
+/**
+ * Bundles the workflow code with a line before and after (webpack's own report stays out of the terminal unless
+ * it warns), instead of letting the worker bundle it silently.
+ */
+async function bundleWorkflows(): Promise<{ code: string }> {
+  const started = Date.now();
+  console.log('Bundling the campaign workflow code (webpack, a few seconds)...');
+  const quiet = {
+    log: () => undefined,
+    trace: () => undefined,
+    debug: () => undefined,
+    info: () => undefined,
+    warn: (message: string) => console.warn(`  bundler: ${message}`),
+    error: (message: string) => console.error(`  bundler: ${message}`),
+  };
+  const { code } = await bundleWorkflowCode({ workflowsPath: require.resolve('../workflows'), logger: quiet });
+  console.log(`Bundled the workflows in ${((Date.now() - started) / 1000).toFixed(1)} s (${Math.round(code.length / 1024)} KB).`);
+  return { code };
 }
 
 main().then(

@@ -3,7 +3,7 @@
  * port carries Herald's and the Temporal SDK's metrics; CORS lets only configured origins' pages call the API; and
  * every variable, port and probe path the Kubernetes manifests and docker-compose name exists in the code.
  */
-import { spawn, type ChildProcess } from 'node:child_process';
+import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
 import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import { createServer } from 'node:net';
 import path from 'node:path';
@@ -206,5 +206,25 @@ describe('the Kubernetes manifests (deploy/k8s) and docker-compose', () => {
         for (const p of s.spec.ports) expect(portNames.has(p.targetPort) || [...portNames.values()].includes(Number(p.targetPort))).toBe(true);
       }
     }
+  });
+});
+
+describe('the terminal', () => {
+  /** What one log line looks like with LOG_FORMAT set to `format` (unset: the default). */
+  function logLine(format: string | undefined): string {
+    const env = { ...process.env, LOG_LEVEL: 'INFO' } as NodeJS.ProcessEnv;
+    delete env.LOG_FORMAT;
+    if (format) env.LOG_FORMAT = format;
+    const script = "const { log } = require('./src/observability/log'); log.info({ campaignId: 'cmp_1', workflowId: 'campaign-cmp_1' }, 'campaign Sending'); log.flush?.();";
+    const r = spawnSync(process.execPath, ['--import', 'tsx', '-e', script], { cwd: ROOT, env, encoding: 'utf8' });
+    return r.stdout.trim();
+  }
+
+  test('logs are JSON lines by default (production), and one short readable line with LOG_FORMAT=pretty (npm start)', () => {
+    expect(JSON.parse(logLine(undefined))).toMatchObject({ level: 30, msg: 'campaign Sending', campaignId: 'cmp_1', service: 'herald' });
+    const pretty = logLine('pretty');
+    expect(pretty).toMatch(/^\[\d\d:\d\d:\d\d\.\d{3}\] INFO: campaign Sending \{"campaignId":"cmp_1"\}$/);
+    expect(pretty).not.toContain('workflowId');
+    expect(readFileSync(path.join(ROOT, 'package.json'), 'utf8')).toContain('"start": "LOG_FORMAT=${LOG_FORMAT:-pretty} tsx src/cli/start.ts"');
   });
 });
