@@ -5,6 +5,7 @@ import { createActivities } from './activities';
 import { installLogging } from './observability/log';
 import { HEALTH_PATH, READY_PATH, readiness } from './observability/health';
 import { registry } from './observability/metrics';
+import { startTracing, tracedRegistry, workerTracing, type Tracing } from './observability/tracing';
 import { loadConfig, publicUrl, secretsKey, type Config } from './config';
 import type { ProviderRegistry } from './providers/provider';
 import { createProviderRegistry, defaultProvider } from './providers/registry';
@@ -21,6 +22,8 @@ export interface WorkerDeps {
   workflowBundle?: WorkerOptions['workflowBundle'];
   /** Where emails' one-click unsubscribe links point (the API's public URL) and the key that signs them. */
   unsubscribe?: { baseUrl: string; key: Buffer };
+  /** OpenTelemetry (see observability/tracing); a prebuilt bundle must then include WORKFLOW_TRACING_MODULE. */
+  tracing?: Tracing | undefined;
 }
 
 /**
@@ -35,15 +38,19 @@ export function workerSending(config: Config, store: Store, key: Buffer): Pick<W
 }
 
 /** Creates a worker (not yet running). */
-export function createWorker({ connection, store, providers, config, workflowBundle, unsubscribe }: WorkerDeps): Promise<Worker> {
+export function createWorker({ connection, store, providers, config, workflowBundle, unsubscribe, tracing }: WorkerDeps): Promise<Worker> {
+  const traced = workerTracing(tracing);
   return Worker.create({
+    ...traced,
+    // A prebuilt bundle carries its workflow interceptors already (the worker refuses them twice).
+    ...(traced.interceptors && workflowBundle ? { interceptors: { ...traced.interceptors, workflowModules: [] } } : {}),
     connection,
     namespace: config.TEMPORAL_NAMESPACE,
     taskQueue: config.TASK_QUEUE,
     ...(workflowBundle ? { workflowBundle } : { workflowsPath: require.resolve('./workflows') }),
     activities: createActivities({
       store,
-      providers,
+      providers: tracedRegistry(providers, tracing),
       send: {
         chunkSize: config.CHUNK_SIZE,
         maxAttempts: config.MAX_SEND_ATTEMPTS,
@@ -68,12 +75,14 @@ async function main(): Promise<void> {
   const store = await openStore({ databaseUrl: config.DATABASE_URL });
   const connection = await NativeConnection.connect({ address: config.TEMPORAL_ADDRESS });
   const sending = workerSending(config, store, secretsKey(config));
+  const tracing = startTracing({ serviceName: config.OTEL_SERVICE_NAME ?? 'herald-worker', endpoint: config.OTEL_EXPORTER_OTLP_ENDPOINT });
   try {
     const worker = await createWorker({
       connection,
       store,
       ...sending,
       config,
+      tracing,
       ...(config.WORKFLOW_BUNDLE ? { workflowBundle: { codePath: config.WORKFLOW_BUNDLE } } : {}),
     });
     const metrics = config.METRICS_PORT
@@ -102,6 +111,7 @@ async function main(): Promise<void> {
     await connection.close();
     await sending.providers.close();
     await store.close();
+    await tracing?.shutdown();
   }
 }
 

@@ -6,6 +6,7 @@ import { pinoHttp } from 'pino-http';
 import { DEFAULT_RATE_LIMIT_PER_MINUTE, type ApiSettings } from '../config';
 import { HEALTH_PATH, READY_PATH, readiness } from '../observability/health';
 import { log } from '../observability/log';
+import { requestSpans, type Tracing } from '../observability/tracing';
 import { registry } from '../observability/metrics';
 import type { Store } from '../store/store';
 import { campaignWorkflowId } from '../workflows/definitions';
@@ -41,6 +42,8 @@ export interface AppDeps {
   brakeAnswerWithinMs?: number;
   /** Check every answer against its route's documented response schema (a mismatch is a 500): for tests. */
   checkResponses?: boolean;
+  /** A span per request when tracing is on (see observability/tracing). */
+  tracing?: Tracing | undefined;
 }
 
 /** What the OpenAPI document says about the API as a whole. */
@@ -80,6 +83,7 @@ export function createApp(deps: AppDeps): express.Express {
   const app = express();
   app.disable('x-powered-by');
   const logger = deps.logger ?? log;
+  if (deps.tracing) app.use(requestSpans());
   app.use(requestId(), requestLog(logger), securityHeaders(), cors(deps.settings.corsOrigins ?? []));
   // Liveness (the process answers) and readiness (the store and Temporal answer): see observability/health.
   for (const path of ['/health', HEALTH_PATH]) {

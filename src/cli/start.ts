@@ -9,6 +9,7 @@ import { NativeConnection, bundleWorkflowCode } from '@temporalio/worker';
 import { createApp } from '../api/app';
 import { apiSettings, loadConfig, secretsKey, storeLocation } from '../config';
 import { installLogging } from '../observability/log';
+import { WORKFLOW_TRACING_MODULE, clientInterceptors, startTracing } from '../observability/tracing';
 import { openStore } from '../store';
 import { createWorker, workerSending } from '../worker';
 import { ensureDevApiKey } from './dev-account';
@@ -39,6 +40,11 @@ async function main(): Promise<void> {
 
     const connection = await Connection.connect({ address: config.TEMPORAL_ADDRESS });
     cleanup.unshift(() => connection.close());
+    const tracing = startTracing({ serviceName: config.OTEL_SERVICE_NAME ?? 'herald', endpoint: config.OTEL_EXPORTER_OTLP_ENDPOINT });
+    if (tracing) {
+      cleanup.push(() => tracing.shutdown());
+      console.log(`Tracing: spans go by OTLP to ${config.OTEL_EXPORTER_OTLP_ENDPOINT}`);
+    }
     await registerSearchAttributes(connection, config.TEMPORAL_NAMESPACE);
 
     const store = await openStore(storeLocation(config));
@@ -55,13 +61,15 @@ async function main(): Promise<void> {
       store,
       ...sending,
       config,
-      workflowBundle: config.WORKFLOW_BUNDLE ? { codePath: config.WORKFLOW_BUNDLE } : await bundleWorkflows(),
+      tracing,
+      workflowBundle: config.WORKFLOW_BUNDLE ? { codePath: config.WORKFLOW_BUNDLE } : await bundleWorkflows(tracing ? [WORKFLOW_TRACING_MODULE] : []),
     });
 
     const app = createApp({
       store,
-      temporal: new Client({ connection, namespace: config.TEMPORAL_NAMESPACE }),
+      temporal: new Client({ connection, namespace: config.TEMPORAL_NAMESPACE, interceptors: clientInterceptors(tracing) }),
       settings: apiSettings(config, key),
+      tracing,
     });
     const server = app.listen(config.PORT, config.HOST);
     await new Promise<void>((resolve, reject) => server.once('listening', resolve).once('error', reject));
@@ -96,7 +104,7 @@ Ctrl-C stops everything.`);
  * Bundles the workflow code with a line before and after (webpack's own report stays out of the terminal unless
  * it warns), instead of letting the worker bundle it silently.
  */
-async function bundleWorkflows(): Promise<{ code: string }> {
+async function bundleWorkflows(workflowInterceptorModules: string[]): Promise<{ code: string }> {
   const started = Date.now();
   console.log('Bundling the campaign workflow code (webpack, a few seconds)...');
   const quiet = {
@@ -107,7 +115,7 @@ async function bundleWorkflows(): Promise<{ code: string }> {
     warn: (message: string) => console.warn(`  bundler: ${message}`),
     error: (message: string) => console.error(`  bundler: ${message}`),
   };
-  const { code } = await bundleWorkflowCode({ workflowsPath: require.resolve('../workflows'), logger: quiet });
+  const { code } = await bundleWorkflowCode({ workflowsPath: require.resolve('../workflows'), workflowInterceptorModules, logger: quiet });
   console.log(`Bundled the workflows in ${((Date.now() - started) / 1000).toFixed(1)} s (${Math.round(code.length / 1024)} KB).`);
   return { code };
 }

@@ -22,7 +22,7 @@ export type StoreKind = (typeof STORE_KINDS)[number];
 const ADMIN_URL = process.env.TEST_DATABASE_URL ?? 'postgres://postgres@127.0.0.1:5432/postgres';
 
 let runtimeInstalled = false;
-function quietRuntime(): void {
+export function quietRuntime(): void {
   if (runtimeInstalled) return;
   runtimeInstalled = true;
   try {
