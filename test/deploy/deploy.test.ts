@@ -11,6 +11,7 @@ import request from 'supertest';
 import { parseAllDocuments } from 'yaml';
 import { CONFIG_VARIABLES } from '../../src/config';
 import { HEALTH_PATH, READY_PATH } from '../../src/observability/health';
+import { registry } from '../../src/observability/metrics';
 import { openStore } from '../../src/store';
 import { createTestDatabase, eventually, openTestStore, startApi, taskQueueFor, temporalAddress, workflowBundlePath } from '../helpers';
 
@@ -207,6 +208,16 @@ describe('the Kubernetes manifests (deploy/k8s) and docker-compose', () => {
       }
     }
   });
+});
+
+test("the Grafana dashboard (deploy/grafana/herald.json) charts Herald's metrics by the names Herald registers", async () => {
+  const dashboard = JSON.parse(readFileSync(path.join(ROOT, 'deploy', 'grafana', 'herald.json'), 'utf8')) as { panels: { targets: { expr: string }[] }[] };
+  const exprs = dashboard.panels.flatMap((p) => p.targets.map((t) => t.expr));
+  const used = new Set(exprs.flatMap((e) => e.match(/\bherald_\w+/g) ?? []).map((m) => m.replace(/_(bucket|sum|count)$/, '')));
+  const registered = new Set((await registry.getMetricsAsJSON()).map((m) => m.name));
+  expect(used.size).toBeGreaterThanOrEqual(5);
+  expect([...used].filter((m) => !registered.has(m))).toEqual([]);
+  expect(exprs.some((e) => /\btemporal_\w+/.test(e))).toBe(true);
 });
 
 describe('the terminal', () => {
