@@ -25,8 +25,32 @@ const ConfigSchema = z.object({
   TASK_QUEUE: z.string().default(TASK_QUEUE),
   /** The worker's log level: TRACE, DEBUG, INFO, WARN or ERROR. */
   LOG_LEVEL: z.enum(['TRACE', 'DEBUG', 'INFO', 'WARN', 'ERROR', 'SILENT']).default('INFO'),
-  /** A worker run alone (`npm run worker`) serves its Prometheus metrics on this port; 0 = not at all. */
+  /**
+   * A worker run alone (`npm run worker`) serves its Prometheus metrics (Herald's and the Temporal SDK's) and its
+   * /healthz and /readyz on this port; 0 = not at all.
+   */
   METRICS_PORT: z.coerce.number().int().min(0).max(65535).default(0),
+  /** The address the worker's metrics and health port listens on (0.0.0.0 in a container, for probes and scrapes). */
+  METRICS_HOST: z.string().default('127.0.0.1'),
+  /**
+   * Where the Temporal SDK's own Prometheus exporter listens, on 127.0.0.1 (the worker's /metrics serves its
+   * metrics beside Herald's): METRICS_PORT + 1 unless set.
+   */
+  TEMPORAL_METRICS_PORT: z.coerce.number().int().min(0).max(65535).optional(),
+  /** Log lines as JSON (the default, for production) or `pretty` for people (npm start's default). */
+  LOG_FORMAT: z.enum(['json', 'pretty']).default('json'),
+  /**
+   * Browser origins allowed to call the API (CORS), comma-separated, e.g. `https://app.example.com`; `*` allows any.
+   * Empty (the default): no CORS headers, only same-origin pages (the console) call it.
+   */
+  CORS_ORIGINS: z
+    .string()
+    .default('')
+    .transform((v) => v.split(',').map((o) => o.trim()).filter((o) => o !== '')),
+  /** OpenTelemetry: traces go by OTLP/HTTP to this endpoint (e.g. http://otel-collector:4318); unset = no tracing. */
+  OTEL_EXPORTER_OTLP_ENDPOINT: z.string().url().optional(),
+  /** The service name on traces (OpenTelemetry's variable). */
+  OTEL_SERVICE_NAME: z.string().optional(),
   HOST: z.string().default('127.0.0.1'),
   PORT: z.coerce.number().int().min(0).max(65535).default(3000),
   BATCH_SIZE: int(DEFAULT_SEND_OPTIONS.batchSize),
@@ -89,6 +113,9 @@ export function publicUrl(config: Pick<Config, 'PUBLIC_URL' | 'HOST' | 'PORT'>):
 /** Parsed configuration. */
 export type Config = z.infer<typeof ConfigSchema>;
 
+/** Every environment variable Herald reads (deployment manifests are checked against it). */
+export const CONFIG_VARIABLES: readonly string[] = Object.keys(ConfigSchema.shape);
+
 /** Parses `env`; throws one error naming every bad variable. */
 export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
   const parsed = ConfigSchema.safeParse(env);
@@ -122,6 +149,8 @@ export interface ApiSettings {
   receiptRateLimitPerMinute?: number;
   /** Origins trusted besides AWS for SNS signing certificates and subscription confirmations. */
   trustedSnsOrigins?: string[];
+  /** Browser origins allowed to call the API (`*` for any); none when absent. */
+  corsOrigins?: string[];
 }
 
 /** The API settings from the configuration and the secrets key (see `secretsKey`). */
@@ -136,5 +165,6 @@ export function apiSettings(config: Config, key: Buffer): ApiSettings {
     publicUrl: publicUrl(config),
     receiptRateLimitPerMinute: config.RECEIPT_RATE_LIMIT_PER_MINUTE,
     trustedSnsOrigins: (config.SNS_TRUSTED_ORIGINS ?? '').split(',').map((o) => o.trim()).filter(Boolean),
+    corsOrigins: config.CORS_ORIGINS,
   };
 }

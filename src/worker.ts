@@ -5,7 +5,9 @@ import path from 'node:path';
 import { NativeConnection, Worker, type WorkerOptions } from '@temporalio/worker';
 import { createActivities } from './activities';
 import { installLogging } from './observability/log';
+import { HEALTH_PATH, READY_PATH, readiness } from './observability/health';
 import { registry } from './observability/metrics';
+import { startTracing, tracedRegistry, workerTracing, type Tracing } from './observability/tracing';
 import { loadConfig, publicUrl, secretsKey, type Config } from './config';
 import type { ProviderRegistry } from './providers/provider';
 import { createProviderRegistry, defaultProvider } from './providers/registry';
@@ -23,6 +25,8 @@ export interface WorkerDeps {
   workflowBundle?: WorkerOptions['workflowBundle'];
   /** Where emails' one-click unsubscribe links point (the API's public URL) and the key that signs them. */
   unsubscribe?: { baseUrl: string; key: Buffer };
+  /** OpenTelemetry (see observability/tracing); a prebuilt bundle must then include WORKFLOW_TRACING_MODULE. */
+  tracing?: Tracing | undefined;
 }
 
 /**
@@ -37,15 +41,19 @@ export function workerSending(config: Config, store: Store, key: Buffer): Pick<W
 }
 
 /** Creates a worker (not yet running). */
-export function createWorker({ connection, store, providers, config, workflowBundle, unsubscribe }: WorkerDeps): Promise<Worker> {
+export function createWorker({ connection, store, providers, config, workflowBundle, unsubscribe, tracing }: WorkerDeps): Promise<Worker> {
+  const traced = workerTracing(tracing);
   return Worker.create({
+    ...traced,
+    // A prebuilt bundle carries its workflow interceptors already (the worker refuses them twice).
+    ...(traced.interceptors && workflowBundle ? { interceptors: { ...traced.interceptors, workflowModules: [] } } : {}),
     connection,
     namespace: config.TEMPORAL_NAMESPACE,
     taskQueue: config.TASK_QUEUE,
     ...(workflowBundle ? { workflowBundle } : { workflowsPath: require.resolve('./workflows') }),
     activities: createActivities({
       store,
-      providers,
+      providers: tracedRegistry(providers, tracing),
       ...(config.NOT_SENT_CHUNK ? { notSentChunk: config.NOT_SENT_CHUNK } : {}),
       send: {
         chunkSize: config.CHUNK_SIZE,
@@ -75,17 +83,40 @@ export function prebuiltWorkflowBundle(config: Pick<Config, 'WORKFLOW_BUNDLE'>):
 
 async function main(): Promise<void> {
   const config = loadConfig();
-  installLogging(config.LOG_LEVEL);
+  const temporalMetricsPort = temporalMetricsPortOf(config);
+  installLogging(config.LOG_LEVEL, temporalMetricsPort ? { metricsPort: temporalMetricsPort } : {});
   if (!config.DATABASE_URL) throw new Error('npm run worker needs DATABASE_URL (the embedded store runs in `npm start`)');
   const store = await openStore({ databaseUrl: config.DATABASE_URL });
   const connection = await NativeConnection.connect({ address: config.TEMPORAL_ADDRESS });
   const sending = workerSending(config, store, secretsKey(config));
   const workflowBundle = prebuiltWorkflowBundle(config);
+  const tracing = startTracing({ serviceName: config.OTEL_SERVICE_NAME ?? 'herald-worker', endpoint: config.OTEL_EXPORTER_OTLP_ENDPOINT });
   try {
-    const worker = await createWorker({ connection, store, ...sending, config, ...(workflowBundle ? { workflowBundle } : {}) });
-    const metrics = config.METRICS_PORT ? serveMetrics(config.METRICS_PORT) : undefined;
+    const worker = await createWorker({
+      connection,
+      store,
+      ...sending,
+      config,
+      tracing,
+      ...(workflowBundle ? { workflowBundle } : {}),
+    });
+    const metrics = config.METRICS_PORT
+      ? serveWorkerHttp(config.METRICS_PORT, config.METRICS_HOST, {
+          temporalMetricsPort,
+          ready: () =>
+            readiness([
+              ['worker', async () => {
+                if (worker.getState() !== 'RUNNING') throw new Error(`worker is ${worker.getState()}`);
+              }],
+              ['store', () => store.ping()],
+            ]),
+        })
+      : undefined;
     // A plain banner whatever the log level: scripts wait for it.
-    console.log(`herald worker on task queue ${config.TASK_QUEUE} at ${config.TEMPORAL_ADDRESS}${metrics ? `, metrics on :${config.METRICS_PORT}/metrics` : ''}`);
+    console.log(
+      `herald worker on task queue ${config.TASK_QUEUE} at ${config.TEMPORAL_ADDRESS}` +
+        `${metrics ? `, metrics, ${HEALTH_PATH} and ${READY_PATH} on ${config.METRICS_HOST}:${config.METRICS_PORT}` : ''}`,
+    );
     try {
       await worker.run();
     } finally {
@@ -95,21 +126,53 @@ async function main(): Promise<void> {
     await connection.close();
     await sending.providers.close();
     await store.close();
+    await tracing?.shutdown();
   }
 }
 
-/** Serves this worker's Prometheus metrics at http://127.0.0.1:<port>/metrics. */
-function serveMetrics(port: number) {
+/** Where the Temporal SDK's metrics are exported: TEMPORAL_METRICS_PORT, else METRICS_PORT + 1 (none without METRICS_PORT). */
+export function temporalMetricsPortOf(config: Pick<Config, 'METRICS_PORT' | 'TEMPORAL_METRICS_PORT'>): number | undefined {
+  if (!config.METRICS_PORT) return undefined;
+  return config.TEMPORAL_METRICS_PORT ?? config.METRICS_PORT + 1;
+}
+
+/**
+ * Serves the worker's HTTP port: /metrics (Herald's metrics, then the Temporal SDK's, read from its exporter),
+ * /healthz (the process answers) and /readyz (polling, and the store answers; 503 with the failed check if not).
+ */
+export function serveWorkerHttp(
+  port: number,
+  host: string,
+  opts: { temporalMetricsPort?: number | undefined; ready: () => Promise<{ ready: boolean; checks: Record<string, string> }> },
+) {
   return createServer((req, res) => {
-    if (req.url !== '/metrics') {
+    const url = (req.url ?? '/').split('?')[0];
+    if (url === HEALTH_PATH) {
+      res.writeHead(200, { 'content-type': 'application/json' }).end(JSON.stringify({ ok: true }));
+    } else if (url === READY_PATH) {
+      opts.ready().then(
+        (r) => res.writeHead(r.ready ? 200 : 503, { 'content-type': 'application/json' }).end(JSON.stringify(r)),
+        (err: unknown) => res.writeHead(503).end(String(err)),
+      );
+    } else if (url === '/metrics') {
+      Promise.all([registry.metrics(), opts.temporalMetricsPort ? temporalMetrics(opts.temporalMetricsPort) : '']).then(
+        ([herald, temporal]) => res.writeHead(200, { 'content-type': registry.contentType }).end(`${herald}\n${temporal}`),
+        () => res.writeHead(500).end(),
+      );
+    } else {
       res.writeHead(404).end();
-      return;
     }
-    registry.metrics().then(
-      (body) => res.writeHead(200, { 'content-type': registry.contentType }).end(body),
-      () => res.writeHead(500).end(),
-    );
-  }).listen(port, '127.0.0.1');
+  }).listen(port, host);
+}
+
+/** The Temporal SDK's metrics in Prometheus text (empty, with a comment, when its exporter does not answer). */
+async function temporalMetrics(port: number): Promise<string> {
+  try {
+    const res = await fetch(`http://127.0.0.1:${port}/metrics`, { signal: AbortSignal.timeout(2_000) });
+    return await res.text();
+  } catch (err) {
+    return `# Temporal SDK metrics unavailable: ${(err as Error).message}\n`;
+  }
 }
 
 if (require.main === module) {

@@ -7,7 +7,11 @@ import { CampaignPage } from './campaign';
 import { CampaignList } from './campaigns';
 import { ErrorNote, Link } from './components';
 import { useRoute } from './hooks';
+import { AudiencesPage } from './audiences';
+import { ContactsPage } from './contacts';
+import { CampaignEditor } from './editor';
 import { PlannedPage } from './planned';
+import { AuditPage, KeysPage, ProvidersPage } from './settings';
 
 /** The whole console. */
 export function App() {
@@ -39,6 +43,14 @@ export function App() {
         <nav>
           <Link to="/">Campaigns</Link>
           <Link to="/planned">Planned sends</Link>
+          <Link to="/audiences">Audiences</Link>
+          <Link to="/contacts">Contacts</Link>
+          <Link to="/providers">Providers</Link>
+          <Link to="/keys">API keys</Link>
+          <Link to="/audit">Audit log</Link>
+          <a href="/docs" target="_blank" rel="noreferrer">
+            API reference ↗
+          </a>
         </nav>
         <button
           type="button"
@@ -62,8 +74,16 @@ export function App() {
 function Page() {
   const { path, search } = useRoute();
   const query = new URLSearchParams(search);
+  if (path === '/campaigns/new') return <CampaignEditor />;
+  const edit = /^\/campaigns\/([^/]+)\/edit$/.exec(path);
+  if (edit) return <CampaignEditor id={decodeURIComponent(edit[1]!)} />;
   const campaign = /^\/campaigns\/([^/]+)$/.exec(path);
   if (campaign) return <CampaignPage id={decodeURIComponent(campaign[1]!)} />;
+  if (path === '/audiences') return <AudiencesPage />;
+  if (path === '/contacts') return <ContactsPage />;
+  if (path === '/providers') return <ProvidersPage />;
+  if (path === '/keys') return <KeysPage />;
+  if (path === '/audit') return <AuditPage />;
   if (path === '/planned') return <PlannedPage showPlanned={query.get('scheduled') === 'true'} />;
   if (path === '/') {
     const status = query.get('status');

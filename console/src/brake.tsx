@@ -44,7 +44,7 @@ export function BrakeSwitch() {
           {!data
             ? 'reading…'
             : on
-              ? `since ${time(data.since)}${data.by ? ` (by ${data.by})` : ''}: nothing of this account is sent; scheduled campaigns wait.`
+              ? `since ${time(data.since)}${data.by ? ` (by ${data.byName ?? data.by})` : ''}: nothing of this account is sent; scheduled campaigns wait.`
               : `campaigns send normally${data.since ? ` (released ${time(data.since)})` : ''}. Switch on to hold everything this account sends, at once.`}
         </span>
         {result && !busy ? (

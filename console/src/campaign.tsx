@@ -7,7 +7,7 @@ import { Confirm, CountsTable, Dialog, ErrorNote, EtaLine, Link, ProgressBar, St
 import { navigate, usePoll } from './hooks';
 
 /** The report steps as the panel titles them. */
-const STEP_TITLES: Record<ReportStepName, string> = {
+const STEP_TITLES: Partial<Record<string, string>> & Record<ReportStepName, string> = {
   in_flight_aborted: 'In-flight batches stopped',
   audience_planned: 'Audience planned',
   provider_cancellation: 'Providers asked to cancel',
@@ -17,7 +17,11 @@ const STEP_TITLES: Record<ReportStepName, string> = {
 
 /** The steps a stop, cancel or delete took, each with its time, and the counts it left. */
 export function ReportPanel({ report }: { report: ReportView }) {
-  const order = (s: ReportStepName) => REPORT_STEPS.indexOf(s);
+  // A step the API adds later sorts by its time, after the known ones of the same time.
+  const order = (s: string) => {
+    const i = (REPORT_STEPS as readonly string[]).indexOf(s);
+    return i === -1 ? REPORT_STEPS.length : i;
+  };
   const steps = [...report.steps].sort((a, b) => a.at.localeCompare(b.at) || order(a.step) - order(b.step));
   const answeredMs = Date.parse(report.answeredAt) - Date.parse(report.requestedAt);
   return (
@@ -26,7 +30,8 @@ export function ReportPanel({ report }: { report: ReportView }) {
         {report.action === 'stop' ? 'Stop report' : report.action === 'delete' ? 'Delete report' : 'Cancel report'}
       </h2>
       <p>
-        {report.action} requested at {time(report.requestedAt, true)} by {report.requestedBy} while {report.from}; answered at{' '}
+        {report.action} requested at {time(report.requestedAt, true)} by{' '}
+        <span class="key-name" title={report.requestedBy}>{report.requestedByName ?? report.requestedBy}</span> while {report.from}; answered at{' '}
         {time(report.answeredAt, true)} ({num(answeredMs)} ms), counts final;{' '}
         {report.completedAt ? `every step done at ${time(report.completedAt, true)}.` : 'writing the records now…'}
       </p>
@@ -107,10 +112,10 @@ export function CampaignPage({ id }: { id: string }) {
       setBusy(undefined);
     }
   };
-  const simple = (action: Simple) => run(BUSY[action], () => campaigns.act(id, action), DONE[action]);
+  const simple = (action: Simple) => run(BUSY[action], () => campaigns[action](id), DONE[action]);
   const copy = () =>
     run('Copying…', async () => {
-      const created = await campaigns.act<CampaignView>(id, 'copy');
+      const created = await campaigns.copy(id);
       navigate(`/campaigns/${created.id}`);
     });
   const channels = Object.entries(campaign.byChannel) as [string, CampaignView['counts']][];
@@ -150,9 +155,14 @@ export function CampaignPage({ id }: { id: string }) {
             </button>
           ))}
         {campaign.status === 'Draft' ? (
-          <button type="button" disabled={!!busy} onClick={() => setDialog('schedule')}>
-            Schedule…
-          </button>
+          <>
+            <button type="button" disabled={!!busy} onClick={() => setDialog('schedule')}>
+              Schedule…
+            </button>
+            <Link to={`/campaigns/${campaign.id}/edit`} class="button">
+              Edit
+            </Link>
+          </>
         ) : null}
         {can('cancel') ? (
           <button type="button" disabled={!!busy} onClick={() => setDialog('cancel')}>
@@ -193,7 +203,7 @@ export function CampaignPage({ id }: { id: string }) {
           busyLabel="Stopping…"
           onClose={() => setDialog(undefined)}
           onConfirm={async (typed) => {
-            const r = await campaigns.act<ReportView>(campaign.id, 'stop', { confirmation: typed });
+            const r = await campaigns.stop(campaign.id, typed);
             setReport(r);
             setDialog(undefined);
             setNotice('Delivery stopped. The report below lists each step taken.');
@@ -209,7 +219,7 @@ export function CampaignPage({ id }: { id: string }) {
           onClose={() => setDialog(undefined)}
           onConfirm={() => {
             setDialog(undefined);
-            void run('Cancelling…', async () => setReport(await campaigns.act<ReportView>(id, 'cancel', {})));
+            void run('Cancelling…', async () => setReport(await campaigns.cancel(id)));
           }}
         />
       ) : null}
@@ -218,7 +228,7 @@ export function CampaignPage({ id }: { id: string }) {
           onClose={() => setDialog(undefined)}
           onSchedule={(at) => {
             setDialog(undefined);
-            void run('Scheduling…', () => campaigns.act(id, 'schedule', { at }), `Scheduled for ${time(at)}.`);
+            void run('Scheduling…', () => campaigns.schedule(id, at), `Scheduled for ${time(at)}.`);
           }}
         />
       ) : null}

@@ -1,8 +1,8 @@
 /** The campaign list: status, channels, send time, live progress; filtered by status. */
 import { CAMPAIGN_STATUSES, type CampaignStatus } from '../../src/domain/vocabulary';
 import { campaigns, type CampaignView } from './api';
-import { CampaignCells, ErrorNote, PauseIcon, ProgressBar, time } from './components';
-import { navigate, usePoll } from './hooks';
+import { CampaignCells, ErrorNote, Link, Pager, PauseIcon, ProgressBar, time } from './components';
+import { navigate, useCursor, usePoll } from './hooks';
 
 /** When the campaign sends: its start, or its schedule. */
 function sendTime(c: CampaignView): string | null {
@@ -24,11 +24,15 @@ export function SendTime({ campaign }: { campaign: CampaignView }) {
 
 /** The campaign list page; `status` comes from the URL (`?status=Sending`). */
 export function CampaignList({ status }: { status: CampaignStatus | undefined }) {
-  const { data, error } = usePoll(() => campaigns.list(status), [status]);
+  const cursor = useCursor([status]);
+  const { data, error } = usePoll(() => campaigns.list(status, cursor.after), [status, cursor.after]);
   return (
     <section>
       <div class="title-row">
         <h1>Campaigns</h1>
+        <Link to="/campaigns/new" class="button primary">
+          New campaign
+        </Link>
         <label class="filter">
           Status{' '}
           <select
@@ -50,7 +54,7 @@ export function CampaignList({ status }: { status: CampaignStatus | undefined })
       </div>
       <ErrorNote error={error} />
       {data && data.items.length === 0 ? (
-        <p class="empty">{status ? `No campaign is ${status}.` : 'No campaigns yet: create one through the API (POST /v1/campaigns).'}</p>
+        <p class="empty">{status ? `No campaign is ${status}.` : 'No campaigns yet: make one with New campaign.'}</p>
       ) : null}
       {data && data.items.length > 0 ? (
         <table class="list campaigns">
@@ -79,7 +83,7 @@ export function CampaignList({ status }: { status: CampaignStatus | undefined })
           </tbody>
         </table>
       ) : null}
-      {data?.next ? <p class="hint">Showing the newest {data.items.length}; filter by status to find older ones.</p> : null}
+      <Pager cursor={cursor} next={data?.next} label="Campaigns" />
     </section>
   );
 }

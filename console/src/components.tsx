@@ -86,26 +86,40 @@ export function PauseIcon({ title }: { title: string }) {
   );
 }
 
+/** Counts as they arrive: the known ones, and any the API adds later (e.g. inDoubt), which are shown too. */
+export type Counts = DeliveryCounts & Record<string, number>;
+
 const SEGMENTS = ['sent', 'notSent', 'failed', 'inDoubt', 'pending'] as const;
 
 /** What is still to go. */
 export const pendingOf = (c: DeliveryCounts) => c.pending;
 
-/** A bar of sent / notSent / failed / pending out of planned, with the numbers beside it. */
+/** A share as a percentage rounded down to one decimal: 99.96% reads 99.9%, never 100% before it is all. */
+const percent = (part: number, whole: number) => (whole === 0 ? 0 : Math.floor((part / whole) * 1000) / 10);
+
+/**
+ * A bar of sent / notSent / failed / inDoubt / pending out of planned, with the numbers beside it. The label says
+ * what share was sent and what share was handled (sent, notSent or failed): a stopped campaign that sent 9% reads
+ * "9% sent · 100% handled", never a bare "100%".
+ */
 export function ProgressBar({ counts, progress, compact = false }: { counts: DeliveryCounts; progress: number; compact?: boolean }) {
+  const all = counts as Counts;
   const pct = Math.floor(progress * 1000) / 10;
-  const value = (k: (typeof SEGMENTS)[number]) => (k === 'pending' ? pendingOf(counts) : counts[k]);
+  const value = (k: (typeof SEGMENTS)[number]) => (k === 'pending' ? pendingOf(counts) : (all[k] ?? 0));
+  const shown = SEGMENTS.filter((k) => k !== 'inDoubt' || value(k) > 0);
   const width = (n: number) => (counts.planned === 0 ? 0 : (n / counts.planned) * 100);
   return (
     <div class={`progress ${compact ? 'compact' : ''}`}>
       <div class="bar" role="progressbar" aria-label="Progress" aria-valuemin={0} aria-valuemax={100} aria-valuenow={pct}>
-        {SEGMENTS.map((k) => (
+        {shown.map((k) => (
           <span key={k} class={`seg seg-${k}`} style={{ width: `${width(value(k))}%` }} />
         ))}
       </div>
       <div class="legend">
-        <span class="pct">{counts.planned === 0 ? 'nothing planned yet' : `${pct}%`}</span>
-        {SEGMENTS.map((k) => (
+        <span class="pct" data-sent-pct={percent(counts.sent, counts.planned)}>
+          {counts.planned === 0 ? 'nothing planned yet' : `${percent(counts.sent, counts.planned)}% sent · ${pct}% handled`}
+        </span>
+        {shown.map((k) => (
           <span key={k} class={`key key-${k}`} title={k === 'inDoubt' ? 'handed to a provider with no answer: maybe delivered, never resent by a stop' : undefined}>
             <i class={`dot seg-${k}`} /> {k} {num(value(k))}
           </span>
@@ -127,14 +141,21 @@ export function EtaLine({ eta }: { eta: Eta | null | undefined }) {
 
 const COLUMNS = ['planned', 'sent', 'notSent', 'failed', 'inDoubt', 'pending'] as const;
 
-/** Counts per row (channel or total) as a table; `label` names the table for screen readers and tests. */
+/**
+ * Counts per row (channel or total) as a table; `label` names the table for screen readers and tests. Counts the
+ * API adds beyond the known columns (e.g. inDoubt) get their own columns, so nothing it says is hidden.
+ */
 export function CountsTable({ label, rows }: { label: string; rows: [string, DeliveryCounts][] }) {
+  const extra = [...new Set(rows.flatMap(([, c]) => Object.keys(c)))].filter(
+    (k) => !(COLUMNS as readonly string[]).includes(k) && rows.some(([, c]) => typeof (c as Counts)[k] === 'number'),
+  );
+  const columns = [...COLUMNS, ...extra];
   return (
     <table class="counts" aria-label={label}>
       <thead>
         <tr>
           <th />
-          {COLUMNS.map((c) => (
+          {columns.map((c) => (
             <th key={c} scope="col">
               {c}
             </th>
@@ -145,9 +166,9 @@ export function CountsTable({ label, rows }: { label: string; rows: [string, Del
         {rows.map(([name, counts]) => (
           <tr key={name} data-row={name}>
             <th scope="row">{name}</th>
-            {COLUMNS.map((c) => (
+            {columns.map((c) => (
               <td key={c} data-count={c}>
-                {num(counts[c])}
+                {num((counts as Counts)[c] ?? 0)}
               </td>
             ))}
           </tr>
@@ -285,5 +306,21 @@ export function CampaignCells({ campaign: c }: { campaign: { id: string; name: s
         <div class="id">{c.id}</div>
       </td>
     </>
+  );
+}
+
+/** Previous / next page buttons of a list read by cursor. */
+export function Pager({ cursor, next, label }: { cursor: { page: number; next: (c: string) => void; prev: () => void }; next: string | null | undefined; label: string }) {
+  if (cursor.page === 1 && !next) return null;
+  return (
+    <nav class="pager" aria-label={`${label} pages`}>
+      <button type="button" disabled={cursor.page === 1} onClick={cursor.prev}>
+        ← Previous
+      </button>
+      <span>Page {cursor.page}</span>
+      <button type="button" disabled={!next} onClick={() => next && cursor.next(next)}>
+        Next →
+      </button>
+    </nav>
   );
 }

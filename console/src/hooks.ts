@@ -74,3 +74,25 @@ function stripBase(pathname: string): string {
   const rest = pathname.startsWith(BASE) ? pathname.slice(BASE.length) : pathname;
   return rest === '' ? '/' : rest;
 }
+
+/** Paging by cursor: the cursor of the page shown, its number, and moving to the next or previous page. */
+export function useCursor(resetOn: unknown[]) {
+  const [stack, setStack] = useState<(string | undefined)[]>([undefined]);
+  useEffect(() => setStack([undefined]), resetOn); // a new filter or search starts at the first page
+  return {
+    after: stack[stack.length - 1],
+    page: stack.length,
+    next: (cursor: string) => setStack((s) => [...s, cursor]),
+    prev: () => setStack((s) => (s.length > 1 ? s.slice(0, -1) : s)),
+  };
+}
+
+/** `value`, once it has stayed the same for `ms` (a preview follows the typing without a request per key). */
+export function useDebounced<T>(value: T, ms: number): T {
+  const [settled, setSettled] = useState(value);
+  useEffect(() => {
+    const timer = setTimeout(() => setSettled(value), ms);
+    return () => clearTimeout(timer);
+  }, [value, ms]);
+  return settled;
+}

@@ -4,7 +4,9 @@ import express from 'express';
 import type { Logger } from 'pino';
 import { pinoHttp } from 'pino-http';
 import { DEFAULT_RATE_LIMIT_PER_MINUTE, type ApiSettings } from '../config';
+import { HEALTH_PATH, READY_PATH, readiness } from '../observability/health';
 import { log } from '../observability/log';
+import { requestSpans, type Tracing } from '../observability/tracing';
 import { registry } from '../observability/metrics';
 import type { Store } from '../store/store';
 import { campaignWorkflowId } from '../workflows/definitions';
@@ -12,7 +14,8 @@ import { accountRoutes } from './account/account.routes';
 import { BrakeService } from './account/brake.service';
 import { audienceRoutes } from './audiences/audiences.routes';
 import { campaignRoutes } from './campaigns/campaigns.routes';
-import { consoleRoutes } from './console';
+import { consoleRoutes, favicon } from './console';
+import { docsRoutes } from './docs';
 import { CampaignService } from './campaigns/campaigns.service';
 import { contactRoutes } from './contacts/contacts.routes';
 import { eventRoutes } from './events/events.routes';
@@ -21,6 +24,7 @@ import { ProviderService } from './providers/providers.service';
 import { receiptRoutes } from './receipts/receipts.routes';
 import { unsubscribeRoutes } from './unsubscribe';
 import { authenticate } from './middleware/auth';
+import { cors } from './middleware/cors';
 import { errorHandler } from './middleware/errors';
 import { rateLimitPerKey, requestId, requestIdOf, securityHeaders } from './middleware/security';
 import { keyRoutes } from './keys/keys.routes';
@@ -39,10 +43,19 @@ export interface AppDeps {
   brakeAnswerWithinMs?: number;
   /** Check every answer against its route's documented response schema (a mismatch is a 500): for tests. */
   checkResponses?: boolean;
+  /** A span per request when tracing is on (see observability/tracing). */
+  tracing?: Tracing | undefined;
 }
 
-/** Creates the Herald REST API. */
-export function createApp(deps: AppDeps): express.Express {
+/** What the OpenAPI document says about the API as a whole. */
+export const API_INFO = {
+  title: 'Herald API',
+  version: '1',
+  description: 'Campaign delivery with an emergency brake. Every /v1 route takes an API key as a Bearer token; the reference is at /docs.',
+};
+
+/** Every /v1 route, wired to the services built from `deps`. */
+function routeTable(deps: AppDeps): RouteTable {
   const routes = new RouteTable();
   contactRoutes(routes, deps.store);
   audienceRoutes(routes, deps.store);
@@ -51,14 +64,40 @@ export function createApp(deps: AppDeps): express.Express {
   accountRoutes(routes, new BrakeService({ ...deps, ...(deps.brakeAnswerWithinMs ? { answerWithinMs: deps.brakeAnswerWithinMs } : {}) }));
   providerRoutes(routes, new ProviderService({ store: deps.store, secretsKey: deps.settings.secretsKey, publicUrl: publicBase(deps.settings) }));
   keyRoutes(routes, deps.store);
-  const openapi = routes.openapi({ title: 'Herald API', version: '1' });
+  return routes;
+}
+
+/**
+ * The API's OpenAPI document without a running Herald (for the client generator): the routes are only described,
+ * so no handler runs and the services get no store or Temporal client.
+ */
+export function apiDocument(): Record<string, unknown> {
+  const none = undefined as never;
+  return routeTable({ store: none, temporal: none, settings: {} as ApiSettings }).openapi(API_INFO);
+}
+
+/** Creates the Herald REST API. */
+export function createApp(deps: AppDeps): express.Express {
+  const routes = routeTable(deps);
+  const openapi = routes.openapi(API_INFO);
 
   const app = express();
   app.disable('x-powered-by');
   const logger = deps.logger ?? log;
-  app.use(requestId(), requestLog(logger), securityHeaders());
-  app.get('/health', (_req, res) => {
-    res.json({ ok: true });
+  if (deps.tracing) app.use(requestSpans());
+  app.use(requestId(), requestLog(logger), securityHeaders(), cors(deps.settings.corsOrigins ?? []));
+  // Liveness (the process answers) and readiness (the store and Temporal answer): see observability/health.
+  for (const path of ['/health', HEALTH_PATH]) {
+    app.get(path, (_req, res) => {
+      res.json({ ok: true });
+    });
+  }
+  app.get(READY_PATH, async (_req, res) => {
+    const result = await readiness([
+      ['store', () => deps.store.ping()],
+      ['temporal', () => deps.temporal.workflowService.getSystemInfo({})],
+    ]);
+    res.status(result.ready ? 200 : 503).json(result);
   });
   app.get('/metrics', async (_req, res) => {
     res.type(registry.contentType).send(await registry.metrics());
@@ -72,6 +111,7 @@ export function createApp(deps: AppDeps): express.Express {
   app.get('/openapi.json', (_req, res) => {
     res.json(openapi);
   });
+  app.get('/favicon.ico', favicon);
   app.use(unsubscribeRoutes(deps.store, deps.settings.secretsKey));
   app.use(
     receiptRoutes({
@@ -85,6 +125,8 @@ export function createApp(deps: AppDeps): express.Express {
   );
   // The console's files are public (no secrets in them); every API call it makes carries the operator's key.
   app.use('/console', consoleRoutes());
+  // The API reference over /openapi.json (public, as the document is).
+  app.use('/docs', docsRoutes());
   const v1 = express.Router();
   // Bodies are parsed per route (after authentication), within each route's size limit: see RouteTable.mount.
   v1.use(authenticate(deps.store));
@@ -113,6 +155,9 @@ function requestLog(logger: Logger): express.RequestHandler {
     genReqId: (req) => requestIdOf(req as express.Request),
     customLogLevel: (req, res, err) =>
       err || res.statusCode >= 500 ? 'error' : res.statusCode >= 400 ? 'warn' : req.method === 'GET' ? 'debug' : 'info',
+    // One short line per request for people (the fields stay for JSON logs): "POST /v1/campaigns/cmp_1/send 202 in 35 ms".
+    customSuccessMessage: (req, res, ms) => `${req.method} ${req.url} ${res.statusCode} in ${Math.round(ms)} ms`,
+    customErrorMessage: (req, res, err) => `${req.method} ${req.url} ${res.statusCode}: ${err.message}`,
     customProps: (_req, res) => {
       const { accountId, campaignId, workflowId } = res.locals as Record<string, string | undefined>;
       return { accountId, campaignId, workflowId };

@@ -9,14 +9,19 @@ import type { Principal } from '../store/store';
 export const DEFAULT_BODY_LIMIT_BYTES = 256 * 1024;
 
 /** The error body every failure has. */
-export const ErrorBody = z.object({
-  error: z.object({
-    code: z.string(),
-    message: z.string(),
-    issues: z.array(z.object({ path: z.string(), message: z.string() })).optional(),
-    requestId: z.string().optional(),
-  }),
-});
+export const ErrorBody = z
+  .object({
+    error: z.object({
+      code: z.string(),
+      message: z.string(),
+      issues: z.array(z.object({ path: z.string(), message: z.string() })).optional(),
+      requestId: z.string().optional(),
+    }),
+  })
+  .meta({
+    id: 'Error',
+    example: { error: { code: 'invalid_request', message: 'channels.0.subject: required for email', issues: [{ path: 'channels.0.subject', message: 'required for email' }] } },
+  });
 
 /** Error statuses every /v1 route may answer, with what they mean. */
 const ERROR_RESPONSES: Record<string, string> = {
@@ -31,11 +36,46 @@ const ERROR_RESPONSES: Record<string, string> = {
   '429': 'Rate limit of the API key reached: retry after the Retry-After header (seconds)',
 };
 
+/** The name of each error status's shared response in the document. */
+const ERROR_NAMES: Record<string, string> = {
+  '400': 'BadRequest',
+  '401': 'Unauthorized',
+  '403': 'Forbidden',
+  '404': 'NotFound',
+  '409': 'Conflict',
+  '413': 'PayloadTooLarge',
+  '415': 'UnsupportedMediaType',
+  '422': 'ConfirmationMismatch',
+  '429': 'RateLimited',
+};
+
+const errorName = (status: string): string => ERROR_NAMES[status] ?? `Error${status}`;
+
+/** The error responses every /v1 operation refers to, once each. */
+function errorResponses(): Record<string, unknown> {
+  const error = { 'application/json': { schema: { $ref: '#/components/schemas/Error' } } };
+  return {
+    ...Object.fromEntries(
+      Object.entries(ERROR_RESPONSES).map(([status, description]) => [
+        errorName(status),
+        {
+          description,
+          content: error,
+          ...(status === '429' ? { headers: { 'Retry-After': { schema: { type: 'integer' }, description: 'Seconds to wait' } } } : {}),
+        },
+      ]),
+    ),
+    InternalError: { description: 'Internal error: the body carries only a request id to quote (never details)', content: error },
+  };
+}
+
 /** A route: its method and path, what it accepts, and what it does with the parsed input. */
 export interface RouteSpec<B extends z.ZodType, Q extends z.ZodType, P extends z.ZodType> {
   method: 'get' | 'post' | 'put' | 'patch' | 'delete';
   /** Express path, e.g. `/v1/campaigns/:id`. */
   path: string;
+  /** A readable, unique name for generated clients (`listCampaigns`, `pauseCampaign`). */
+  operationId: string;
   summary: string;
   tag: string;
   body?: B;
@@ -119,8 +159,12 @@ export class RouteTable {
     }
   }
 
-  /** The OpenAPI 3.1 document for every route. */
-  openapi(info: { title: string; version: string }): Record<string, unknown> {
+  /**
+   * The OpenAPI 3.1 document for every route: an operationId per route, and every schema named with
+   * `.meta({ id })` as a component (`#/components/schemas/<id>`) that the operations refer to.
+   */
+  openapi(info: { title: string; version: string; description?: string }): Record<string, unknown> {
+    const components = new Components();
     const paths: Record<string, Record<string, unknown>> = {};
     for (const r of this.routes) {
       const path = r.path.replace(/:(\w+)/g, '{$1}');
@@ -129,43 +173,79 @@ export class RouteTable {
         ...objectParams(r.query, 'query'),
       ];
       (paths[path] ??= {})[r.method] = {
+        operationId: r.operationId,
         summary: r.summary,
         tags: [r.tag],
         security: [{ apiKey: [] }],
         ...(parameters.length > 0 ? { parameters } : {}),
-        ...(r.body ? { requestBody: { required: true, content: { 'application/json': { schema: jsonSchema(r.body) } } } } : {}),
+        ...(r.body ? { requestBody: { required: true, content: { 'application/json': { schema: components.schema(r.body, 'input') } } } } : {}),
         description: `Needs an API key with scope ${scopeOf(r)}.`,
         responses: {
           [String(r.status ?? 200)]: {
             description: 'OK',
-            content: { 'application/json': { schema: r.response ? jsonSchema(r.response, 'output') : {} } },
+            content: { 'application/json': { schema: r.response ? components.schema(r.response, 'output') : {} } },
           },
-          ...Object.fromEntries(
-            Object.entries(ERROR_RESPONSES).map(([status, description]) => [
-              status,
-              {
-                description,
-                content: { 'application/json': { schema: { $ref: '#/components/schemas/Error' } } },
-                ...(status === '429' ? { headers: { 'Retry-After': { schema: { type: 'integer' }, description: 'Seconds to wait' } } } : {}),
-              },
-            ]),
-          ),
-          '500': {
-            description: 'Internal error: the body carries only a request id to quote (never details)',
-            content: { 'application/json': { schema: { $ref: '#/components/schemas/Error' } } },
-          },
+          ...Object.fromEntries(Object.keys(ERROR_RESPONSES).map((status) => [status, { $ref: `#/components/responses/${errorName(status)}` }])),
+          '500': { $ref: '#/components/responses/InternalError' },
         },
       };
     }
+    components.schema(ErrorBody, 'output');
     return {
       openapi: '3.1.0',
       info,
       components: {
         securitySchemes: { apiKey: { type: 'http', scheme: 'bearer' } },
-        schemas: { Error: jsonSchema(ErrorBody, 'output') },
+        schemas: components.named,
+        responses: errorResponses(),
       },
       paths,
     };
+  }
+}
+
+/**
+ * The document's named schemas. zod writes a schema with `.meta({ id })` as `$defs/<id>`; here every `$defs` entry
+ * moves to `components.schemas` and each reference follows it. The same id read as input (bodies) and as output
+ * (answers) may differ (defaults, transforms): the input one is then named `<id>Input`.
+ */
+class Components {
+  /** Every named schema, by name. */
+  readonly named: Record<string, unknown> = {};
+  private readonly seen = new Map<string, string>();
+
+  /** The JSON schema of `schema` for this document: named parts as $refs to components. */
+  schema(schema: z.ZodType, io: 'input' | 'output'): Record<string, unknown> {
+    const { $schema: _drop, $defs, ...rest } = z.toJSONSchema(schema, { io, unrepresentable: 'any' }) as Record<string, unknown> & {
+      $defs?: Record<string, unknown>;
+    };
+    const names = new Map<string, string>();
+    for (const [id, def] of Object.entries($defs ?? {})) {
+      const text = JSON.stringify(def);
+      const existing = this.seen.get(id);
+      names.set(id, existing === undefined || existing === text ? id : `${id}Input`);
+    }
+    const rename = (value: unknown): unknown => {
+      if (Array.isArray(value)) return value.map(rename);
+      if (value && typeof value === 'object') {
+        return Object.fromEntries(
+          Object.entries(value).map(([k, v]) => {
+            if (k === '$ref' && typeof v === 'string' && v.startsWith('#/$defs/')) {
+              const id = v.slice('#/$defs/'.length);
+              return [k, `#/components/schemas/${names.get(id) ?? id}`];
+            }
+            return [k, rename(v)];
+          }),
+        );
+      }
+      return value;
+    };
+    for (const [id, def] of Object.entries($defs ?? {})) {
+      const name = names.get(id)!;
+      if (name === id) this.seen.set(id, JSON.stringify(def));
+      this.named[name] = rename(def);
+    }
+    return rename(rest) as Record<string, unknown>;
   }
 }
 

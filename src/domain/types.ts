@@ -27,17 +27,31 @@ export interface FilterCondition {
   value?: unknown;
 }
 
-/** Who a campaign goes to: a fixed list of contacts, or every contact matching all conditions. */
+/** A group of conditions of which at least one must hold. */
+export interface AnyGroup {
+  any: FilterCondition[];
+}
+
+/** One term of a filter's `all` list: a condition that must hold, or a group of which one must hold. */
+export type FilterTerm = FilterCondition | AnyGroup;
+
+/** Whether a filter term is an `any` group. */
+export const isAnyGroup = (term: FilterTerm): term is AnyGroup => 'any' in term;
+
+/**
+ * Who a campaign goes to: a fixed list of contacts, or every contact matching every term of `all` (each a
+ * condition, or an `any` group of which at least one condition holds).
+ */
 export type AudienceDefinition =
   | { type: 'list'; contactIds: string[] }
-  | { type: 'filter'; all: FilterCondition[] };
+  | { type: 'filter'; all: FilterTerm[] };
 
 /** A stored audience. */
 export interface Audience {
   id: string;
   name: string;
   type: 'list' | 'filter';
-  conditions: FilterCondition[];
+  conditions: FilterTerm[];
   createdAt: Date;
 }
 

@@ -7,6 +7,17 @@ import type { LogLevel, LogMetadata, Logger as TemporalLogger } from '@temporali
 import { Runtime } from '@temporalio/worker';
 import { campaignIdOf } from '../workflows/definitions';
 
+/** pino-pretty's settings: time of day, level, message, and the ids that say what a line is about. */
+const PRETTY = {
+  target: 'pino-pretty',
+  options: {
+    colorize: process.stdout.isTTY === true,
+    translateTime: 'SYS:HH:MM:ss.l',
+    ignore: 'pid,hostname,service,req,res,responseTime,workflowId,runId,namespace,taskQueue,sdkComponent,isLocal,attempt,taskToken,workflowType,activityId,activityType',
+    singleLine: true,
+  },
+};
+
 /** Paths whose values never reach a log line. */
 const REDACT = [
   'req.headers.authorization',
@@ -19,25 +30,34 @@ const REDACT = [
   '*.privateKey',
 ];
 
-/** The process's logger; LOG_LEVEL (TRACE..ERROR, or SILENT) sets its level. */
+/**
+ * The process's logger; LOG_LEVEL (TRACE..ERROR, or SILENT) sets its level. JSON lines unless LOG_FORMAT=pretty
+ * (npm start sets it): then pino-pretty writes one short coloured line per entry, for people at a terminal.
+ */
 export const log: Logger = pino({
   level: (process.env.LOG_LEVEL ?? 'info').toLowerCase(),
   base: { service: 'herald' },
   redact: { paths: REDACT, censor: '[redacted]' },
   // Errors are logged by type and message: stack traces stay out of the logs.
   serializers: { err: (err: Error) => ({ type: err.name, message: err.message }) },
+  ...(process.env.LOG_FORMAT === 'pretty' ? { transport: PRETTY } : {}),
 });
 
 /**
  * Sets the level of Herald's logs and installs them as Temporal's logger (once per process, before any worker).
+ * With `metricsPort`, the Temporal SDK exports its own metrics by Prometheus on 127.0.0.1:<port>.
  * With `core`, the SDK core's own warnings (e.g. a server it cannot reach) come through the same logger too;
  * forwarding them polls on a timer for the life of the runtime, so a process that only runs clients leaves it off.
  */
-export function installLogging(level: string, { core = true }: { core?: boolean } = {}): void {
+export function installLogging(level: string, { core = true, metricsPort }: { core?: boolean; metricsPort?: number } = {}): void {
   log.level = level.toLowerCase();
   Runtime.install({
     logger: new TemporalPinoLogger(log),
-    ...(core ? { telemetryOptions: { logging: { filter: { core: 'WARN', other: 'ERROR' }, forward: {} } } } : {}),
+    telemetryOptions: {
+      ...(core ? { logging: { filter: { core: 'WARN', other: 'ERROR' }, forward: {} } } : {}),
+      // The SDK's own metrics (task slots, poll latencies, sticky cache, ...) in Prometheus form on this port.
+      ...(metricsPort ? { metrics: { prometheus: { bindAddress: `127.0.0.1:${metricsPort}` } } } : {}),
+    },
   });
 }
 

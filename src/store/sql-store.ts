@@ -10,6 +10,8 @@ import {
   type ControlReport,
   type Delivery,
   type FilterCondition,
+  type FilterTerm,
+  isAnyGroup,
   type HeraldEvent,
 } from '../domain/types';
 import { hashApiKey, newId } from './ids';
@@ -153,10 +155,14 @@ export class SqlStore implements Store {
     return rows[0] ? toContact(rows[0]) : null;
   }
 
-  async listContacts(accountId: string, opts: { after?: string; limit: number }): Promise<Page<Contact>> {
+  async listContacts(accountId: string, opts: { after?: string; limit: number; q?: string }): Promise<Page<Contact>> {
+    // A search matches a part of the id, email or phone, case-insensitively (LIKE's wildcards taken literally).
+    const like = opts.q ? `%${opts.q.replace(/[\\%_]/g, (ch) => `\\${ch}`)}%` : null;
     const { rows } = await this.db.query(
-      `SELECT c.pk, ${CONTACT_COLUMNS} FROM contacts c WHERE account_id = $1 AND pk > $2 ORDER BY pk LIMIT $3`,
-      [accountId, Number(opts.after ?? 0), opts.limit],
+      `SELECT c.pk, ${CONTACT_COLUMNS} FROM contacts c WHERE account_id = $1 AND pk > $2
+         AND ($4::text IS NULL OR c.id ILIKE $4 OR c.email ILIKE $4 OR c.phone ILIKE $4)
+       ORDER BY pk LIMIT $3`,
+      [accountId, Number(opts.after ?? 0), opts.limit, like],
     );
     return page(rows, opts.limit, toContact, (r) => String(r.pk));
   }
@@ -571,6 +577,10 @@ export class SqlStore implements Store {
     );
   }
 
+  async ping(): Promise<void> {
+    await this.db.query('SELECT 1');
+  }
+
   close(): Promise<void> {
     return this.db.close();
   }
@@ -591,8 +601,15 @@ function audienceSql(audience: Audience, params: unknown[]): { from: string; whe
       where: where.join(' AND '),
     };
   }
-  for (const cond of audience.conditions) where.push(conditionSql(cond, params));
+  for (const term of audience.conditions) where.push(termSql(term, params));
   return { from: 'contacts c', where: where.join(' AND ') };
+}
+
+/** A filter term as SQL: a condition, or an `any` group as the OR of its conditions (an empty group matches nobody). */
+function termSql(term: FilterTerm, params: unknown[]): string {
+  if (!isAnyGroup(term)) return conditionSql(term, params);
+  if (term.any.length === 0) return 'false';
+  return `(${term.any.map((cond) => conditionSql(cond, params)).join(' OR ')})`;
 }
 
 const COMPARISONS = { eq: '=', gt: '>', gte: '>=', lt: '<', lte: '<=' } as const;
@@ -658,7 +675,7 @@ function toAudience(r: Row): Audience {
     id: r.id as string,
     name: r.name as string,
     type: r.type as Audience['type'],
-    conditions: r.conditions as FilterCondition[],
+    conditions: r.conditions as FilterTerm[],
     createdAt: r.created_at as Date,
   };
 }

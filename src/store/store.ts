@@ -146,7 +146,8 @@ export interface Store {
 
   upsertContacts(accountId: string, contacts: Contact[]): Promise<number>;
   getContact(accountId: string, id: string): Promise<Contact | null>;
-  listContacts(accountId: string, opts: { after?: string; limit: number }): Promise<Page<Contact>>;
+  /** Contacts by cursor; `q` keeps those whose id, email or phone contains it (case-insensitive). */
+  listContacts(accountId: string, opts: { after?: string; limit: number; q?: string }): Promise<Page<Contact>>;
 
   createAudience(accountId: string, name: string, def: AudienceDefinition): Promise<Audience & { size: number }>;
   getAudience(accountId: string, id: string): Promise<(Audience & { size: number }) | null>;
@@ -271,5 +272,7 @@ export interface Store {
   /** What providers report after sent: receipts, their counts, the receipt routes, suppression causes. */
   readonly receipts: ReceiptStore;
 
+  /** Answers once the database does (readiness probes); throws when it cannot. */
+  ping(): Promise<void>;
   close(): Promise<void>;
 }

@@ -1,5 +1,7 @@
 /** The REST API: bad input gets 400 naming the field and changes nothing; accounts never see each other. */
+import type { AddressInfo } from 'node:net';
 import request from 'supertest';
+import { heraldClient } from '../../src/client';
 import { api, contacts, newAccount, openTestStore, startHerald, type TestHerald } from '../helpers';
 
 let herald: TestHerald;
@@ -190,8 +192,124 @@ describe('campaign lifecycle through the API', () => {
     expect(Object.keys(doc.paths)).toEqual(
       expect.arrayContaining(['/v1/contacts', '/v1/audiences', '/v1/campaigns', '/v1/campaigns/{id}', '/v1/campaigns/{id}/send', '/v1/campaigns/{id}/schedule', '/v1/campaigns/{id}/deliveries', '/v1/events']),
     );
-    expect(doc.paths['/v1/campaigns'].post.requestBody.content['application/json'].schema.required).toEqual(
-      expect.arrayContaining(['name', 'audienceId', 'channels']),
+    const ref = doc.paths['/v1/campaigns'].post.requestBody.content['application/json'].schema.$ref as string;
+    expect(ref).toBe('#/components/schemas/CreateCampaign');
+    expect(doc.components.schemas.CreateCampaign.required).toEqual(expect.arrayContaining(['name', 'audienceId', 'channels']));
+  });
+
+  test('the OpenAPI document is fit for generators: a readable operationId per route, named schemas, examples, every $ref resolves', async () => {
+    const doc = (await request(herald.app).get('/openapi.json').expect(200)).body;
+    const operations = Object.values(doc.paths as Record<string, Record<string, { operationId?: string }>>).flatMap((p) => Object.values(p));
+    const ids = operations.map((o) => o.operationId);
+    expect(ids.every((id) => typeof id === 'string' && /^[a-z][a-zA-Z]+$/.test(id))).toBe(true);
+    expect(new Set(ids).size).toBe(ids.length);
+    expect(ids).toEqual(expect.arrayContaining(['listCampaigns', 'createCampaign', 'pauseCampaign', 'stopCampaign', 'getBrake', 'listAudit']));
+    expect(doc.paths['/v1/campaigns/{id}/pause'].post.operationId).toBe('pauseCampaign');
+    expect(doc.paths['/v1/campaigns/{id}'].get.responses['200'].content['application/json'].schema).toEqual({ $ref: '#/components/schemas/Campaign' });
+    expect(doc.paths['/v1/campaigns'].get.responses['200'].content['application/json'].schema).toEqual({ $ref: '#/components/schemas/CampaignPage' });
+    expect(Object.keys(doc.components.schemas)).toEqual(
+      expect.arrayContaining(['Campaign', 'ControlReport', 'DeliveryCounts', 'Contact', 'Audience', 'ApiKey', 'Brake', 'Error', 'AuditEntry']),
     );
+    expect(doc.components.schemas.CreateCampaign.example).toMatchObject({ name: 'Spring sale' });
+    // Every reference points at something the document has.
+    const refs = JSON.stringify(doc).match(/"\$ref":"[^"]+"/g) ?? [];
+    for (const r of new Set(refs)) {
+      const [, kind, name] = /#\/components\/(\w+)\/(\w+)/.exec(r) ?? [];
+      expect(doc.components[kind!]?.[name!]).toBeDefined();
+    }
+    // What the example says is what the API takes.
+    const a = api(herald.app, keyA);
+    const example = { ...doc.components.schemas.CreateCampaign.example, audienceId };
+    expect((await a.post('/v1/campaigns', example)).status).toBe(201);
+  });
+});
+
+describe('a backend service with the typed client (src/client)', () => {
+  test('creates a Draft and reads it back; an error arrives as the API error body; a wrong key is a 401', async () => {
+    const server = herald.app.listen(0, '127.0.0.1');
+    await new Promise<void>((resolve) => server.once('listening', resolve));
+    const baseUrl = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+    try {
+      const client = heraldClient({ baseUrl, apiKey: keyA });
+      const created = await client.POST('/v1/campaigns', {
+        body: { name: 'Typed', audienceId, channels: [{ channel: 'email', subject: 'Hi', body: 'Hello' }] },
+      });
+      expect(created.response.status).toBe(201);
+      const read = await client.GET('/v1/campaigns/{id}', { params: { path: { id: created.data!.id } } });
+      expect(read.data).toMatchObject({ name: 'Typed', status: 'Draft', counts: { planned: 0 } });
+      const refused = await client.POST('/v1/campaigns/{id}/stop', { params: { path: { id: created.data!.id } }, body: { confirmation: 'wrong' } });
+      expect(refused.response.status).toBe(422);
+      expect(refused.error?.error.code).toBe('confirmation_mismatch');
+      const wrongKey = await heraldClient({ baseUrl, apiKey: 'hk_wrong' }).GET('/v1/campaigns', { params: { query: {} } });
+      expect(wrongKey.response.status).toBe(401);
+    } finally {
+      await new Promise((resolve) => server.close(resolve));
+    }
+  });
+});
+
+describe('audiences, contacts and previews for the console', () => {
+  test('a filter with an any group matches contacts meeting every condition and at least one of the group', async () => {
+    const { apiKey } = await newAccount(herald.store, 'Filters');
+    const a = api(herald.app, apiKey);
+    const people = [
+      { id: 'p1', attributes: { plan: 'pro', country: 'PL' } },
+      { id: 'p2', attributes: { plan: 'pro', country: 'DE' } },
+      { id: 'p3', attributes: { plan: 'pro', country: 'FR' } },
+      { id: 'p4', attributes: { plan: 'free', country: 'PL' } },
+    ];
+    await a.post('/v1/contacts', { contacts: people }).expect(200);
+    const grouped = await a
+      .post('/v1/audiences', {
+        name: 'Pro in PL or DE',
+        type: 'filter',
+        all: [{ attribute: 'plan', op: 'eq', value: 'pro' }, { any: [{ attribute: 'country', op: 'eq', value: 'PL' }, { attribute: 'country', op: 'eq', value: 'DE' }] }],
+      })
+      .expect(201);
+    expect(grouped.body.size).toBe(2);
+    expect(grouped.body.conditions[1]).toEqual({ any: [{ attribute: 'country', op: 'eq', value: 'PL' }, { attribute: 'country', op: 'eq', value: 'DE' }] });
+    // A top-level any alone: at least one of its conditions.
+    const either = await a.post('/v1/audiences', { name: 'FR or free', type: 'filter', any: [{ attribute: 'country', op: 'eq', value: 'FR' }, { attribute: 'plan', op: 'eq', value: 'free' }] }).expect(201);
+    expect(either.body.size).toBe(2);
+    expect((await a.get(`/v1/audiences/${either.body.id}`).expect(200)).body.size).toBe(2);
+    // A campaign to the grouped audience goes to exactly p1 and p2.
+    const id = (await a.post('/v1/campaigns', { name: 'Grouped', audienceId: grouped.body.id, channels: [{ channel: 'email', subject: 'S', body: 'B' }] }).expect(201)).body.id;
+    const res = await a.post(`/v1/campaigns/${id}/preview`, { contactId: 'p1' }).expect(200);
+    expect(res.body.channels[0]).toMatchObject({ channel: 'email', subject: 'S' });
+    // An empty group is refused, naming it.
+    const bad = await a.post('/v1/audiences', { name: 'x', type: 'filter', all: [{ any: [] }] }).expect(400);
+    expect(bad.body.error.message).toMatch(/all\.0/);
+  });
+
+  test('contacts are searched by a part of their id, email or phone, by cursor', async () => {
+    const { apiKey } = await newAccount(herald.store, 'Search');
+    const a = api(herald.app, apiKey);
+    await a.post('/v1/contacts', { contacts: [...contacts(30, 'ann'), { id: 'bob', email: 'Bob_Smith@Example.com' }, { id: 'x%1', email: 'percent@example.com' }] }).expect(200);
+    const bob = await a.get('/v1/contacts?q=smith').expect(200);
+    expect(bob.body.items.map((c: { id: string }) => c.id)).toEqual(['bob']);
+    // LIKE's wildcards are plain characters in a search.
+    expect((await a.get('/v1/contacts?q=%25').expect(200)).body.items.map((c: { id: string }) => c.id)).toEqual(['x%1']);
+    expect((await a.get('/v1/contacts?q=_').expect(200)).body.items.map((c: { id: string }) => c.id)).toEqual(['bob']);
+    const first = await a.get('/v1/contacts?q=ann&limit=20').expect(200);
+    expect(first.body.items).toHaveLength(20);
+    const second = await a.get(`/v1/contacts?q=ann&limit=20&after=${first.body.next}`).expect(200);
+    expect(second.body.items).toHaveLength(10);
+    expect(second.body.next).toBeNull();
+  });
+
+  test('templates being written are previewed for a chosen contact before anything is saved', async () => {
+    const { apiKey } = await newAccount(herald.store, 'Preview');
+    const a = api(herald.app, apiKey);
+    await a.post('/v1/contacts', { contacts: [{ id: 'ada', email: 'ada@example.com', attributes: { first: 'Ada' } }] }).expect(200);
+    const before = (await a.get('/v1/campaigns').expect(200)).body.items.length;
+    const res = await a
+      .post('/v1/preview', { contactId: 'ada', channels: [{ channel: 'email', subject: 'Hi {{ contact.first }}', body: 'Hello {{ contact.first }}!' }, { channel: 'sms', body: 'Yo {{ contact.first }}' }] })
+      .expect(200);
+    expect(res.body.channels).toEqual([
+      expect.objectContaining({ channel: 'email', subject: 'Hi Ada', body: 'Hello Ada!' }),
+      expect.objectContaining({ channel: 'sms', body: 'Yo Ada' }),
+    ]);
+    expect((await a.get('/v1/campaigns').expect(200)).body.items.length).toBe(before);
+    expect((await a.post('/v1/preview', { contactId: 'nobody', channels: [{ channel: 'sms', body: 'x' }] }).expect(400)).body.error.message).toMatch(/contactId/);
   });
 });

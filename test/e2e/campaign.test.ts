@@ -111,6 +111,12 @@ describe.each(STORE_KINDS)('sending a campaign (%s store)', (kind) => {
     expect(done.counts.sent).toBe(20);
     const first = Math.min(...herald.sandbox.forCampaign(id).map((m) => m.at));
     expect(first).toBeGreaterThanOrEqual(at.getTime());
+
+    // The Temporal Web UI lists it by name, with its account, not only by `campaign-cmp_...`.
+    const description = await herald.client.workflow.getHandle(campaignWorkflowId(id)).describe();
+    expect(await description.staticSummary()).toBe(`campaign (${id})`);
+    expect(await description.staticDetails()).toContain(`**Account** ${accountId}`);
+    expect(description.memo).toEqual({ campaignName: 'campaign', accountId });
   });
 });
 

@@ -22,6 +22,8 @@ const CHROMIUM_ARGS = ['--no-sandbox', '--disable-gpu', '--disable-quic', '--no-
 
 /** How long the console may take to show something it should (it polls every second; the machine may be busy). */
 const SHOWN_WITHIN = 20_000;
+/** The console's alarm red (--red), as computed styles write it. */
+const RED = 'rgb(200, 16, 46)';
 
 let herald: TestHerald;
 let browser: Browser;
@@ -63,6 +65,9 @@ function until<T>(read: () => Promise<T>, ok: (value: T) => boolean): Promise<T>
   }, SHOWN_WITHIN, 100);
 }
 
+/** An element's computed background colour (runs in the page). */
+const backgroundOf = (el: unknown) =>
+  (globalThis as unknown as { getComputedStyle(e: unknown): { backgroundColor: string } }).getComputedStyle(el).backgroundColor;
 const shot = (name: string) => page.screenshot({ path: path.join(SHOTS, `${name}.png`), fullPage: true });
 const statusShown = () => page.locator('.campaign .title-row [data-status]').getAttribute('data-status');
 const progressShown = async () => Number(await page.getByRole('progressbar').first().getAttribute('aria-valuenow'));
@@ -206,6 +211,10 @@ test('an operator sends a campaign from the console, watches it, stops it by typ
   expect(shown).toHaveLength(report.steps.length);
   expect(shown.map((s) => s.step)).toEqual(expect.arrayContaining(['in_flight_aborted', 'not_sent_written', 'final_counts']));
   await page.getByText('Delivery stopped').waitFor();
+  // Most of it was notSent: the bar says how much was sent, not a bare "100%"; the report names the key, not its id.
+  const label = await page.locator('.progress .pct').innerText();
+  expect(label).toBe(`${Math.floor((c.sent / c.planned) * 1000) / 10}% sent · 100% handled`);
+  expect(await page.getByRole('region', { name: 'Report' }).locator('.key-name').innerText()).toBe('default');
   await shot('07-stopped-report');
   // The page's address can be reloaded or shared: the same campaign, its report, still signed in (this tab).
   await page.reload();
@@ -215,8 +224,15 @@ test('an operator sends a campaign from the console, watches it, stops it by typ
   // The emergency brake: one switch, on with since when, then off.
   const brakeSwitch = page.getByRole('switch', { name: 'Emergency brake' });
   expect(await brakeSwitch.getAttribute('aria-checked')).toBe('false');
+  // Off is the normal state: drawn in grey, not in the alarm red the switch turns when it is on.
+  const knobColour = () => brakeSwitch.locator('.knob').evaluate(backgroundOf);
+  const barColour = () => page.locator('section.brake').evaluate(backgroundOf);
+  expect(await knobColour()).not.toBe(RED);
+  expect(await barColour()).toBe('rgb(255, 255, 255)');
   await brakeSwitch.click();
   await until(() => brakeSwitch.getAttribute('aria-checked'), (v) => v === 'true');
+  expect(await barColour()).toBe(RED);
+  expect(await page.locator('.brake-state').innerText()).toContain('(by default)');
   const brakeOn = (await http.get('/v1/account/brake').expect(200)).body;
   expect(brakeOn.on).toBe(true);
   const since = /since (\d{4})-(\d\d)-(\d\d) (\d\d):(\d\d):(\d\d)/.exec(await page.locator('.brake-state').innerText());
@@ -237,6 +253,137 @@ test('an operator sends a campaign from the console, watches it, stops it by typ
   await page.getByText('Emergency brake OFF').waitFor();
 });
 
+test('the whole job in the console: import contacts from CSV, build an audience with an any group, write a campaign with a live preview and send it, set a provider and test it, make and revoke a key, read the audit log', async () => {
+  const http = api(herald.app, key);
+  await page.goto(`${base}/console/contacts`);
+  await page.locator('h1').first().waitFor();
+  if ((await page.locator('h1').first().innerText()) === 'Herald console') {
+    await page.getByLabel('API key').fill(key); // this test run alone: sign in first
+    await page.getByRole('button', { name: 'Sign in' }).click();
+  }
+  await page.getByRole('heading', { name: 'Contacts', exact: true }).waitFor();
+
+  // CSV import: three good rows and one with a bad email; the good ones are imported, the bad one listed by line.
+  const csv = ['id,email,phone,timezone,plan,country', 'ada,ada@example.com,+14155550101,Europe/Warsaw,pro,PL', 'ben,ben@example.com,+14155550102,Europe/Berlin,pro,DE',
+    'cyd,not-an-email,,,pro,FR', 'dot,dot@example.com,,,free,PL'].join('\n');
+  await page.getByRole('region', { name: 'Import contacts' }).getByRole('textbox').fill(csv);
+  await page.getByRole('button', { name: 'Import', exact: true }).click();
+  await page.getByRole('status').filter({ hasText: 'Done: 4 of 4 rows read, 3 imported, 1 refused' }).waitFor();
+  const refused = page.locator('table[aria-label="Refused rows"] tr[data-line="4"]');
+  expect(await refused.locator('td').allInnerTexts()).toEqual(['4', 'cyd', 'email', expect.stringMatching(/email/i)]);
+  expect((await http.get('/v1/contacts/ada').expect(200)).body).toMatchObject({ email: 'ada@example.com', timezone: 'Europe/Warsaw', attributes: { plan: 'pro', country: 'PL' } });
+  await http.get('/v1/contacts/cyd').expect(404);
+  await shot('10-contacts-import');
+
+  // Search, and a suppression switched on for one channel of one contact.
+  await page.getByLabel('Search').fill('ada@');
+  await page.locator('tr[data-contact="ada"]').waitFor();
+  await until(() => page.locator('table.contacts tbody tr').count(), (n) => n === 1);
+  await page.getByLabel('ada suppressed on sms').check();
+  await until(async () => (await http.get('/v1/contacts/ada').expect(200)).body.suppressed, (s: string[]) => s.length === 1 && s[0] === 'sms');
+  expect((await http.get('/v1/contacts/ada').expect(200)).body).toMatchObject({ email: 'ada@example.com', attributes: { plan: 'pro' } });
+  await shot('11-contacts-search');
+
+  // An audience: plan is pro, and country PL or DE.
+  await page.getByRole('link', { name: 'Audiences' }).click();
+  const form = page.getByRole('form', { name: 'New audience' });
+  await form.getByLabel('Name').fill('Pro in PL or DE');
+  const first = form.getByRole('group', { name: 'All condition 1' });
+  await first.getByLabel('Attribute').fill('plan');
+  await first.getByLabel('Value').fill('pro');
+  await form.getByRole('button', { name: '+ Any-of group' }).click();
+  const g1 = form.getByRole('group', { name: 'Group 1 condition 1' });
+  await g1.getByLabel('Attribute').fill('country');
+  await g1.getByLabel('Value').fill('PL');
+  const g2 = form.getByRole('group', { name: 'Group 1 condition 2' });
+  await g2.getByLabel('Attribute').fill('country');
+  await g2.getByLabel('Value').fill('DE');
+  await form.getByRole('button', { name: 'Create audience' }).click();
+  await page.getByRole('status').filter({ hasText: 'Created Pro in PL or DE: 2 contact(s)' }).waitFor();
+  await page.getByText('plan is "pro" and (country is "PL" or country is "DE")').waitFor();
+  await shot('12-audience-any-group');
+
+  // A new campaign with a live preview for a chosen contact, sent from the editor.
+  await page.getByRole('link', { name: 'Campaigns', exact: true }).first().click();
+  await page.getByRole('link', { name: 'New campaign' }).click();
+  await page.getByRole('heading', { name: 'New campaign' }).waitFor();
+  await page.getByLabel('Name').fill('Pro spring note');
+  await page.getByLabel('Audience').selectOption({ label: 'Pro in PL or DE (filter)' });
+  await page.getByLabel('Subject (email)').fill('Hi {{ contact.id }}, spring for {{ contact.plan }}');
+  await page.getByLabel('Body (email)').fill('Hello {{ contact.id }} in {{ contact.country }}');
+  await page.getByLabel('sms', { exact: true }).check();
+  await page.getByLabel('Body (sms)').fill('Spring {{ contact.id }}');
+  await page.getByLabel('For contact').fill('ada');
+  const preview = page.getByRole('complementary', { name: 'Preview' });
+  await preview.locator('[data-preview="email"] .subject').filter({ hasText: 'Hi ada, spring for pro' }).waitFor();
+  expect(await preview.locator('[data-preview="email"] .body').innerText()).toBe('Hello ada in PL');
+  // It follows the typing.
+  await page.getByLabel('Body (sms)').fill('Spring is here, {{ contact.id }}');
+  await preview.locator('[data-preview="sms"] .body').filter({ hasText: 'Spring is here, ada' }).waitFor();
+  await page.getByLabel('Recipient-local time of day (optional)').fill('');
+  await page.getByLabel('Throttle').check();
+  await page.getByLabel('Messages per period').fill('100');
+  await shot('13-campaign-editor');
+  await page.getByLabel('Send', { exact: true }).selectOption('now');
+  await page.getByRole('button', { name: 'Save and send now' }).click();
+  await page.getByRole('heading', { name: 'Pro spring note' }).waitFor();
+  const id = new URL(page.url()).pathname.split('/').pop()!;
+  await until(statusShown, (st) => st === 'Finished');
+  const sent = (await http.get(`/v1/campaigns/${id}`).expect(200)).body;
+  expect(sent).toMatchObject({ name: 'Pro spring note', throttle: { limit: 100, periodSeconds: 60 }, localTime: null });
+  // ada is suppressed on sms: 2 emails and 1 sms sent, ada's sms notSent.
+  expect(sent.byChannel.email).toMatchObject({ planned: 2, sent: 2 });
+  expect(sent.byChannel.sms).toMatchObject({ planned: 2, sent: 1, notSent: 1 });
+  expect(herald.sandbox.forCampaign(id).map((m) => `${m.channel}:${m.contactId}`).sort()).toEqual(['email:ada', 'email:ben', 'sms:ben']);
+  await shot('14-campaign-sent-from-editor');
+
+  // Edit a draft: a copy opens in the editor with its content, saved with a new name.
+  await page.getByRole('button', { name: 'Copy as draft' }).click();
+  await page.getByRole('link', { name: 'Edit' }).click();
+  await page.getByLabel('Name').fill('Pro spring note, take two');
+  await page.getByRole('button', { name: 'Save draft' }).click();
+  await page.getByRole('heading', { name: 'Pro spring note, take two' }).waitFor();
+  expect(await statusShown()).toBe('Draft');
+
+  // A provider for sms, and a test send through it.
+  await page.getByRole('link', { name: 'Providers' }).click();
+  const sms = page.getByRole('region', { name: 'sms provider' });
+  await sms.getByLabel('sms config').fill('{ "latencyMs": 1 }');
+  await sms.getByRole('button', { name: 'Save' }).click();
+  await sms.getByRole('status').filter({ hasText: 'Saved: sms sends through sandbox' }).waitFor();
+  await sms.getByLabel('sms test recipient').fill('+14155550100');
+  await sms.getByRole('button', { name: 'Send a test' }).click();
+  await sms.getByRole('status').filter({ hasText: 'The provider accepted the test message' }).waitFor();
+  expect((await http.get('/v1/providers').expect(200)).body).toEqual(expect.arrayContaining([expect.objectContaining({ channel: 'sms', kind: 'sandbox', config: { latencyMs: 1 } })]));
+  await shot('15-providers');
+
+  // An API key: shown once, works, then revoked.
+  await page.getByRole('link', { name: 'API keys' }).click();
+  await page.getByLabel('Name').fill('Ops console');
+  await page.getByRole('button', { name: 'Create key' }).click();
+  const newKey = (await page.getByLabel('New key').innerText()).trim();
+  expect(newKey).toMatch(/^hk_/);
+  await request(herald.app).get('/v1/campaigns').set('Authorization', `Bearer ${newKey}`).expect(200);
+  await shot('16-key-created');
+  await page.getByRole('button', { name: 'I have copied it' }).click();
+  expect(await page.getByLabel('New key').count()).toBe(0);
+  await page.getByRole('button', { name: 'Revoke Ops console' }).click();
+  await page.locator('tr.revoked').filter({ hasText: 'Ops console' }).waitFor();
+  await request(herald.app).get('/v1/campaigns').set('Authorization', `Bearer ${newKey}`).expect(401);
+
+  // The audit log names who did each of these, by key name, page by page.
+  await page.getByRole('link', { name: 'Audit log' }).click();
+  await page.getByRole('heading', { name: 'Audit log' }).waitFor();
+  while ((await page.locator(`tr[data-action="key.revoke"]`).count()) === 0 && (await page.getByRole('button', { name: 'Next →' }).isEnabled())) {
+    await page.getByRole('button', { name: 'Next →' }).click();
+    await page.waitForTimeout(300);
+  }
+  const revoke = page.locator('tr[data-action="key.revoke"]').last();
+  await revoke.waitFor();
+  expect(await revoke.locator('td').nth(1).innerText()).toBe('default');
+  await shot('17-audit-log');
+});
+
 test('the console is served at /console without a key, its pages reload, and a missing build says how to build it', async () => {
   const page = await request(herald.app).get('/console/campaigns/cmp_anything').expect(200);
   expect(page.type).toBe('text/html');
@@ -246,8 +393,36 @@ test('the console is served at /console without a key, its pages reload, and a m
   // A file the page does not have is a 404, not the page; the API itself still needs a key.
   expect((await request(herald.app).get('/console/old-build.js').expect(404)).body.error.code).toBe('not_found');
   await request(herald.app).get('/v1/campaigns').expect(401);
+  // Browsers ask for an icon on their own, without a key: it is Herald's, not a 401.
+  const icon = await request(herald.app).get('/favicon.ico').expect(200).expect('Content-Type', /image\/svg\+xml/);
+  expect(String(icon.body)).toContain('<svg');
+  expect(page.text).toContain('href="/console/favicon.svg"');
+  await request(herald.app).get('/console/favicon.svg').expect(200).expect('Content-Type', /image\/svg\+xml/);
 
   const unbuilt = express().use('/console', consoleRoutes(path.join(ROOT, 'test-artifacts', 'no-such-build')));
   const res = await request(unbuilt).get('/console').expect(503);
   expect(res.text).toContain('node scripts/build-console.mjs');
+});
+
+test('the API reference at /docs renders the document in the browser, with nothing loaded from another origin', async () => {
+  const res = await request(herald.app).get('/docs').expect(200);
+  expect(res.type).toBe('text/html');
+  expect(res.text).not.toMatch(/https?:\/\//);
+  const docs = await browser.newPage({ viewport: { width: 1280, height: 860 } });
+  const elsewhere: string[] = [];
+  docs.on('request', (r) => {
+    if (!r.url().startsWith(base) && !r.url().startsWith('data:')) elsewhere.push(r.url());
+  });
+  try {
+    await docs.goto(`${base}/docs`);
+    await docs.getByRole('heading', { name: 'Herald API' }).first().waitFor({ timeout: SHOWN_WITHIN });
+    await docs.getByText('List contacts by cursor').first().waitFor({ timeout: SHOWN_WITHIN });
+    // A collapsed tag opens on click and lists its operations by their summaries.
+    await docs.getByRole('button', { name: /campaigns/ }).first().click();
+    await docs.getByText('Pause a Sending campaign', { exact: false }).first().waitFor({ timeout: SHOWN_WITHIN });
+    await docs.screenshot({ path: path.join(SHOTS, '20-api-reference.png') });
+    expect(elsewhere).toEqual([]);
+  } finally {
+    await docs.close();
+  }
 });

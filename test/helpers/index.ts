@@ -22,7 +22,7 @@ export type StoreKind = (typeof STORE_KINDS)[number];
 const ADMIN_URL = process.env.TEST_DATABASE_URL ?? 'postgres://postgres@127.0.0.1:5432/postgres';
 
 let runtimeInstalled = false;
-function quietRuntime(): void {
+export function quietRuntime(): void {
   if (runtimeInstalled) return;
   runtimeInstalled = true;
   try {
@@ -78,6 +78,8 @@ export async function startApi(opts: {
   logger?: Logger;
   /** Origins trusted besides AWS for SNS certificates (the SES emulator's). */
   trustedSnsOrigins?: string[];
+  /** Browser origins allowed by CORS (none unless said). */
+  corsOrigins?: string[];
 }) {
   quietRuntime();
   const taskQueue = taskQueueFor(opts.title);
@@ -95,6 +97,7 @@ export async function startApi(opts: {
       secretsKey,
       publicUrl: 'http://herald.test',
       ...(opts.trustedSnsOrigins ? { trustedSnsOrigins: opts.trustedSnsOrigins } : {}),
+      ...(opts.corsOrigins ? { corsOrigins: opts.corsOrigins } : {}),
     },
     // Quiet, except for an answer outside its documented schema (the test then sees a 500).
     log: (err) => {

@@ -13,6 +13,7 @@ import type { Principal, Store } from '../../store/store';
 import { brakeUpdate, campaignWorkflowId, releaseUpdate } from '../../workflows/definitions';
 import { refusalOf } from '../campaigns/campaigns.service';
 import { audit } from '../common/audit';
+import { keyName } from '../common/key-names';
 
 /**
  * How long the switch waits for a campaign's workflow by default (its worker may be down). The flag is set before
@@ -39,8 +40,10 @@ export interface BrakeResult extends BrakeState {
 export class BrakeService {
   constructor(private readonly deps: { store: Store; temporal: Client; answerWithinMs?: number }) {}
 
-  state(principal: Principal): Promise<BrakeState> {
-    return this.deps.store.getBrake(principal.accountId);
+  /** The brake's state, with the name of the API key that last switched it. */
+  async state(principal: Principal): Promise<BrakeState & { byName: string | null }> {
+    const brake = await this.deps.store.getBrake(principal.accountId);
+    return { ...brake, byName: await keyName(this.deps.store, principal.accountId, brake.by) };
   }
 
   /**

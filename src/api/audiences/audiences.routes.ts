@@ -12,8 +12,9 @@ export function audienceRoutes(routes: RouteTable, store: Store): void {
   routes.add({
     method: 'post',
     path: '/v1/audiences',
+    operationId: 'createAudience',
     tag: 'audiences',
-    summary: 'Create an audience: a list of contact ids, or a filter (all conditions must hold)',
+    summary: 'Create an audience: a list of contact ids, or a filter (every term of all must hold; an any group holds when one of its conditions does)',
     body: CreateAudienceBody,
     status: 201,
     // A list audience holds up to 100,000 contact ids: as large as a contact import.
@@ -21,13 +22,16 @@ export function audienceRoutes(routes: RouteTable, store: Store): void {
     response: AudienceView,
     handler: ({ body, principal }) => {
       const def: AudienceDefinition =
-        body.type === 'list' ? { type: 'list', contactIds: body.contactIds } : { type: 'filter', all: body.all };
+        body.type === 'list'
+          ? { type: 'list', contactIds: body.contactIds }
+          : { type: 'filter', all: body.any ? [...body.all, { any: body.any }] : body.all };
       return store.createAudience(principal.accountId, body.name, def);
     },
   });
   routes.add({
     method: 'get',
     path: '/v1/audiences',
+    operationId: 'listAudiences',
     tag: 'audiences',
     summary: 'List audiences',
     response: AudienceList,
@@ -36,6 +40,7 @@ export function audienceRoutes(routes: RouteTable, store: Store): void {
   routes.add({
     method: 'get',
     path: '/v1/audiences/:id',
+    operationId: 'getAudience',
     tag: 'audiences',
     summary: 'Get an audience and its current size',
     params: IdParams,

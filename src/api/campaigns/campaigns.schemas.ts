@@ -74,20 +74,34 @@ const CampaignFields = {
 };
 
 /** Body of campaign creation: a Draft. */
-export const CreateCampaignBody = z.object(CampaignFields).strict();
+export const CreateCampaignBody = z
+  .object(CampaignFields)
+  .strict()
+  .meta({
+    id: 'CreateCampaign',
+    example: {
+      name: 'Spring sale',
+      audienceId: 'aud_5k2m9q1x7p',
+      channels: [{ channel: 'email', subject: 'Hello {{ contact.attributes.firstName }}', body: 'Our spring sale starts today.' }],
+      localTime: '09:00',
+      throttle: { limit: 1000, periodSeconds: 60 },
+      endAt: '2027-04-30T00:00:00Z',
+    },
+  });
 
 /** Body of a Draft update: any of the creation fields (null clears local time, throttle or end date). */
 export const UpdateCampaignBody = z
   .object(CampaignFields)
   .partial()
   .strict()
-  .refine((b) => Object.keys(b).length > 0, 'give at least one field to change');
+  .refine((b) => Object.keys(b).length > 0, 'give at least one field to change')
+  .meta({ id: 'UpdateCampaign', example: { name: 'Spring sale (final)', localTime: null } });
 
 /** Body of the emergency stop: the campaign id typed again. */
-export const StopBody = z.object({ confirmation: z.string().max(200) }).strict();
+export const StopBody = z.object({ confirmation: z.string().max(200) }).strict().meta({ id: 'StopRequest', example: { confirmation: 'cmp_6ykfv3dmdc' } });
 
 /** Body of cancel: a started campaign is stopped, which needs the confirmation. */
-export const CancelBody = z.object({ confirmation: z.string().max(200).optional() }).strict();
+export const CancelBody = z.object({ confirmation: z.string().max(200).optional() }).strict().meta({ id: 'CancelRequest' });
 
 /** Body of scheduling: an ISO time with offset, in the future. */
 export const ScheduleBody = z
@@ -96,7 +110,8 @@ export const ScheduleBody = z
       .datetime({ offset: true })
       .refine((at) => Date.parse(at) > Date.now(), 'must be in the future'),
   })
-  .strict();
+  .strict()
+  .meta({ id: 'ScheduleRequest', example: { at: '2027-04-01T09:00:00Z' } });
 
 /** Query of the campaign list. */
 export const ListCampaignsQuery = z
@@ -127,8 +142,14 @@ export const DeliveriesQuery = z
   })
   .strict();
 
+/** Body of a preview of content not saved yet (a campaign being written): the contact, and the channels' templates. */
+export const PreviewContentBody = z
+  .object({ contactId: z.string().min(1).max(200), channels: Channels })
+  .strict()
+  .meta({ id: 'PreviewContentRequest', example: { contactId: 'c-1001', channels: [{ channel: 'email', subject: 'Hi {{ contact.attributes.firstName }}', body: 'Hello' }] } });
+
 /** Body of a preview: the contact to render for. */
-export const PreviewBody = z.object({ contactId: z.string().min(1).max(200) }).strict();
+export const PreviewBody = z.object({ contactId: z.string().min(1).max(200) }).strict().meta({ id: 'PreviewRequest', example: { contactId: 'c-1001' } });
 
 const Counts = z.object({
   planned: z.number().int(),
@@ -138,7 +159,7 @@ const Counts = z.object({
   failed: z.number().int(),
   /** Handed to a provider with no answer (a worker lost mid-call, a timeout): maybe delivered, never resent by a stop. */
   inDoubt: z.number().int(),
-});
+}).meta({ id: 'DeliveryCounts', example: { planned: 4000, pending: 0, sent: 230, notSent: 3770, failed: 0, inDoubt: 0 } });
 const ByChannel = z.partialRecord(z.enum(CHANNELS), Counts);
 
 /**
@@ -185,16 +206,17 @@ export const CampaignView = z.object({
   brake: BrakeView,
   workflowId: z.string(),
   workflowUrl: z.string(),
-});
+}).meta({ id: 'Campaign' });
 
 /** A campaign in the planned sends: with when its next delivery is due. */
-export const PlannedView = CampaignView.extend({ nextPlannedAt: Timestamp.nullable() });
+export const PlannedView = CampaignView.extend({ nextPlannedAt: Timestamp.nullable() }).meta({ id: 'PlannedCampaign' });
 
 /** What a stop, cancel or delete did, step by step, and the counts it left. */
 export const ControlReportView = z.object({
   campaignId: z.string(),
   action: z.enum(['stop', 'cancel', 'delete']),
-  requestedBy: z.string(),
+  requestedBy: z.string().describe('The id of the API key that asked (or `temporal` for an operator in the Temporal UI)'),
+  requestedByName: z.string().nullable().optional().describe("That API key's name, when it is a key of the account"),
   requestedAt: z.string(),
   /** When it answered: nothing could leave any more, and `counts` were final. */
   answeredAt: z.string(),
@@ -215,7 +237,7 @@ export const ControlReportView = z.object({
   ),
   counts: Counts,
   byChannel: ByChannel,
-});
+}).meta({ id: 'ControlReport' });
 
 /** A delivery row as the API answers it. */
 export const DeliveryView = z.object({
@@ -244,7 +266,7 @@ export const DeliveryView = z.object({
     })
     .nullable()
     .optional(),
-});
+}).meta({ id: 'Delivery' });
 
 /** Each channel rendered for one contact (or the render error of a channel). */
 export const PreviewView = z.object({
@@ -252,4 +274,4 @@ export const PreviewView = z.object({
   channels: z.array(
     z.object({ channel: z.enum(CHANNELS), subject: z.string().optional(), body: z.string().optional(), html: z.string().optional(), error: z.string().optional() }),
   ),
-});
+}).meta({ id: 'Preview' });

@@ -35,6 +35,7 @@ import {
 } from '../../workflows/definitions';
 import type { ApiSettings } from '../../config';
 import { audit } from '../common/audit';
+import { keyName } from '../common/key-names';
 import { controlLatency } from '../../observability/metrics';
 import { emptyReceiptCounts, type CampaignReceiptCounts, type ReceiptCounts, type ReceiptFilter } from '../../store/receipts';
 import { RATE_WINDOW_SECONDS, type CampaignCounts, type CampaignPatch, type NewCampaign, type Principal, type Store } from '../../store/store';
@@ -131,7 +132,7 @@ export class CampaignService {
     const campaign = await this.confirmed(principal, id, confirmation, 'stop');
     const { temporal, settings } = this.deps;
     const channels = campaign.channels.map((c) => c.channel);
-    return this.carryOut(principal, campaign, 'stop', () =>
+    const report = await this.carryOut(principal, campaign, 'stop', () =>
       temporal.workflow.executeUpdateWithStart(stopUpdate, {
         args: [{ confirmation, requestedBy: principal.keyId }],
         startWorkflowOperation: new WithStartWorkflowOperation<typeof campaignWorkflow>(CAMPAIGN_WORKFLOW_TYPE, {
@@ -140,9 +141,11 @@ export class CampaignService {
           workflowIdConflictPolicy: WorkflowIdConflictPolicy.USE_EXISTING,
           args: [reopenForStop({ campaignId: id, accountId: principal.accountId, channels })],
           typedSearchAttributes: this.searchAttributes(principal, channels, 'Finished'),
+          ...uiMetadata(campaign),
         }),
       }),
     );
+    return this.named(principal, report);
   }
 
   /** Scheduled -> Cancelled; a started campaign is stopped instead (with the same confirmation). */
@@ -151,7 +154,7 @@ export class CampaignService {
     if (canControl('stop', campaign.status)) return this.stop(principal, id, confirmation ?? '');
     await this.allow(principal, campaign, 'cancel');
     const handle = this.deps.temporal.workflow.getHandle(campaignWorkflowId(id));
-    return this.carryOut(principal, campaign, 'cancel', () => handle.executeUpdate(cancelUpdate, { args: [{ requestedBy: principal.keyId }] }));
+    return this.named(principal, await this.carryOut(principal, campaign, 'cancel', () => handle.executeUpdate(cancelUpdate, { args: [{ requestedBy: principal.keyId }] })));
   }
 
   /**
@@ -161,9 +164,10 @@ export class CampaignService {
   async delete(principal: Principal, id: string, confirmation: string): Promise<ControlReport> {
     const campaign = await this.confirmed(principal, id, confirmation, 'delete');
     const handle = this.deps.temporal.workflow.getHandle(campaignWorkflowId(id));
-    return this.carryOut(principal, campaign, 'delete', () =>
+    const report = await this.carryOut(principal, campaign, 'delete', () =>
       handle.executeUpdate(deleteUpdate, { args: [{ confirmation, requestedBy: principal.keyId }] }),
     );
+    return this.named(principal, report);
   }
 
   /** Planned sends, soonest first: campaigns sending or paused, and with `scheduled` those waiting for their time. */
@@ -193,11 +197,16 @@ export class CampaignService {
   /** Each channel's templates rendered for one contact of the account. */
   async preview(principal: Principal, id: string, contactId: string) {
     const campaign = await this.require(principal, id);
+    return this.previewContent(principal, contactId, campaign.channels);
+  }
+
+  /** Templates not saved anywhere yet (a campaign being written) rendered for one contact of the account. */
+  async previewContent(principal: Principal, contactId: string, channels: Campaign['channels']) {
     const contact = await this.deps.store.getContact(principal.accountId, contactId);
     if (!contact) throw InvalidInputError.field('contactId', `unknown contact ${contactId}`);
     return {
       contactId,
-      channels: campaign.channels.map((content) => {
+      channels: channels.map((content) => {
         try {
           return { channel: content.channel, ...compileContent(content).render(contact) };
         } catch (err) {
@@ -212,7 +221,7 @@ export class CampaignService {
     await this.require(principal, id);
     const report = await this.deps.store.getReport(principal.accountId, id);
     if (!report) throw new NotFoundError('report of campaign', id);
-    return report;
+    return this.named(principal, report);
   }
 
   async get(principal: Principal, id: string): Promise<CampaignView> {
@@ -266,6 +275,7 @@ export class CampaignService {
           },
         ],
         typedSearchAttributes: this.searchAttributes(principal, campaign.channels.map((c) => c.channel), status),
+        ...uiMetadata(campaign),
       });
     } catch (err) {
       await store.updateCampaign(principal.accountId, id, [status], { status: 'Draft', scheduledAt: null });
@@ -323,6 +333,11 @@ export class CampaignService {
   }
 
   /** Runs a workflow update, maps its refusals to 409/422, and audits the outcome. */
+  /** A report with the name of the API key that asked for it. */
+  private async named(principal: Principal, report: ControlReport): Promise<ControlReport & { requestedByName: string | null }> {
+    return { ...report, requestedByName: await keyName(this.deps.store, principal.accountId, report.requestedBy) };
+  }
+
   private async carryOut<T>(principal: Principal, campaign: Campaign, action: ControlAction, call: () => Promise<T>): Promise<T> {
     const started = Date.now();
     try {
@@ -421,4 +436,17 @@ function eta(campaign: Campaign, total: CampaignCounts['total'], recentlyDone: n
   const left = total.pending;
   const secondsLeft = Math.ceil(left / messagesPerSecond);
   return { messagesPerSecond, secondsLeft, at: new Date(now.getTime() + secondsLeft * 1000) };
+}
+
+/**
+ * What the Temporal Web UI shows of a campaign's workflow: its name as the summary in the list, its account and
+ * channels as details, and the same in the memo (which continue-as-new carries to every later run).
+ */
+export function uiMetadata(campaign: Pick<Campaign, 'id' | 'name' | 'accountId' | 'channels'>) {
+  const channels = campaign.channels.map((c) => c.channel).join(', ');
+  return {
+    staticSummary: `${campaign.name.replace(/\s+/g, ' ').slice(0, 200)} (${campaign.id})`,
+    staticDetails: `**Campaign** ${campaign.name}\n\n**Account** ${campaign.accountId}\n\n**Channels** ${channels}`,
+    memo: { campaignName: campaign.name, accountId: campaign.accountId },
+  };
 }

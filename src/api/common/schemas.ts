@@ -16,5 +16,18 @@ export const BooleanQuery = z.enum(['true', 'false'], "must be 'true' or 'false'
 /** A timestamp as the API writes it (ISO 8601, UTC). */
 export const Timestamp = z.iso.datetime();
 
-/** A page of `item`s and the cursor of the next page (null at the end). */
-export const PageOf = <T extends z.ZodType>(item: T) => z.object({ items: z.array(item), next: z.string().nullable() });
+const pages = new WeakMap<z.ZodType, z.ZodType>();
+
+/**
+ * A page of `item`s and the cursor of the next page (null at the end). A named item (`.meta({ id })`) makes a
+ * named page (`<id>Page`), one schema per item however many routes answer it.
+ */
+export const PageOf = <T extends z.ZodType>(item: T) => {
+  const known = pages.get(item) as z.ZodObject<{ items: z.ZodArray<T>; next: z.ZodNullable<z.ZodString> }> | undefined;
+  if (known) return known;
+  const id = z.globalRegistry.get(item)?.id;
+  const page = z.object({ items: z.array(item), next: z.string().nullable() });
+  const named = id ? page.meta({ id: `${id}Page` }) : page;
+  pages.set(item, named);
+  return named;
+};

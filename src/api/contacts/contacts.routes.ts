@@ -15,6 +15,7 @@ export function contactRoutes(routes: RouteTable, store: Store): void {
   routes.add({
     method: 'post',
     path: '/v1/contacts',
+    operationId: 'importContacts',
     tag: 'contacts',
     summary: 'Import up to 10,000 contacts (insert or replace by id); the body may be up to 20 MB',
     body: ImportContactsBody,
@@ -28,6 +29,7 @@ export function contactRoutes(routes: RouteTable, store: Store): void {
   routes.add({
     method: 'get',
     path: '/v1/contacts',
+    operationId: 'listContacts',
     tag: 'contacts',
     summary: 'List contacts by cursor',
     query: ListContactsQuery,
@@ -37,6 +39,7 @@ export function contactRoutes(routes: RouteTable, store: Store): void {
   routes.add({
     method: 'get',
     path: '/v1/contacts/:id',
+    operationId: 'getContact',
     tag: 'contacts',
     summary: 'Get one contact, with each suppressed channel and its cause (hard bounce, complaint, unsubscribe)',
     params: IdParams,

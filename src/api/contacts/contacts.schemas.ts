@@ -32,13 +32,14 @@ export const ContactInput = z
     attributes: z.record(z.string(), z.unknown()).default({}),
     suppressed: z.array(z.enum(CHANNELS)).default([]),
   })
-  .strict();
+  .strict()
+  .meta({ id: 'ContactInput', example: { id: 'c-1001', email: 'ada@example.com', timezone: 'Europe/Warsaw', attributes: { firstName: 'Ada', plan: 'pro' } } });
 
 /** Body of a bulk import. */
-export const ImportContactsBody = z.object({ contacts: z.array(ContactInput).min(1).max(10_000) }).strict();
+export const ImportContactsBody = z.object({ contacts: z.array(ContactInput).min(1).max(10_000) }).strict().meta({ id: 'ImportContacts' });
 
-/** Query of the contact list. */
-export const ListContactsQuery = z.object({ after: NumericCursor.optional(), limit: Limit }).strict();
+/** Query of the contact list: `q` keeps contacts whose id, email or phone contains it (case-insensitive). */
+export const ListContactsQuery = z.object({ after: NumericCursor.optional(), limit: Limit, q: z.string().min(1).max(200).optional() }).strict();
 
 /** A contact as the API answers it. */
 export const ContactView = z.object({
@@ -62,4 +63,4 @@ export const ContactView = z.object({
       }),
     )
     .optional(),
-});
+}).meta({ id: 'Contact' });

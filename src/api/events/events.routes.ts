@@ -27,17 +27,18 @@ const EventView = z.object({
   /** Bounce events: hard or soft. */
   bounce: z.enum(BOUNCE_KINDS).optional(),
   at: Timestamp,
-});
+}).meta({ id: 'Event' });
 
 const AuditEntryView = z.object({
   id: z.number().int(),
-  actor: z.string(),
+  actor: z.string().describe('The id of the API key that acted'),
+  actorName: z.string().nullable().optional().describe("That API key's name"),
   action: z.string(),
   target: z.string().nullable(),
   result: z.enum(['ok', 'refused', 'error']),
   detail: z.record(z.string(), z.unknown()).nullish(),
   at: Timestamp,
-});
+}).meta({ id: 'AuditEntry' });
 
 const AuditQuery = z.object({ after: NumericCursor.optional(), limit: Limit }).strict();
 
@@ -46,6 +47,7 @@ export function eventRoutes(routes: RouteTable, store: Store): void {
   routes.add({
     method: 'get',
     path: '/v1/events',
+    operationId: 'listEvents',
     tag: 'events',
     summary: 'Events (message.sent, sms.notSent, ...) after a cursor, oldest first',
     query: EventsQuery,
@@ -55,10 +57,15 @@ export function eventRoutes(routes: RouteTable, store: Store): void {
   routes.add({
     method: 'get',
     path: '/v1/audit',
+    operationId: 'listAudit',
     tag: 'events',
     summary: 'Audit log: who did what, when, and the result',
     query: AuditQuery,
     response: PageOf(AuditEntryView),
-    handler: ({ query, principal }) => store.listAudit(principal.accountId, query),
+    handler: async ({ query, principal }) => {
+      const [page, keys] = await Promise.all([store.listAudit(principal.accountId, query), store.listApiKeys(principal.accountId)]);
+      const names = new Map(keys.map((k) => [k.id, k.name]));
+      return { ...page, items: page.items.map((e) => ({ ...e, actorName: names.get(e.actor) ?? null })) };
+    },
   });
 }

@@ -9,7 +9,8 @@ export const CreateKeyBody = z
     name: z.string().min(1).max(200),
     scope: z.enum(SCOPES),
   })
-  .strict();
+  .strict()
+  .meta({ id: 'CreateApiKey', example: { name: 'Ops console', scope: 'control' } });
 
 /** A key as listed: never the key itself or its hash. */
 export const ApiKeyView = z.object({
@@ -18,10 +19,10 @@ export const ApiKeyView = z.object({
   scope: z.enum(SCOPES),
   createdAt: Timestamp,
   revokedAt: Timestamp.nullable(),
-});
+}).meta({ id: 'ApiKey' });
 
 /** A key just created: the only answer that carries the key. */
-export const CreatedKeyView = ApiKeyView.extend({ key: z.string().describe('The API key: shown this once, stored hashed') });
+export const CreatedKeyView = ApiKeyView.extend({ key: z.string().describe('The API key: shown this once, stored hashed') }).meta({ id: 'CreatedApiKey' });
 
 /** The key list. */
-export const ApiKeyList = z.object({ items: z.array(ApiKeyView) });
+export const ApiKeyList = z.object({ items: z.array(ApiKeyView) }).meta({ id: 'ApiKeyList' });

@@ -45,7 +45,7 @@ export function securityHeaders(): RequestHandler {
         frameAncestors: ["'none'"],
       },
     },
-    // The API serves JSON to other origins' servers, not their pages: no CORS, and no need to relax CORP.
+    // Pages of other origins call the API only through CORS (CORS_ORIGINS, see middleware/cors), which CORP does not block.
     crossOriginResourcePolicy: { policy: 'same-origin' },
   });
 }

@@ -14,7 +14,8 @@ export const PutProviderBody = z
     config: z.record(z.string(), z.unknown()).default({}),
     secrets: z.record(z.string(), z.unknown()).optional(),
   })
-  .strict();
+  .strict()
+  .meta({ id: 'PutProvider', example: { kind: 'smtp', config: { host: 'smtp.example.com', port: 587, from: 'news@example.com' }, secrets: { user: 'news', pass: 'app-password' } } });
 
 /** Body of a test send: one message to one address through the saved settings. */
 export const TestSendBody = z
@@ -23,7 +24,8 @@ export const TestSendBody = z
     subject: z.string().max(998).optional(),
     body: z.string().min(1).max(10_000),
   })
-  .strict();
+  .strict()
+  .meta({ id: 'TestSend' });
 
 /** A channel's provider as the API answers it: config and the names of the secrets set, never their values. */
 export const ProviderView = z.object({
@@ -34,7 +36,7 @@ export const ProviderView = z.object({
   /** Where the provider sends delivery receipts, bounces and complaints: give it to the provider as its webhook URL. */
   receiptUrl: z.string().optional(),
   updatedAt: Timestamp,
-});
+}).meta({ id: 'Provider' });
 
 /** What the provider said to a test send. */
 export const SendOutcomeView = z.object({
@@ -43,4 +45,4 @@ export const SendOutcomeView = z.object({
   error: z.string().optional(),
   retryAfterMs: z.number().optional(),
   suppress: z.boolean().optional(),
-});
+}).meta({ id: 'SendOutcome' });
