@@ -3,6 +3,7 @@ import { randomBytes } from 'node:crypto';
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { z } from 'zod';
+import { parseAllowedHosts, type EgressPolicy } from './providers/egress';
 import type { StoreLocation } from './store';
 import { DEFAULT_SEND_OPTIONS, TASK_QUEUE, type SendOptions } from './workflows/definitions';
 
@@ -53,6 +54,13 @@ const ConfigSchema = z.object({
     .optional(),
   /** The API's public base URL, for unsubscribe links in emails (default http://HOST:PORT). */
   PUBLIC_URL: z.string().url().optional(),
+  /**
+   * Hosts (`host` or `host:port`) account-configured providers may reach even at a private, loopback or
+   * link-local address, or over plain http: comma-separated (e.g. an in-house relay, or local emulators).
+   */
+  PROVIDER_ALLOWED_HOSTS: z.string().default(''),
+  /** `development` lets providers use plain http to public hosts; anything else requires https. */
+  NODE_ENV: z.string().optional(),
   /** Requests per minute each API key may make to /v1 (per API process); beyond it 429 with Retry-After. */
   RATE_LIMIT_PER_MINUTE: int(DEFAULT_RATE_LIMIT_PER_MINUTE),
 });
@@ -76,6 +84,11 @@ export function secretsKey(config: Pick<Config, 'SECRETS_KEY' | 'HERALD_DATA_DIR
 /** The public base URL of the API. */
 export function publicUrl(config: Pick<Config, 'PUBLIC_URL' | 'HOST' | 'PORT'>): string {
   return (config.PUBLIC_URL ?? `http://${config.HOST}:${config.PORT}`).replace(/\/$/, '');
+}
+
+/** Where account-configured providers may connect (see src/providers/egress.ts). */
+export function egressPolicy(config: Pick<Config, 'PROVIDER_ALLOWED_HOSTS' | 'NODE_ENV'>): EgressPolicy {
+  return { allowedHosts: parseAllowedHosts(config.PROVIDER_ALLOWED_HOSTS), allowHttp: config.NODE_ENV === 'development' };
 }
 
 /** Parsed configuration. */
@@ -108,6 +121,8 @@ export interface ApiSettings {
   secretsKey: Buffer;
   /** Requests per minute per API key (DEFAULT_RATE_LIMIT_PER_MINUTE when absent). */
   rateLimitPerMinute?: number;
+  /** Where account-configured providers may connect (nothing private, https only, when absent). */
+  egress?: EgressPolicy;
 }
 
 /** The API settings from the configuration and the secrets key (see `secretsKey`). */
@@ -119,5 +134,6 @@ export function apiSettings(config: Config, key: Buffer): ApiSettings {
     sendOptions: { batchSize: config.BATCH_SIZE, concurrency: config.SEND_CONCURRENCY, pageSize: config.PLAN_PAGE_SIZE },
     secretsKey: key,
     rateLimitPerMinute: config.RATE_LIMIT_PER_MINUTE,
+    egress: egressPolicy(config),
   };
 }

@@ -4,7 +4,7 @@ import { NativeConnection, Worker, type WorkerOptions } from '@temporalio/worker
 import { createActivities } from './activities';
 import { installLogging } from './observability/log';
 import { registry } from './observability/metrics';
-import { loadConfig, publicUrl, secretsKey, type Config } from './config';
+import { egressPolicy, loadConfig, publicUrl, secretsKey, type Config } from './config';
 import type { ProviderRegistry } from './providers/provider';
 import { createProviderRegistry, defaultProvider } from './providers/registry';
 import { openStore, type Store } from './store';
@@ -28,7 +28,7 @@ export interface WorkerDeps {
  */
 export function workerSending(config: Config, store: Store, key: Buffer): Pick<WorkerDeps, 'providers' | 'unsubscribe'> {
   return {
-    providers: createProviderRegistry(defaultProvider(config), { store, secretsKey: key }),
+    providers: createProviderRegistry(defaultProvider(config), { store, secretsKey: key, egress: egressPolicy(config) }),
     unsubscribe: { baseUrl: publicUrl(config), key },
   };
 }

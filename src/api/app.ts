@@ -48,7 +48,7 @@ export function createApp(deps: AppDeps): express.Express {
   campaignRoutes(routes, new CampaignService(deps));
   eventRoutes(routes, deps.store);
   accountRoutes(routes, new BrakeService({ ...deps, ...(deps.brakeAnswerWithinMs ? { answerWithinMs: deps.brakeAnswerWithinMs } : {}) }));
-  providerRoutes(routes, new ProviderService({ store: deps.store, secretsKey: deps.settings.secretsKey }));
+  providerRoutes(routes, new ProviderService({ store: deps.store, secretsKey: deps.settings.secretsKey, ...(deps.settings.egress ? { egress: deps.settings.egress } : {}) }));
   keyRoutes(routes, deps.store);
   const openapi = routes.openapi({ title: 'Herald API', version: '1' });
 

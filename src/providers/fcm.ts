@@ -22,6 +22,7 @@ export interface FcmSecrets {
 }
 
 const SCOPE = 'https://www.googleapis.com/auth/firebase.messaging';
+const OAUTH_ERRORS = new Set(['invalid_request', 'invalid_client', 'invalid_grant', 'unauthorized_client', 'unsupported_grant_type', 'invalid_scope']);
 
 interface FcmError {
   error?: { code?: number; message?: string; status?: string; details?: { errorCode?: string }[] };
@@ -71,7 +72,9 @@ export class FcmProvider extends HttpProvider {
     });
     const body = json<{ access_token?: string; expires_in?: number; error?: string }>(res.text);
     if (res.status !== 200 || !body?.access_token) {
-      throw new Error(`token endpoint answered HTTP ${res.status} ${body?.error ?? ''}`.trim());
+      // The OAuth error code only when it is one of RFC 6749's (the rest of the answer goes nowhere).
+      const code = OAUTH_ERRORS.has(body?.error ?? '') ? body?.error : undefined;
+      throw new Error(`token endpoint answered HTTP ${res.status}${code ? ` ${code}` : ''}`);
     }
     this.token = { value: body.access_token, expiresAt: Date.now() + (body.expires_in ?? 3600) * 1000 };
     return body.access_token;

@@ -7,6 +7,7 @@ import { installLogging } from '../../src/observability/log';
 import request from 'supertest';
 import type { Express } from 'express';
 import { createApp } from '../../src/api/app';
+import type { EgressPolicy, ResolveAll } from '../../src/providers/egress';
 import { createProviderRegistry } from '../../src/providers/registry';
 import { SandboxProvider, type SandboxOptions } from '../../src/providers/sandbox';
 import { openStore, type Store } from '../../src/store';
@@ -76,10 +77,15 @@ export async function startApi(opts: {
   brakeAnswerWithinMs?: number;
   /** Where the API's request log goes (nowhere unless said). */
   logger?: Logger;
+  /** PROVIDER_ALLOWED_HOSTS: hosts (local emulators) account-configured providers may reach; none unless said. */
+  allowedHosts?: string[];
+  /** How provider host names resolve (the machine's DNS unless a test plays a name server). */
+  resolve?: ResolveAll;
 }) {
   quietRuntime();
   const taskQueue = taskQueueFor(opts.title);
   const secretsKey = randomBytes(32);
+  const egress: EgressPolicy = { allowedHosts: opts.allowedHosts ?? [], ...(opts.resolve ? { resolve: opts.resolve } : {}) };
   const connection = await Connection.connect({ address: temporalAddress() });
   const client = new Client({ connection });
   const app = createApp({
@@ -91,6 +97,7 @@ export async function startApi(opts: {
       temporalUiUrl: 'http://127.0.0.1:8233',
       sendOptions: { ...DEFAULT_SEND_OPTIONS, ...opts.sendOptions },
       secretsKey,
+      egress,
     },
     // Quiet, except for an answer outside its documented schema (the test then sees a 500).
     log: (err) => {
@@ -101,7 +108,7 @@ export async function startApi(opts: {
     ...(opts.logger ? { logger: opts.logger } : {}),
     ...(opts.brakeAnswerWithinMs ? { brakeAnswerWithinMs: opts.brakeAnswerWithinMs } : {}),
   });
-  return { app, client, taskQueue, secretsKey, stop: () => connection.close() };
+  return { app, client, taskQueue, secretsKey, egress, stop: () => connection.close() };
 }
 
 /** Starts a worker and builds the API against the run's Temporal server. */
@@ -115,11 +122,13 @@ export async function startHerald(opts: {
   /** How long the brake waits for each workflow (10 s unless said). */
   brakeAnswerWithinMs?: number;
   logger?: Logger;
+  allowedHosts?: string[];
+  resolve?: ResolveAll;
 }): Promise<TestHerald> {
-  const { app, client, taskQueue, secretsKey, stop } = await startApi(opts);
+  const { app, client, taskQueue, secretsKey, egress, stop } = await startApi(opts);
   const sandbox = new SandboxProvider(opts.sandbox);
   const nativeConnection = await NativeConnection.connect({ address: temporalAddress() });
-  const providers = createProviderRegistry(sandbox, { store: opts.store, secretsKey });
+  const providers = createProviderRegistry(sandbox, { store: opts.store, secretsKey, egress });
   let worker: { instance: Worker; running: Promise<void> } | undefined;
   const startWorker = async () => {
     const instance = await createWorker({

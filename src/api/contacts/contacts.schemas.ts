@@ -22,8 +22,9 @@ export const ContactInput = z
     webPushSubscriptions: z
       .array(
         z.object({
-          endpoint: z.url(),
-          keys: z.object({ p256dh: z.string().min(1), auth: z.string().min(1) }),
+          // Its address is checked when a push goes out (see src/providers/egress.ts); here only its scheme.
+          endpoint: z.url({ protocol: /^https?$/, error: 'must be an http(s) URL' }).max(2048),
+          keys: z.object({ p256dh: z.string().min(1).max(200), auth: z.string().min(1).max(200) }),
         }),
       )
       .max(20)
