@@ -242,7 +242,7 @@ export class SqlStore implements Store {
     const params: unknown[] = [accountId, opts.status ?? null, opts.limit, opts.includeDeleted === true];
     let cursorSql = '';
     if (opts.after) {
-      const [at, id] = decodeCursor(opts.after);
+      const [at, id] = decodeCursor(opts.after, ['timestamp', 'id']);
       params.push(at, id);
       cursorSql = 'AND (created_at, id) < ($5::timestamptz, $6)';
     }
@@ -742,10 +742,20 @@ function encodeCursor(parts: string[]): string {
   return Buffer.from(JSON.stringify(parts)).toString('base64url');
 }
 
-function decodeCursor(cursor: string): string[] {
+/** What each part of a cursor is: a timestamp PostgreSQL can compare (years 1970-9999), or an id. */
+type CursorPart = 'timestamp' | 'id';
+
+const CURSOR_PART: Record<CursorPart, (s: string) => boolean> = {
+  timestamp: (s) => /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}(\.\d{1,6})?Z$/.test(s) && Number.isFinite(Date.parse(s)) && s >= '1970',
+  id: (s) => s.length >= 1 && s.length <= 200,
+};
+
+function decodeCursor(cursor: string, shape: CursorPart[]): string[] {
   try {
     const parts: unknown = JSON.parse(Buffer.from(cursor, 'base64url').toString());
-    if (Array.isArray(parts) && parts.every((p) => typeof p === 'string')) return parts;
+    if (Array.isArray(parts) && parts.length === shape.length && parts.every((p, i) => typeof p === 'string' && CURSOR_PART[shape[i]!](p))) {
+      return parts as string[];
+    }
   } catch {
     // fall through to the error below
   }
