@@ -8,7 +8,7 @@ import type { StoreLocation } from './store';
 import { DEFAULT_SEND_OPTIONS, TASK_QUEUE, type SendOptions } from './workflows/definitions';
 
 /**
- * Requests per minute per API key unless RATE_LIMIT_PER_MINUTE says: generous (100 a second) so tests, the
+ * Requests per minute per account unless RATE_LIMIT_PER_MINUTE says: generous (100 a second) so tests, the
  * benchmark and a console polling every second never meet it; it stops a runaway client.
  */
 export const DEFAULT_RATE_LIMIT_PER_MINUTE = 6000;
@@ -61,8 +61,10 @@ const ConfigSchema = z.object({
   PROVIDER_ALLOWED_HOSTS: z.string().default(''),
   /** `development` lets providers use plain http to public hosts; anything else requires https. */
   NODE_ENV: z.string().optional(),
-  /** Requests per minute each API key may make to /v1 (per API process); beyond it 429 with Retry-After. */
+  /** Requests per minute each account may make to /v1 (all its keys, all API processes); beyond it 429. */
   RATE_LIMIT_PER_MINUTE: int(DEFAULT_RATE_LIMIT_PER_MINUTE),
+  /** Failed authentications per minute per client address (all API processes); beyond it 429 for the minute. */
+  AUTH_FAILURES_PER_MINUTE: int(30),
 });
 
 /** The key that seals provider secrets: SECRETS_KEY, else a key file in the data folder (created once). */
@@ -119,8 +121,10 @@ export interface ApiSettings {
   sendOptions: SendOptions;
   /** Seals provider secrets; signs unsubscribe links. */
   secretsKey: Buffer;
-  /** Requests per minute per API key (DEFAULT_RATE_LIMIT_PER_MINUTE when absent). */
+  /** Requests per minute per account (DEFAULT_RATE_LIMIT_PER_MINUTE when absent). */
   rateLimitPerMinute?: number;
+  /** Failed authentications per minute per client address (DEFAULT_AUTH_FAILURES_PER_MINUTE when absent). */
+  authFailuresPerMinute?: number;
   /** Where account-configured providers may connect (nothing private, https only, when absent). */
   egress?: EgressPolicy;
 }
@@ -134,6 +138,7 @@ export function apiSettings(config: Config, key: Buffer): ApiSettings {
     sendOptions: { batchSize: config.BATCH_SIZE, concurrency: config.SEND_CONCURRENCY, pageSize: config.PLAN_PAGE_SIZE },
     secretsKey: key,
     rateLimitPerMinute: config.RATE_LIMIT_PER_MINUTE,
+    authFailuresPerMinute: config.AUTH_FAILURES_PER_MINUTE,
     egress: egressPolicy(config),
   };
 }

@@ -21,7 +21,7 @@ import { ProviderService } from './providers/providers.service';
 import { unsubscribeRoutes } from './unsubscribe';
 import { authenticate } from './middleware/auth';
 import { errorHandler } from './middleware/errors';
-import { rateLimitPerKey, requestId, requestIdOf, securityHeaders } from './middleware/security';
+import { rateLimitPerAccount, requestId, requestIdOf, securityHeaders } from './middleware/security';
 import { keyRoutes } from './keys/keys.routes';
 import { RouteTable } from './route';
 
@@ -76,8 +76,8 @@ export function createApp(deps: AppDeps): express.Express {
   app.use('/console', consoleRoutes());
   const v1 = express.Router();
   // Bodies are parsed per route (after authentication), within each route's size limit: see RouteTable.mount.
-  v1.use(authenticate(deps.store));
-  v1.use(rateLimitPerKey(deps.settings.rateLimitPerMinute ?? DEFAULT_RATE_LIMIT_PER_MINUTE));
+  v1.use(authenticate(deps.store, deps.settings.authFailuresPerMinute));
+  v1.use(rateLimitPerAccount(deps.store, deps.settings.rateLimitPerMinute ?? DEFAULT_RATE_LIMIT_PER_MINUTE));
   routes.mount(v1, { checkResponses: deps.checkResponses === true });
   app.use(v1);
   app.use((req, res) => {

@@ -24,11 +24,11 @@ const ERROR_RESPONSES: Record<string, string> = {
   '401': 'Missing, unknown or revoked API key',
   '403': "The API key's scope does not allow this route: the message names the scope needed",
   '404': 'Unknown id, or an id of another account',
-  '409': 'Not allowed in the current status',
+  '409': 'Not allowed in the current status (or the account holds its most API keys)',
   '413': 'Request body larger than the route accepts: the message names the limit',
   '415': 'Request body is not JSON',
   '422': 'Confirmation does not match',
-  '429': 'Rate limit of the API key reached: retry after the Retry-After header (seconds)',
+  '429': "Rate limit of the account, or of the client address's failed authentications, reached: retry after the Retry-After header (seconds)",
 };
 
 /** A route: its method and path, what it accepts, and what it does with the parsed input. */

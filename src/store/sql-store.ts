@@ -14,6 +14,7 @@ import {
   type HeraldEvent,
 } from '../domain/types';
 import { hashApiKey, newId } from './ids';
+import { countHit, hitsIn } from './rate-limits';
 import type { SqlClient } from './sql-client';
 import {
   RATE_WINDOW_SECONDS,
@@ -86,6 +87,14 @@ export class SqlStore implements Store {
     );
     const row = rows[0];
     return row ? { accountId: row.account_id, keyId: row.id, scope: row.scope } : null;
+  }
+
+  countHit(bucket: string, windowStart: Date): Promise<number> {
+    return countHit(this.db, bucket, windowStart);
+  }
+
+  hitsIn(bucket: string, windowStart: Date): Promise<number> {
+    return hitsIn(this.db, bucket, windowStart);
   }
 
   async createApiKey(accountId: string, name: string, scope: Scope): Promise<ApiKeyInfo & { key: string }> {

@@ -259,3 +259,9 @@ function requiredEnv(name: string): string {
   if (!value) throw new Error(`${name} is not set: run the tests through jest (global setup starts Temporal)`);
   return value;
 }
+
+/** Waits, when less than `needMs` of the current wall-clock minute is left, for the next one (rate limits count per minute). */
+export async function withinOneMinuteWindow(needMs = 15_000): Promise<void> {
+  const left = 60_000 - (Date.now() % 60_000);
+  if (left < needMs) await new Promise((r) => setTimeout(r, left + 50));
+}

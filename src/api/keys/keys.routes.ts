@@ -5,6 +5,9 @@ import { IdParams } from '../common/schemas';
 import type { RouteTable } from '../route';
 import { ApiKeyList, ApiKeyView, CreateKeyBody, CreatedKeyView } from './keys.schemas';
 
+/** Active (unrevoked) keys an account may hold: every key is a way in, and each is worth guarding. */
+export const MAX_API_KEYS = 25;
+
 /** Adds the API key routes. */
 export function keyRoutes(routes: RouteTable, store: Store): void {
   const tag = 'keys';
@@ -13,7 +16,13 @@ export function keyRoutes(routes: RouteTable, store: Store): void {
     summary: 'Create an API key with a scope (read, control or admin); the answer is the only time the key is shown',
     body: CreateKeyBody,
     response: CreatedKeyView,
-    handler: ({ body, principal }) => store.createApiKey(principal.accountId, body.name, body.scope),
+    handler: async ({ body, principal }) => {
+      const active = (await store.listApiKeys(principal.accountId)).filter((k) => !k.revokedAt).length;
+      if (active >= MAX_API_KEYS) {
+        throw new InvalidTransitionError('create', 'full', `an account may hold at most ${MAX_API_KEYS} active API keys: revoke one first`);
+      }
+      return store.createApiKey(principal.accountId, body.name, body.scope);
+    },
   });
   routes.add({
     method: 'get', path: '/v1/keys', tag, scope: 'admin',
