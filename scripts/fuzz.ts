@@ -81,6 +81,8 @@ async function startHerald(dataDir: string): Promise<{ child: Child; url: string
       TEMPORAL_CLI: findTemporalCli(TOOLS),
       // The fuzzer is one key sending as fast as it can: the limit would only hide routes behind 429s.
       RATE_LIMIT_PER_MINUTE: '1000000',
+      // It also sends requests without a key on purpose: those must stay 401s, not turn the address away.
+      AUTH_FAILURES_PER_MINUTE: '1000000',
       // Only errors are worth seeing next to a failing case (fuzzing makes every request a 4xx warning otherwise).
       LOG_LEVEL: 'ERROR',
     },
