@@ -24,6 +24,11 @@ const ConfigSchema = z.object({
   TASK_QUEUE: z.string().default(TASK_QUEUE),
   /** The worker's log level: TRACE, DEBUG, INFO, WARN or ERROR. */
   LOG_LEVEL: z.enum(['TRACE', 'DEBUG', 'INFO', 'WARN', 'ERROR', 'SILENT']).default('INFO'),
+  /**
+   * The bearer token Prometheus must send for `/metrics` (API, and a worker's METRICS_PORT): metrics show every
+   * account's volumes, so the API serves none without it.
+   */
+  METRICS_TOKEN: z.string().min(16, 'must be at least 16 characters').optional(),
   /** A worker run alone (`npm run worker`) serves its Prometheus metrics on this port; 0 = not at all. */
   METRICS_PORT: z.coerce.number().int().min(0).max(65535).default(0),
   HOST: z.string().default('127.0.0.1'),
@@ -125,6 +130,8 @@ export interface ApiSettings {
   rateLimitPerMinute?: number;
   /** Failed authentications per minute per client address (DEFAULT_AUTH_FAILURES_PER_MINUTE when absent). */
   authFailuresPerMinute?: number;
+  /** The bearer token for /metrics; without it the API serves no metrics. */
+  metricsToken?: string;
   /** Where account-configured providers may connect (nothing private, https only, when absent). */
   egress?: EgressPolicy;
 }
@@ -139,6 +146,7 @@ export function apiSettings(config: Config, key: Buffer): ApiSettings {
     secretsKey: key,
     rateLimitPerMinute: config.RATE_LIMIT_PER_MINUTE,
     authFailuresPerMinute: config.AUTH_FAILURES_PER_MINUTE,
+    ...(config.METRICS_TOKEN ? { metricsToken: config.METRICS_TOKEN } : {}),
     egress: egressPolicy(config),
   };
 }

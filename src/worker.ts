@@ -3,7 +3,7 @@ import { createServer } from 'node:http';
 import { NativeConnection, Worker, type WorkerOptions } from '@temporalio/worker';
 import { createActivities } from './activities';
 import { installLogging } from './observability/log';
-import { registry } from './observability/metrics';
+import { bearerIs, registry } from './observability/metrics';
 import { egressPolicy, loadConfig, publicUrl, secretsKey, type Config } from './config';
 import type { ProviderRegistry } from './providers/provider';
 import { createProviderRegistry, defaultProvider } from './providers/registry';
@@ -74,7 +74,7 @@ async function main(): Promise<void> {
       config,
       ...(config.WORKFLOW_BUNDLE ? { workflowBundle: { codePath: config.WORKFLOW_BUNDLE } } : {}),
     });
-    const metrics = config.METRICS_PORT ? serveMetrics(config.METRICS_PORT) : undefined;
+    const metrics = config.METRICS_PORT ? serveMetrics(config.METRICS_PORT, config.METRICS_TOKEN) : undefined;
     // A plain banner whatever the log level: scripts wait for it.
     console.log(`herald worker on task queue ${config.TASK_QUEUE} at ${config.TEMPORAL_ADDRESS}${metrics ? `, metrics on :${config.METRICS_PORT}/metrics` : ''}`);
     try {
@@ -89,11 +89,15 @@ async function main(): Promise<void> {
   }
 }
 
-/** Serves this worker's Prometheus metrics at http://127.0.0.1:<port>/metrics. */
-function serveMetrics(port: number) {
+/** Serves this worker's Prometheus metrics at http://127.0.0.1:<port>/metrics (with METRICS_TOKEN, to its bearer only). */
+function serveMetrics(port: number, token: string | undefined) {
   return createServer((req, res) => {
     if (req.url !== '/metrics') {
       res.writeHead(404).end();
+      return;
+    }
+    if (token && !bearerIs(req.headers.authorization, token)) {
+      res.writeHead(401, { 'www-authenticate': 'Bearer' }).end();
       return;
     }
     registry.metrics().then(

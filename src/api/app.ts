@@ -5,7 +5,7 @@ import type { Logger } from 'pino';
 import { pinoHttp } from 'pino-http';
 import { DEFAULT_RATE_LIMIT_PER_MINUTE, type ApiSettings } from '../config';
 import { log } from '../observability/log';
-import { registry } from '../observability/metrics';
+import { registry, bearerIs } from '../observability/metrics';
 import type { Store } from '../store/store';
 import { campaignWorkflowId } from '../workflows/definitions';
 import { accountRoutes } from './account/account.routes';
@@ -59,7 +59,17 @@ export function createApp(deps: AppDeps): express.Express {
   app.get('/health', (_req, res) => {
     res.json({ ok: true });
   });
-  app.get('/metrics', async (_req, res) => {
+  // Every account's volumes: only for the operator's scraper, with METRICS_TOKEN; not served without one.
+  app.get('/metrics', async (req, res) => {
+    const token = deps.settings.metricsToken;
+    if (!token) {
+      res.status(404).json({ error: { code: 'not_found', message: '/metrics is served only with METRICS_TOKEN set' } });
+      return;
+    }
+    if (!bearerIs(req.header('authorization'), token)) {
+      res.status(401).set('WWW-Authenticate', 'Bearer').json({ error: { code: 'unauthorized', message: 'send Authorization: Bearer <METRICS_TOKEN>' } });
+      return;
+    }
     res.type(registry.contentType).send(await registry.metrics());
   });
   // Log lines of a campaign's requests carry its id and its workflow's.

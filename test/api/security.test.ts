@@ -244,3 +244,11 @@ describe('templates cannot reach outside the message', () => {
     expect(JSON.stringify(preview.body)).toContain(' 123 NAME1');
   });
 });
+
+describe('metrics', () => {
+  test('without METRICS_TOKEN the API serves no metrics: they show every account\'s volumes', async () => {
+    const res = await request(app).get('/metrics').set('Authorization', `Bearer ${admin}`);
+    expect(res.status).toBe(404);
+    expect(res.text).not.toContain('herald_');
+  });
+});

@@ -81,6 +81,8 @@ export async function startApi(opts: {
   allowedHosts?: string[];
   /** How provider host names resolve (the machine's DNS unless a test plays a name server). */
   resolve?: ResolveAll;
+  /** METRICS_TOKEN: /metrics is served to its bearer (not at all without it). */
+  metricsToken?: string;
 }) {
   quietRuntime();
   const taskQueue = taskQueueFor(opts.title);
@@ -98,6 +100,7 @@ export async function startApi(opts: {
       sendOptions: { ...DEFAULT_SEND_OPTIONS, ...opts.sendOptions },
       secretsKey,
       egress,
+      ...(opts.metricsToken ? { metricsToken: opts.metricsToken } : {}),
     },
     // Quiet, except for an answer outside its documented schema (the test then sees a 500).
     log: (err) => {
@@ -124,6 +127,7 @@ export async function startHerald(opts: {
   logger?: Logger;
   allowedHosts?: string[];
   resolve?: ResolveAll;
+  metricsToken?: string;
 }): Promise<TestHerald> {
   const { app, client, taskQueue, secretsKey, egress, stop } = await startApi(opts);
   const sandbox = new SandboxProvider(opts.sandbox);
