@@ -3,6 +3,8 @@
  * .herald/tools/ when missing). Starts a throwaway Herald (`npm start` on the embedded store, in a temporary
  * data folder, on free loopback ports), runs schemathesis against /openapi.json with the dev API key, and
  * exits non-zero when any check fails: no 5xx, every answer's status documented, every body matching its schema.
+ * Then a pass of hostile inputs schemathesis does not make, on every operation: JSON nested 5,000-20,000 deep, a
+ * `__proto__` key, odd list cursors, broken percent-escapes in path parameters; none may answer 5xx.
  *
  *   npm run fuzz                      # full run: 100 examples per operation, at most 300 s
  *   npm run fuzz -- --short           # the run inside npm test: 8 examples per operation, at most 40 s
@@ -79,12 +81,57 @@ async function startHerald(dataDir: string): Promise<{ child: Child; url: string
       TEMPORAL_CLI: findTemporalCli(TOOLS),
       // The fuzzer is one key sending as fast as it can: the limit would only hide routes behind 429s.
       RATE_LIMIT_PER_MINUTE: '1000000',
+      // It also sends requests without a key on purpose: those must stay 401s, not turn the address away.
+      AUTH_FAILURES_PER_MINUTE: '1000000',
       // Only errors are worth seeing next to a failing case (fuzzing makes every request a 4xx warning otherwise).
       LOG_LEVEL: 'ERROR',
     },
     (line) => line.startsWith('Herald is running'),
   );
   return { child, url: `http://127.0.0.1:${port}` };
+}
+
+/** Cursors no page ever returned: parts that are not a timestamp and an id, out-of-range times, not base64. */
+const ODD_CURSORS = [
+  ['not a time', 'c1'], ['+275760-09-13T00:00:00.000Z', 'c1'], ['99999-01-01T00:00:00.000Z', 'c1'], ['2026-01-01T00:00:00.000Z'],
+  [1, 2], { at: 'x' }, [],
+].map((parts) => Buffer.from(JSON.stringify(parts)).toString('base64url')).concat(['%%', 'e30', '-1', '9'.repeat(40), 'W10', '\u0000']);
+/** Path parameters whose percent-escapes do not decode, or decode to what no id is. */
+const BROKEN_ESCAPES = ['%', '%E0%A4%A', '%zz', '%C0%AF', '%00', '%ED%A0%80'];
+
+/** Sends the hostile inputs to every operation of the API's document; resolves with the number sent and the 5xx ones. */
+async function hostileInputs(url: string, key: string): Promise<{ sent: number; failures: string[] }> {
+  const doc = (await (await fetch(`${url}/openapi.json`)).json()) as {
+    paths: Record<string, Record<string, { requestBody?: unknown; parameters?: { name: string; in: string }[] }>>;
+  };
+  const deep = (depth: number) => '{"a":'.repeat(depth) + '1' + '}'.repeat(depth);
+  const deepArray = (depth: number) => '['.repeat(depth) + ']'.repeat(depth);
+  const bodies = [deep(5_000), deep(20_000), deepArray(20_000), '{"__proto__":{"admin":true}}', '{"contacts":[{"id":"x","attributes":{"__proto__":{"a":1}}}]}'];
+  const failures: string[] = [];
+  let sent = 0;
+  const send = async (method: string, path: string, body?: string) => {
+    sent++;
+    const res = await fetch(`${url}${path}`, {
+      method: method.toUpperCase(),
+      headers: { authorization: `Bearer ${key}`, ...(body ? { 'content-type': 'application/json' } : {}) },
+      ...(body ? { body } : {}),
+    });
+    await res.arrayBuffer();
+    if (res.status >= 500) failures.push(`${method.toUpperCase()} ${path.slice(0, 80)}${body ? ` (${body.slice(0, 30)}...)` : ''}: ${res.status}`);
+  };
+  for (const [template, methods] of Object.entries(doc.paths)) {
+    const filled = template.replace(/\{[^}]+\}/g, 'x1');
+    for (const [method, op] of Object.entries(methods)) {
+      if (op.requestBody) for (const body of bodies) await send(method, filled, body);
+      if (template.includes('{')) {
+        for (const broken of BROKEN_ESCAPES) await send(method, template.replace(/\{[^}]+\}/, broken).replace(/\{[^}]+\}/g, 'x1'));
+      }
+      if (method === 'get' && op.parameters?.some((p) => p.name === 'after' && p.in === 'query')) {
+        for (const cursor of ODD_CURSORS) await send(method, `${filled}?after=${encodeURIComponent(cursor)}`);
+      }
+    }
+  }
+  return { sent, failures };
 }
 
 async function main(): Promise<number> {
@@ -118,7 +165,10 @@ async function main(): Promise<number> {
       `${opts.maxExamples} examples per operation, at most ${opts.maxTime} s)`);
     // Run in the throwaway folder: schemathesis keeps its cache in the working directory (.schemathesis/).
     const run = spawnSync(bin, args, { cwd: dataDir, stdio: 'inherit', env: { ...process.env, NO_COLOR: '1', SCHEMATHESIS_TELEMETRY: 'false' } });
-    return run.status ?? 1;
+    const hostile = await hostileInputs(started.url, key);
+    for (const failure of hostile.failures) console.log(`  server error: ${failure}`);
+    console.log(`hostile inputs: ${hostile.sent} sent, ${hostile.failures.length} server errors`);
+    return (run.status ?? 1) || (hostile.failures.length > 0 ? 1 : 0);
   } finally {
     await herald?.stop();
     rmSync(dataDir, { recursive: true, force: true });

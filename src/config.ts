@@ -3,11 +3,12 @@ import { randomBytes } from 'node:crypto';
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { z } from 'zod';
+import { parseAllowedHosts, type EgressPolicy } from './providers/egress';
 import type { StoreLocation } from './store';
 import { DEFAULT_SEND_OPTIONS, TASK_QUEUE, type SendOptions } from './workflows/definitions';
 
 /**
- * Requests per minute per API key unless RATE_LIMIT_PER_MINUTE says: generous (100 a second) so tests, the
+ * Requests per minute per account unless RATE_LIMIT_PER_MINUTE says: generous (100 a second) so tests, the
  * benchmark and a console polling every second never meet it; it stops a runaway client.
  */
 export const DEFAULT_RATE_LIMIT_PER_MINUTE = 6000;
@@ -25,6 +26,11 @@ const ConfigSchema = z.object({
   TASK_QUEUE: z.string().default(TASK_QUEUE),
   /** The worker's log level: TRACE, DEBUG, INFO, WARN or ERROR. */
   LOG_LEVEL: z.enum(['TRACE', 'DEBUG', 'INFO', 'WARN', 'ERROR', 'SILENT']).default('INFO'),
+  /**
+   * The bearer token Prometheus must send for `/metrics` (API, and a worker's METRICS_PORT): metrics show every
+   * account's volumes, so the API serves none without it.
+   */
+  METRICS_TOKEN: z.string().min(16, 'must be at least 16 characters').optional(),
   /**
    * A worker run alone (`npm run worker`) serves its Prometheus metrics (Herald's and the Temporal SDK's) and its
    * /healthz and /readyz on this port; 0 = not at all.
@@ -85,8 +91,17 @@ const ConfigSchema = z.object({
   RECEIPT_RATE_LIMIT_PER_MINUTE: int(60_000),
   /** Comma-separated origins trusted besides AWS's SNS hosts for SNS signing certificates (a test emulator). */
   SNS_TRUSTED_ORIGINS: z.string().optional(),
-  /** Requests per minute each API key may make to /v1 (per API process); beyond it 429 with Retry-After. */
+  /**
+   * Hosts (`host` or `host:port`) account-configured providers may reach even at a private, loopback or
+   * link-local address, or over plain http: comma-separated (e.g. an in-house relay, or local emulators).
+   */
+  PROVIDER_ALLOWED_HOSTS: z.string().default(''),
+  /** `development` lets providers use plain http to public hosts; anything else requires https. */
+  NODE_ENV: z.string().optional(),
+  /** Requests per minute each account may make to /v1 (all its keys, all API processes); beyond it 429. */
   RATE_LIMIT_PER_MINUTE: int(DEFAULT_RATE_LIMIT_PER_MINUTE),
+  /** Failed authentications per minute per client address (all API processes); beyond it 429 for the minute. */
+  AUTH_FAILURES_PER_MINUTE: int(30),
 });
 
 /** The key that seals provider secrets: SECRETS_KEY, else a key file in the data folder (created once). */
@@ -108,6 +123,11 @@ export function secretsKey(config: Pick<Config, 'SECRETS_KEY' | 'HERALD_DATA_DIR
 /** The public base URL of the API. */
 export function publicUrl(config: Pick<Config, 'PUBLIC_URL' | 'HOST' | 'PORT'>): string {
   return (config.PUBLIC_URL ?? `http://${config.HOST}:${config.PORT}`).replace(/\/$/, '');
+}
+
+/** Where account-configured providers may connect (see src/providers/egress.ts). */
+export function egressPolicy(config: Pick<Config, 'PROVIDER_ALLOWED_HOSTS' | 'NODE_ENV'>): EgressPolicy {
+  return { allowedHosts: parseAllowedHosts(config.PROVIDER_ALLOWED_HOSTS), allowHttp: config.NODE_ENV === 'development' };
 }
 
 /** Parsed configuration. */
@@ -141,7 +161,7 @@ export interface ApiSettings {
   sendOptions: SendOptions;
   /** Seals provider secrets; signs unsubscribe links. */
   secretsKey: Buffer;
-  /** Requests per minute per API key (DEFAULT_RATE_LIMIT_PER_MINUTE when absent). */
+  /** Requests per minute per account (DEFAULT_RATE_LIMIT_PER_MINUTE when absent). */
   rateLimitPerMinute?: number;
   /** The public base URL providers send receipts to (http://127.0.0.1:3000 when absent). */
   publicUrl?: string;
@@ -151,6 +171,12 @@ export interface ApiSettings {
   trustedSnsOrigins?: string[];
   /** Browser origins allowed to call the API (`*` for any); none when absent. */
   corsOrigins?: string[];
+  /** Failed authentications per minute per client address (DEFAULT_AUTH_FAILURES_PER_MINUTE when absent). */
+  authFailuresPerMinute?: number;
+  /** The bearer token for /metrics; without it the API serves no metrics. */
+  metricsToken?: string;
+  /** Where account-configured providers may connect (nothing private, https only, when absent). */
+  egress?: EgressPolicy;
 }
 
 /** The API settings from the configuration and the secrets key (see `secretsKey`). */
@@ -166,5 +192,8 @@ export function apiSettings(config: Config, key: Buffer): ApiSettings {
     receiptRateLimitPerMinute: config.RECEIPT_RATE_LIMIT_PER_MINUTE,
     trustedSnsOrigins: (config.SNS_TRUSTED_ORIGINS ?? '').split(',').map((o) => o.trim()).filter(Boolean),
     corsOrigins: config.CORS_ORIGINS,
+    authFailuresPerMinute: config.AUTH_FAILURES_PER_MINUTE,
+    ...(config.METRICS_TOKEN ? { metricsToken: config.METRICS_TOKEN } : {}),
+    egress: egressPolicy(config),
   };
 }

@@ -6,9 +6,9 @@ import { NativeConnection, Worker, type WorkerOptions } from '@temporalio/worker
 import { createActivities } from './activities';
 import { installLogging } from './observability/log';
 import { HEALTH_PATH, READY_PATH, readiness } from './observability/health';
-import { registry } from './observability/metrics';
+import { bearerIs, registry } from './observability/metrics';
 import { startTracing, tracedRegistry, workerTracing, type Tracing } from './observability/tracing';
-import { loadConfig, publicUrl, secretsKey, type Config } from './config';
+import { egressPolicy, loadConfig, publicUrl, secretsKey, type Config } from './config';
 import type { ProviderRegistry } from './providers/provider';
 import { createProviderRegistry, defaultProvider } from './providers/registry';
 import { openStore, type Store } from './store';
@@ -35,7 +35,7 @@ export interface WorkerDeps {
  */
 export function workerSending(config: Config, store: Store, key: Buffer): Pick<WorkerDeps, 'providers' | 'unsubscribe'> {
   return {
-    providers: createProviderRegistry(defaultProvider(config), { store, secretsKey: key }),
+    providers: createProviderRegistry(defaultProvider(config), { store, secretsKey: key, egress: egressPolicy(config) }),
     unsubscribe: { baseUrl: publicUrl(config), key },
   };
 }
@@ -103,6 +103,7 @@ async function main(): Promise<void> {
     const metrics = config.METRICS_PORT
       ? serveWorkerHttp(config.METRICS_PORT, config.METRICS_HOST, {
           temporalMetricsPort,
+          token: config.METRICS_TOKEN,
           ready: () =>
             readiness([
               ['worker', async () => {
@@ -143,7 +144,7 @@ export function temporalMetricsPortOf(config: Pick<Config, 'METRICS_PORT' | 'TEM
 export function serveWorkerHttp(
   port: number,
   host: string,
-  opts: { temporalMetricsPort?: number | undefined; ready: () => Promise<{ ready: boolean; checks: Record<string, string> }> },
+  opts: { temporalMetricsPort?: number | undefined; token?: string | undefined; ready: () => Promise<{ ready: boolean; checks: Record<string, string> }> },
 ) {
   return createServer((req, res) => {
     const url = (req.url ?? '/').split('?')[0];
@@ -154,6 +155,8 @@ export function serveWorkerHttp(
         (r) => res.writeHead(r.ready ? 200 : 503, { 'content-type': 'application/json' }).end(JSON.stringify(r)),
         (err: unknown) => res.writeHead(503).end(String(err)),
       );
+    } else if (url === '/metrics' && opts.token && !bearerIs(req.headers.authorization, opts.token)) {
+      res.writeHead(401, { 'www-authenticate': 'Bearer' }).end();
     } else if (url === '/metrics') {
       Promise.all([registry.metrics(), opts.temporalMetricsPort ? temporalMetrics(opts.temporalMetricsPort) : '']).then(
         ([herald, temporal]) => res.writeHead(200, { 'content-type': registry.contentType }).end(`${herald}\n${temporal}`),

@@ -7,7 +7,7 @@ import { DEFAULT_RATE_LIMIT_PER_MINUTE, type ApiSettings } from '../config';
 import { HEALTH_PATH, READY_PATH, readiness } from '../observability/health';
 import { log } from '../observability/log';
 import { requestSpans, type Tracing } from '../observability/tracing';
-import { registry } from '../observability/metrics';
+import { registry, bearerIs } from '../observability/metrics';
 import type { Store } from '../store/store';
 import { campaignWorkflowId } from '../workflows/definitions';
 import { accountRoutes } from './account/account.routes';
@@ -26,7 +26,7 @@ import { unsubscribeRoutes } from './unsubscribe';
 import { authenticate } from './middleware/auth';
 import { cors } from './middleware/cors';
 import { errorHandler } from './middleware/errors';
-import { rateLimitPerKey, requestId, requestIdOf, securityHeaders } from './middleware/security';
+import { rateLimitPerAccount, requestId, requestIdOf, securityHeaders } from './middleware/security';
 import { keyRoutes } from './keys/keys.routes';
 import { RouteTable } from './route';
 
@@ -62,7 +62,15 @@ function routeTable(deps: AppDeps): RouteTable {
   campaignRoutes(routes, new CampaignService(deps));
   eventRoutes(routes, deps.store);
   accountRoutes(routes, new BrakeService({ ...deps, ...(deps.brakeAnswerWithinMs ? { answerWithinMs: deps.brakeAnswerWithinMs } : {}) }));
-  providerRoutes(routes, new ProviderService({ store: deps.store, secretsKey: deps.settings.secretsKey, publicUrl: publicBase(deps.settings) }));
+  providerRoutes(
+    routes,
+    new ProviderService({
+      store: deps.store,
+      secretsKey: deps.settings.secretsKey,
+      publicUrl: publicBase(deps.settings),
+      ...(deps.settings.egress ? { egress: deps.settings.egress } : {}),
+    }),
+  );
   keyRoutes(routes, deps.store);
   return routes;
 }
@@ -99,7 +107,17 @@ export function createApp(deps: AppDeps): express.Express {
     ]);
     res.status(result.ready ? 200 : 503).json(result);
   });
-  app.get('/metrics', async (_req, res) => {
+  // Every account's volumes: only for the operator's scraper, with METRICS_TOKEN; not served without one.
+  app.get('/metrics', async (req, res) => {
+    const token = deps.settings.metricsToken;
+    if (!token) {
+      res.status(404).json({ error: { code: 'not_found', message: '/metrics is served only with METRICS_TOKEN set' } });
+      return;
+    }
+    if (!bearerIs(req.header('authorization'), token)) {
+      res.status(401).set('WWW-Authenticate', 'Bearer').json({ error: { code: 'unauthorized', message: 'send Authorization: Bearer <METRICS_TOKEN>' } });
+      return;
+    }
     res.type(registry.contentType).send(await registry.metrics());
   });
   // Log lines of a campaign's requests carry its id and its workflow's.
@@ -129,8 +147,8 @@ export function createApp(deps: AppDeps): express.Express {
   app.use('/docs', docsRoutes());
   const v1 = express.Router();
   // Bodies are parsed per route (after authentication), within each route's size limit: see RouteTable.mount.
-  v1.use(authenticate(deps.store));
-  v1.use(rateLimitPerKey(deps.settings.rateLimitPerMinute ?? DEFAULT_RATE_LIMIT_PER_MINUTE));
+  v1.use(authenticate(deps.store, deps.settings.authFailuresPerMinute));
+  v1.use(rateLimitPerAccount(deps.store, deps.settings.rateLimitPerMinute ?? DEFAULT_RATE_LIMIT_PER_MINUTE));
   routes.mount(v1, { checkResponses: deps.checkResponses === true });
   app.use(v1);
   app.use((req, res) => {

@@ -29,11 +29,11 @@ const ERROR_RESPONSES: Record<string, string> = {
   '401': 'Missing, unknown or revoked API key',
   '403': "The API key's scope does not allow this route: the message names the scope needed",
   '404': 'Unknown id, or an id of another account',
-  '409': 'Not allowed in the current status',
+  '409': 'Not allowed in the current status (or the account holds its most API keys)',
   '413': 'Request body larger than the route accepts: the message names the limit',
   '415': 'Request body is not JSON',
   '422': 'Confirmation does not match',
-  '429': 'Rate limit of the API key reached: retry after the Retry-After header (seconds)',
+  '429': "Rate limit of the account, or of the client address's failed authentications, reached: retry after the Retry-After header (seconds)",
 };
 
 /** The name of each error status's shared response in the document. */
@@ -253,25 +253,55 @@ class Components {
 // eslint-disable-next-line no-control-regex -- matching NUL is the point
 const UNSTORABLE = /\u0000|[\uD800-\uDBFF](?![\uDC00-\uDFFF])|(?<![\uD800-\uDBFF])[\uDC00-\uDFFF]/;
 
+/** How deep any request's JSON may nest (the deepest valid body, a contact's attributes, is far less). */
+export const MAX_INPUT_DEPTH = 32;
+
+/** A container met while walking input: its parent and key, so a path is built only on a hit. */
+interface Visit {
+  value: unknown;
+  depth: number;
+  parent: Visit | undefined;
+  key: string | number | undefined;
+}
+
+function pathOf(visit: Visit | undefined, last?: string | number): (string | number)[] {
+  const path: (string | number)[] = last === undefined ? [] : [last];
+  for (let v = visit; v && v.key !== undefined; v = v.parent) path.unshift(v.key);
+  return path;
+}
+
 /**
- * The path of the first string (or object key) in `value` that PostgreSQL cannot store, or null. The path is built
- * only on a hit, while unwinding: clean bodies (every request's) allocate nothing for it.
+ * Refuses, naming the field, input PostgreSQL or the application cannot take: text with NUL or lone surrogates,
+ * a `__proto__` key, nesting deeper than MAX_INPUT_DEPTH. Iterative (an explicit stack), so no depth of input
+ * can overflow the call stack.
  */
-function findNul(value: unknown): (string | number)[] | null {
-  if (typeof value === 'string') return UNSTORABLE.test(value) ? [] : null;
-  if (Array.isArray(value)) {
-    for (let i = 0; i < value.length; i++) {
-      const found = findNul(value[i]);
-      if (found) return [i, ...found];
-    }
-  } else if (value && typeof value === 'object') {
-    for (const [k, v] of Object.entries(value)) {
-      if (UNSTORABLE.test(k)) return [k];
-      const found = findNul(v);
-      if (found) return [k, ...found];
+function checkInput(value: unknown, where: string): void {
+  const refuse = (path: (string | number)[], message: string): never => {
+    throw InvalidInputError.field(path.length > 0 ? path.join('.') : where, message);
+  };
+  const nul = 'must be valid Unicode text without NUL (\\u0000) or lone surrogates';
+  if (typeof value === 'string') {
+    if (UNSTORABLE.test(value)) refuse([], nul);
+    return;
+  }
+  const stack: Visit[] = [{ value, depth: 0, parent: undefined, key: undefined }];
+  for (let visit = stack.pop(); visit; visit = stack.pop()) {
+    const v = visit.value;
+    if (!v || typeof v !== 'object') continue;
+    if (visit.depth >= MAX_INPUT_DEPTH) refuse([], `nested deeper than ${MAX_INPUT_DEPTH} levels`);
+    const entries: [string | number, unknown][] = Array.isArray(v) ? v.map((item, i) => [i, item]) : Object.entries(v);
+    for (const [k, child] of entries) {
+      if (typeof k === 'string') {
+        if (UNSTORABLE.test(k)) refuse(pathOf(visit, k), nul);
+        if (k === '__proto__') refuse(pathOf(visit, k), 'is not allowed as a key');
+      }
+      if (typeof child === 'string') {
+        if (UNSTORABLE.test(child)) refuse(pathOf(visit, k), nul);
+      } else if (child && typeof child === 'object') {
+        stack.push({ value: child, depth: visit.depth + 1, parent: visit, key: k });
+      }
     }
   }
-  return null;
 }
 
 /** Throws (a 500) when a route answers something its documented response schema does not describe. */
@@ -285,10 +315,7 @@ function checkResponse(route: AnyRoute, result: unknown): void {
 function parse(schema: z.ZodType | undefined, value: unknown, where: string): unknown {
   if (!schema) return undefined;
   // Refused here, naming the field, for every route at once: PostgreSQL would fail on it (a 500).
-  const nul = findNul(value);
-  if (nul) {
-    throw InvalidInputError.field(nul.length > 0 ? nul.join('.') : where, 'must be valid Unicode text without NUL (\\u0000) or lone surrogates');
-  }
+  checkInput(value, where);
   const result = schema.safeParse(where === 'body' && value === undefined ? {} : value);
   if (result.success) return result.data;
   const issues = result.error.issues.map((i) => ({

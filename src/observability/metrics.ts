@@ -2,6 +2,7 @@
  * Herald's Prometheus metrics, one registry per process: the API serves it at /metrics, a worker on its own at
  * METRICS_PORT. Counters count what this process did (a worker its sends, the API its control actions).
  */
+import { createHash, timingSafeEqual } from 'node:crypto';
 import { Counter, Gauge, Histogram, Registry, collectDefaultMetrics } from 'prom-client';
 
 /** The registry every Herald metric is in. */
@@ -53,4 +54,10 @@ export const batchesInFlight = new Gauge({
 export function countNotSent(channel: string, reason: string, n: number): void {
   notSent.inc({ channel, reason }, n);
   messages.inc({ channel, outcome: 'notSent' }, n);
+}
+
+/** True when `header` is `Bearer <token>` (compared in constant time): who may scrape the metrics. */
+export function bearerIs(header: string | undefined, token: string): boolean {
+  const given = createHash('sha256').update(header?.startsWith('Bearer ') ? header.slice(7).trim() : '').digest();
+  return timingSafeEqual(given, createHash('sha256').update(token).digest());
 }

@@ -3,7 +3,7 @@
  * token at its token URI; the token is cached until shortly before it expires and refreshed on a 401.
  */
 import { SignJWT, importPKCS8, type KeyLike } from 'jose';
-import { HttpProvider, NotSentError, failure, form, json } from './http';
+import { HttpProvider, failure, form, json, NotSentError } from './http';
 import type { OutboundMessage, SendOutcome } from './provider';
 
 /** FCM settings (secrets apart). */
@@ -22,6 +22,7 @@ export interface FcmSecrets {
 }
 
 const SCOPE = 'https://www.googleapis.com/auth/firebase.messaging';
+const OAUTH_ERRORS = new Set(['invalid_request', 'invalid_client', 'invalid_grant', 'unauthorized_client', 'unsupported_grant_type', 'invalid_scope']);
 
 interface FcmError {
   error?: { code?: number; message?: string; status?: string; details?: { errorCode?: string }[] };
@@ -71,7 +72,9 @@ export class FcmProvider extends HttpProvider {
     });
     const body = json<{ access_token?: string; expires_in?: number; error?: string }>(res.text);
     if (res.status !== 200 || !body?.access_token) {
-      throw new NotSentError(`token endpoint answered HTTP ${res.status} ${body?.error ?? ''}`.trim());
+      // The OAuth error code only when it is one of RFC 6749's (the rest of the answer goes nowhere).
+      const code = OAUTH_ERRORS.has(body?.error ?? '') ? body?.error : undefined;
+      throw new NotSentError(`token endpoint answered HTTP ${res.status}${code ? ` ${code}` : ''}`);
     }
     this.token = { value: body.access_token, expiresAt: Date.now() + (body.expires_in ?? 3600) * 1000 };
     return body.access_token;

@@ -1,6 +1,8 @@
 /** The HTTP client providers share: undici with keep-alive connection pools, JSON and form bodies, timeouts. */
 import { Agent, request } from 'undici';
+import { guardedConnector, type EgressPolicy } from './egress';
 import { Limiter, retryAfterMs } from './limits';
+import { cleanOutcome, httpError, logProviderAnswer, networkReason } from './outcomes';
 import type { OutboundMessage, Provider, SendOutcome } from './provider';
 
 /** A response with its body read. */
@@ -10,16 +12,25 @@ export interface HttpResponse {
   text: string;
 }
 
-/** A keep-alive client for one provider instance; `connections` caps sockets per origin. */
+/** The most of an answer's body a provider reads (more is an error: no provider answers that much). */
+const MAX_ANSWER_BYTES = 1 << 20;
+
+/**
+ * A keep-alive client for one provider instance; `connections` caps sockets per origin. With `egress`, every
+ * connection obeys it (see egress.ts); without it (operator-configured providers only) it goes anywhere.
+ * Redirects are never followed.
+ */
 export class HttpClient {
   private readonly agent: Agent;
 
-  constructor(opts: { connections?: number; timeoutMs?: number } = {}) {
+  constructor(opts: { connections?: number; timeoutMs?: number; egress?: EgressPolicy } = {}) {
     this.agent = new Agent({
       connections: opts.connections ?? 32,
       keepAliveTimeout: 30_000,
       headersTimeout: opts.timeoutMs ?? 15_000,
       bodyTimeout: opts.timeoutMs ?? 15_000,
+      maxResponseSize: MAX_ANSWER_BYTES,
+      ...(opts.egress ? { connect: guardedConnector(opts.egress) } : {}),
     });
   }
 
@@ -57,11 +68,12 @@ export function json<T>(text: string): T | undefined {
   }
 }
 
-/** Pacing every HTTP provider accepts. */
+/** Pacing every HTTP provider accepts, and the egress policy of an account-configured one. */
 export interface HttpPacing {
   concurrency?: number;
   ratePerSecond?: number;
   timeoutMs?: number;
+  egress?: EgressPolicy;
 }
 
 /**
@@ -75,18 +87,28 @@ export abstract class HttpProvider implements Provider {
 
   constructor(pacing: HttpPacing, defaultConcurrency: number) {
     const concurrency = pacing.concurrency ?? defaultConcurrency;
-    this.http = new HttpClient({ connections: concurrency, ...(pacing.timeoutMs ? { timeoutMs: pacing.timeoutMs } : {}) });
+    this.http = new HttpClient({
+      connections: concurrency,
+      ...(pacing.timeoutMs ? { timeoutMs: pacing.timeoutMs } : {}),
+      ...(pacing.egress ? { egress: pacing.egress } : {}),
+    });
     this.limiter = new Limiter({ concurrency, ...(pacing.ratePerSecond ? { ratePerSecond: pacing.ratePerSecond } : {}) });
   }
 
   send(messages: OutboundMessage[], signal: AbortSignal, startBy?: number): Promise<SendOutcome[]> {
-    return this.limiter.each(messages, signal, async (m) => {
-      try {
-        return await this.sendOne(m);
-      } catch (err) {
-        return { status: 'retryable', error: `${this.name}: ${(err as Error).message}`, ...(neverLeft(err) ? { notTaken: true as const } : {}) };
-      }
-    }, startBy);
+    return this.limiter.each(
+      messages,
+      signal,
+      async (m) => {
+        const fallbackId = `${this.name}/${m.deliveryId}`;
+        try {
+          return cleanOutcome(await this.sendOne(m), fallbackId);
+        } catch (err) {
+          return cleanOutcome(thrown(this.name, err), fallbackId);
+        }
+      },
+      startBy,
+    );
   }
 
   close(): Promise<void> {
@@ -98,7 +120,15 @@ export abstract class HttpProvider implements Provider {
 
   /** Runs `task` per item within the limits (for cancel calls). */
   protected within<T>(items: T[], signal: AbortSignal, task: (item: T) => Promise<SendOutcome>): Promise<SendOutcome[]> {
-    return this.limiter.each(items, signal, task);
+    return this.limiter.each(items, signal, async (item) => {
+      try {
+        const outcome = await task(item);
+        const status = outcome.status !== 'accepted' ? /^\w+: HTTP (\d{3})/.exec(outcome.error)?.[1] : undefined;
+        return cleanOutcome(status && outcome.status !== 'accepted' ? { ...outcome, error: httpError(outcome.error, Number(status)) } : outcome, `${this.name}/cancel`);
+      } catch (err) {
+        return cleanOutcome(thrown(this.name, err), `${this.name}/cancel`);
+      }
+    });
   }
 }
 
@@ -114,8 +144,24 @@ export function neverLeft(err: unknown): boolean {
   return err instanceof NotSentError || CONNECT_ERRORS.has(code(err)) || CONNECT_ERRORS.has(code((err as { cause?: unknown }).cause));
 }
 
-/** The outcome of an HTTP answer that is not a success: 429 and 5xx retryable (Retry-After honoured), else permanent. */
-export function failure(res: HttpResponse, error: string, suppress = false): SendOutcome {
+/**
+ * The outcome of a request that threw: a connection Herald refused is permanent (the settings must change);
+ * other network failures are retryable, and in doubt unless they came before the request left. The error is
+ * classified, never the thrown message.
+ */
+export function thrown(provider: string, err: unknown): SendOutcome {
+  const error = `${provider}: ${networkReason(err)}`;
+  if ((err as { code?: unknown })?.code === 'EGRESS_REFUSED') return { status: 'permanent', error };
+  return { status: 'retryable', error, ...(neverLeft(err) ? { notTaken: true as const } : {}) };
+}
+
+/**
+ * The outcome of an HTTP answer that is not a success: 429 and 5xx retryable (Retry-After honoured), else
+ * permanent. `detail` is classified (see `httpError`): the answer's body goes only to the log, redacted.
+ */
+export function failure(res: HttpResponse, detail: string, suppress = false): SendOutcome {
+  const error = httpError(detail, res.status);
+  logProviderAnswer(error.split(':')[0]!, res.status, res.text);
   if (res.status === 429 || res.status >= 500) {
     const after = retryAfterMs(res.headers['retry-after']);
     return {

@@ -7,15 +7,35 @@ export interface Limits {
   ratePerSecond?: number;
 }
 
+/** A batch's abort as a promise: one listener per batch, however many of its messages wait. */
+interface Abort {
+  signal: AbortSignal;
+  happened: Promise<false>;
+}
+
+/** Resolves true after `ms`, or false at once when the batch aborts first. */
+async function sleep(ms: number, abort: Abort): Promise<boolean> {
+  let timer: NodeJS.Timeout | undefined;
+  const slept = new Promise<true>((resolve) => (timer = setTimeout(() => resolve(true), ms)));
+  try {
+    return await Promise.race([slept, abort.happened]);
+  } finally {
+    clearTimeout(timer);
+  }
+}
+
 /** Runs tasks within the limits. */
 export class Limiter {
   private active = 0;
-  private readonly waiting: (() => void)[] = [];
+  private readonly waiting: { wake: () => void }[] = [];
   private tokens: number;
   private refilledAt = Date.now();
+  /** The bucket holds at least one token, so a rate below one per second still sends one every 1/rate s. */
+  private readonly capacity: number;
 
   constructor(private readonly limits: Limits = {}) {
-    this.tokens = limits.ratePerSecond ?? 0;
+    this.capacity = Math.max(1, limits.ratePerSecond ?? 0);
+    this.tokens = this.capacity;
   }
 
   /**
@@ -25,48 +45,73 @@ export class Limiter {
    */
   async each<M>(messages: M[], signal: AbortSignal, send: (m: M) => Promise<SendOutcome>, startBy = Number.POSITIVE_INFINITY): Promise<SendOutcome[]> {
     const stopped = () => signal.aborted || performance.now() > startBy;
-    return Promise.all(
-      messages.map(async (m) => {
-        await this.acquire();
-        try {
-          if (stopped()) return NOT_STARTED;
-          await this.take();
-          if (stopped()) return NOT_STARTED;
-          return await send(m);
-        } finally {
-          this.release();
-        }
+    let onAbort = () => {};
+    const abort: Abort = {
+      signal,
+      happened: new Promise<false>((resolve) => {
+        onAbort = () => resolve(false);
+        if (signal.aborted) onAbort();
+        else signal.addEventListener('abort', onAbort, { once: true });
       }),
-    );
+    };
+    try {
+      return await Promise.all(
+        messages.map(async (m) => {
+          if (!(await this.acquire(abort))) return NOT_STARTED;
+          try {
+            if (stopped()) return NOT_STARTED;
+            if (!(await this.take(abort)) || stopped()) return NOT_STARTED;
+            return await send(m);
+          } finally {
+            this.release();
+          }
+        }),
+      );
+    } finally {
+      signal.removeEventListener('abort', onAbort);
+    }
   }
 
-  private acquire(): Promise<void> {
+  /** Takes a concurrency slot; false (and no slot) when `signal` aborts first. */
+  private async acquire(abort: Abort): Promise<boolean> {
+    if (abort.signal.aborted) return false;
     if (this.active < (this.limits.concurrency ?? Number.POSITIVE_INFINITY)) {
       this.active++;
-      return Promise.resolve();
+      return true;
     }
-    return new Promise((resolve) => this.waiting.push(() => resolve()));
+    let waiter = { wake: () => {} };
+    const woken = new Promise<true>((resolve) => (waiter = { wake: () => resolve(true) }));
+    this.waiting.push(waiter);
+    const got = await Promise.race([woken, abort.happened]);
+    if (!got) {
+      const at = this.waiting.indexOf(waiter);
+      // Not yet handed a slot: leave the queue. (If it was handed one in the same tick, give it back.)
+      if (at >= 0) this.waiting.splice(at, 1);
+      else this.release();
+    }
+    return got;
   }
 
+  /** Hands the slot to the next waiter (who keeps `active` as it is), or frees it. */
   private release(): void {
     const next = this.waiting.shift();
-    if (next) next();
+    if (next) next.wake();
     else this.active--;
   }
 
-  /** Waits for a rate token. */
-  private async take(): Promise<void> {
+  /** Waits for a rate token; false when `signal` aborts first. */
+  private async take(abort: Abort): Promise<boolean> {
     const rate = this.limits.ratePerSecond;
-    if (!rate) return;
+    if (!rate || rate <= 0) return true;
     for (;;) {
       const now = Date.now();
-      this.tokens = Math.min(rate, this.tokens + ((now - this.refilledAt) / 1000) * rate);
+      this.tokens = Math.min(this.capacity, this.tokens + ((now - this.refilledAt) / 1000) * rate);
       this.refilledAt = now;
       if (this.tokens >= 1) {
         this.tokens -= 1;
-        return;
+        return true;
       }
-      await new Promise((r) => setTimeout(r, Math.ceil(((1 - this.tokens) / rate) * 1000)));
+      if (!(await sleep(Math.ceil(((1 - this.tokens) / rate) * 1000), abort))) return false;
     }
   }
 }

@@ -5,6 +5,7 @@
 import type { Config } from '../config';
 import type { Channel } from '../domain/vocabulary';
 import type { Store } from '../store/store';
+import type { EgressPolicy } from './egress';
 import type { Provider, ProviderRegistry } from './provider';
 import { SandboxProvider, type SandboxOptions } from './sandbox';
 import { buildProvider } from './settings';
@@ -14,6 +15,8 @@ import { WebhookProvider } from './webhook';
 export interface AccountSettingsSource {
   store: Store;
   secretsKey: Buffer;
+  /** Where account-configured providers may connect. */
+  egress: EgressPolicy;
 }
 
 /** A registry that hands out each account's configured providers, else `fallback`. */
@@ -34,7 +37,7 @@ export function createProviderRegistry(fallback: Provider = new SandboxProvider(
       }
       const version = stored.updatedAt.getTime();
       if (cached?.version === version) return cached.provider;
-      const provider = buildProvider(stored, settings.secretsKey);
+      const provider = buildProvider(stored, settings.secretsKey, settings.egress);
       built.set(key, { version, provider });
       // Batches still using the old instance finish on it; its pooled connections close when idle.
       if (cached) setTimeout(() => void cached.provider.close?.(), 60_000).unref();

@@ -11,6 +11,7 @@ import type { Channel } from '../domain/vocabulary';
 import type { StoredProviderSettings } from '../store/store';
 import { VONAGE_SIGNATURE_METHODS } from '../receipts/vonage';
 import { ApnsProvider } from './apns';
+import { STRICT_EGRESS, checkSmtpSetting, checkUrlSetting, type EgressPolicy } from './egress';
 import { FcmProvider } from './fcm';
 import { MailgunProvider } from './mailgun';
 import { PostmarkProvider } from './postmark';
@@ -214,6 +215,7 @@ export async function parseSettings(
   channel: Channel,
   input: { kind: ProviderKind; config: unknown; secrets?: unknown },
   previousSecrets?: Record<string, unknown>,
+  egress: EgressPolicy = STRICT_EGRESS,
 ): Promise<ParsedSettings> {
   const spec = PROVIDER_KINDS[input.kind];
   if (!(spec.channels as readonly Channel[]).includes(channel)) {
@@ -240,13 +242,35 @@ export async function parseSettings(
       throw InvalidInputError.field('config.eventWebhookPublicKey', `does not load as an ECDSA public key: ${(err as Error).message}`);
     }
   }
+  await checkDestinations(input.kind, config, secrets, egress);
   return { kind: input.kind, config, secrets };
 }
 
-/** Builds the provider stored settings describe. */
-export function buildProvider(settings: Pick<StoredProviderSettings, 'kind' | 'config' | 'sealedSecrets'>, secretsKey: Buffer): Provider {
+/** Refuses settings that point Herald at an address the egress policy forbids (400 naming the field). */
+async function checkDestinations(kind: ProviderKind, config: Record<string, unknown>, secrets: Record<string, unknown>, egress: EgressPolicy): Promise<void> {
+  switch (kind) {
+    case 'smtp':
+      return checkSmtpSetting(egress, config.host as string, config.port as number, 'config.host');
+    case 'twilio':
+      return checkUrlSetting(egress, config.baseUrl as string, 'config.baseUrl');
+    case 'fcm':
+      await checkUrlSetting(egress, config.baseUrl as string, 'config.baseUrl');
+      return checkUrlSetting(egress, (secrets as { serviceAccount: { token_uri: string } }).serviceAccount.token_uri, 'secrets.serviceAccount.token_uri');
+    case 'webhook':
+      return checkUrlSetting(egress, config.url as string, 'config.url');
+    default:
+      return undefined;
+  }
+}
+
+/** Builds the provider stored settings describe; every connection it opens obeys `egress`. */
+export function buildProvider(
+  settings: Pick<StoredProviderSettings, 'kind' | 'config' | 'sealedSecrets'>,
+  secretsKey: Buffer,
+  egress: EgressPolicy = STRICT_EGRESS,
+): Provider {
   const secrets = settings.sealedSecrets ? unseal<Record<string, unknown>>(settings.sealedSecrets, secretsKey) : {};
-  const config = settings.config;
+  const config = { ...settings.config, egress };
   switch (settings.kind as ProviderKind) {
     case 'smtp':
       return new SmtpProvider(config as never, secrets as never);
@@ -269,9 +293,9 @@ export function buildProvider(settings: Pick<StoredProviderSettings, 'kind' | 'c
     case 'apns':
       return new ApnsProvider(config as never, secrets as never);
     case 'webhook':
-      return new WebhookProvider({ ...(config as { url: string }), ...(secrets as { authorization?: string }) });
+      return new WebhookProvider({ ...(config as unknown as { url: string }), ...(secrets as { authorization?: string }) });
     case 'sandbox':
-      return new SandboxProvider(config);
+      return new SandboxProvider(settings.config);
     default:
       throw new Error(`unknown provider kind ${settings.kind}`);
   }

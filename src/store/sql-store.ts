@@ -17,6 +17,7 @@ import {
 import { hashApiKey, newId } from './ids';
 import { CONTACT_COLUMNS, DeliverySql, prefixSql, tallySql, toContact } from './deliveries';
 import { SqlReceipts, type ReceiptStore } from './receipts';
+import { countHit, hitsIn } from './rate-limits';
 import type { SqlClient } from './sql-client';
 import {
   type ApiKeyInfo,
@@ -88,6 +89,14 @@ export class SqlStore implements Store {
     );
     const row = rows[0];
     return row ? { accountId: row.account_id, keyId: row.id, scope: row.scope } : null;
+  }
+
+  countHit(bucket: string, windowStart: Date): Promise<number> {
+    return countHit(this.db, bucket, windowStart);
+  }
+
+  hitsIn(bucket: string, windowStart: Date): Promise<number> {
+    return hitsIn(this.db, bucket, windowStart);
   }
 
   async createApiKey(accountId: string, name: string, scope: Scope): Promise<ApiKeyInfo & { key: string }> {
@@ -248,7 +257,7 @@ export class SqlStore implements Store {
     const params: unknown[] = [accountId, opts.status ?? null, opts.limit, opts.includeDeleted === true];
     let cursorSql = '';
     if (opts.after) {
-      const [at, id] = decodeCursor(opts.after);
+      const [at, id] = decodeCursor(opts.after, ['timestamp', 'id']);
       params.push(at, id);
       cursorSql = 'AND (created_at, id) < ($5::timestamptz, $6)';
     }
@@ -646,10 +655,20 @@ function encodeCursor(parts: string[]): string {
   return Buffer.from(JSON.stringify(parts)).toString('base64url');
 }
 
-function decodeCursor(cursor: string): string[] {
+/** What each part of a cursor is: a timestamp PostgreSQL can compare (years 1970-9999), or an id. */
+type CursorPart = 'timestamp' | 'id';
+
+const CURSOR_PART: Record<CursorPart, (s: string) => boolean> = {
+  timestamp: (s) => /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}(\.\d{1,6})?Z$/.test(s) && Number.isFinite(Date.parse(s)) && s >= '1970',
+  id: (s) => s.length >= 1 && s.length <= 200,
+};
+
+function decodeCursor(cursor: string, shape: CursorPart[]): string[] {
   try {
     const parts: unknown = JSON.parse(Buffer.from(cursor, 'base64url').toString());
-    if (Array.isArray(parts) && parts.every((p) => typeof p === 'string')) return parts;
+    if (Array.isArray(parts) && parts.length === shape.length && parts.every((p, i) => typeof p === 'string' && CURSOR_PART[shape[i]!](p))) {
+      return parts as string[];
+    }
   } catch {
     // fall through to the error below
   }

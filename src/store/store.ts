@@ -137,6 +137,10 @@ export interface Store {
   createAccount(name: string, rawKey?: string): Promise<{ accountId: string; apiKey: string; keyId: string }>;
   /** The principal of an unrevoked key, or null. */
   authenticate(rawKey: string): Promise<Principal | null>;
+  /** Counts a hit in a rate-limit bucket's window (shared by every process); returns the window's hits. */
+  countHit(bucket: string, windowStart: Date): Promise<number>;
+  /** A rate-limit bucket's hits in a window, without counting one. */
+  hitsIn(bucket: string, windowStart: Date): Promise<number>;
   /** A new key of the account; the raw key is returned here only (the store keeps its hash). */
   createApiKey(accountId: string, name: string, scope: Scope): Promise<ApiKeyInfo & { key: string }>;
   /** The account's keys, oldest first, revoked ones included. */

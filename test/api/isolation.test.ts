@@ -35,7 +35,8 @@ const VALID_INPUT: Record<string, (id: string) => { body?: object; query?: strin
 const OWN_SLOTS: Record<string, string> = { channel: 'sms' };
 
 beforeAll(async () => {
-  herald = await startHerald({ title: 'isolation', store: await openTestStore('embedded') });
+  // 127.0.0.1:9 (discard) is allowed so A's webhook can point there; nothing listens.
+  herald = await startHerald({ title: 'isolation', store: await openTestStore('embedded'), allowedHosts: ['127.0.0.1:9'] });
   keyA = (await newAccount(herald.store, 'A')).apiKey;
   keyB = (await newAccount(herald.store, 'B')).apiKey;
   const a = api(herald.app, keyA);

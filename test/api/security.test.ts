@@ -3,7 +3,7 @@ import request from 'supertest';
 import type { Express } from 'express';
 import { createApp } from '../../src/api/app';
 import type { Store } from '../../src/store/store';
-import { api, contacts, newAccount, openTestStore, startApi } from '../helpers';
+import { api, contacts, newAccount, openTestStore, startApi, withinOneMinuteWindow } from '../helpers';
 
 let store: Store;
 let app: Express;
@@ -122,8 +122,8 @@ describe('request size limits', () => {
   });
 });
 
-describe('rate limit per API key', () => {
-  test('beyond the limit a key gets 429 with Retry-After; another key is not affected', async () => {
+describe('rate limit per account', () => {
+  test('beyond the limit an account gets 429 with Retry-After; another account is not affected', async () => {
     const limited = await startApi({ title: 'rate-limit', store });
     const app2 = createApp({
       store,
@@ -132,14 +132,15 @@ describe('rate limit per API key', () => {
       log: () => undefined,
     });
     try {
-      const { key: first } = await keyWith('read');
-      const { key: second } = await keyWith('read');
+      const { apiKey: first } = await newAccount(store, 'Limited');
+      const { apiKey: second } = await newAccount(store, 'Other');
+      await withinOneMinuteWindow();
       const statuses: number[] = [];
       for (let i = 0; i < 7; i++) statuses.push((await api(app2, first).get('/v1/campaigns')).status);
       expect(statuses).toEqual([200, 200, 200, 200, 200, 429, 429]);
       const refused = await api(app2, first).get('/v1/campaigns');
       expect(refused.body.error.code).toBe('rate_limited');
-      expect(refused.body.error.message).toMatch(/rate limit of 5 requests per minute/);
+      expect(refused.body.error.message).toMatch(/rate limit of 5 requests per minute for this account/);
       const retryAfter = Number(refused.headers['retry-after']);
       expect(retryAfter).toBeGreaterThanOrEqual(1);
       expect(retryAfter).toBeLessThanOrEqual(60);
@@ -241,5 +242,13 @@ describe('templates cannot reach outside the message', () => {
     const id = (await create([{ channel: 'sms', body }]).expect(201)).body.id;
     const preview = await api(app, admin).post(`/v1/campaigns/${id}/preview`, { contactId: 's1' }).expect(200);
     expect(JSON.stringify(preview.body)).toContain(' 123 NAME1');
+  });
+});
+
+describe('metrics', () => {
+  test('without METRICS_TOKEN the API serves no metrics: they show every account\'s volumes', async () => {
+    const res = await request(app).get('/metrics').set('Authorization', `Bearer ${admin}`);
+    expect(res.status).toBe(404);
+    expect(res.text).not.toContain('herald_');
   });
 });

@@ -11,7 +11,7 @@ let fast: Sink;
 
 beforeAll(async () => {
   [slow, fast] = await Promise.all([startSink({ latencyMs: 400 }), startSink({ latencyMs: 5 })]);
-  herald = await startHerald({ title: 'channels', store: await openTestStore('postgres'), sendOptions: { batchSize: 100, concurrency: 2 } });
+  herald = await startHerald({ title: 'channels', store: await openTestStore('postgres'), sendOptions: { batchSize: 100, concurrency: 2 }, allowedHosts: ['127.0.0.1'] });
 });
 afterAll(async () => {
   await herald.stop();

@@ -3,9 +3,12 @@
  * exact counts, and structured log lines that name the account, campaign and workflow without leaking the key.
  */
 import { Writable } from 'node:stream';
+import request from 'supertest';
 import { pino } from 'pino';
 import { TemporalPinoLogger } from '../../src/observability/log';
 import { api, contacts, draftCampaign, eventually, newAccount, openTestStore, startHerald, type TestHerald } from '../helpers';
+
+const METRICS_TOKEN = 'scrape-token-0123456789';
 
 /** The value of one sample in a Prometheus text exposition, 0 when absent. */
 function sample(metrics: string, name: string, labels: Record<string, string> = {}): number {
@@ -47,11 +50,23 @@ describe('observability', () => {
       sandbox: { latencyMs: 100 },
       sendOptions: { batchSize: 100, concurrency: 2 },
       logger,
+      metricsToken: METRICS_TOKEN,
     });
   });
   afterAll(async () => {
     await herald.stop();
     await herald.store.close();
+  });
+
+  /** Prometheus scraping /metrics with the operator's token. */
+  const scrape = () => request(herald.app).get('/metrics').set('Authorization', `Bearer ${METRICS_TOKEN}`);
+
+  test('/metrics is served only to the bearer of METRICS_TOKEN', async () => {
+    await request(herald.app).get('/metrics').expect(401);
+    await request(herald.app).get('/metrics').set('Authorization', 'Bearer not-the-token').expect(401);
+    const { apiKey } = await newAccount(herald.store);
+    await request(herald.app).get('/metrics').set('Authorization', `Bearer ${apiKey}`).expect(401);
+    expect((await scrape().expect(200)).text).toContain('herald_');
   });
 
   test('a sending campaign shows its rate and ETA; after a stop, /metrics agrees with the exact counts', async () => {
@@ -61,7 +76,7 @@ describe('observability', () => {
     const id = await draftCampaign(herald.app, apiKey, { type: 'list', contactIds: contacts(6_000, 'obs').map((c) => c.id) }, {
       channels: [{ channel: 'email', subject: 'Hi', body: 'Hello' }],
     });
-    const before = (await http.get('/metrics').expect(200)).text;
+    const before = (await scrape().expect(200)).text;
 
     await http.post(`/v1/campaigns/${id}/send`).expect(202);
     const sending = await eventually(async () => {
@@ -71,7 +86,7 @@ describe('observability', () => {
     expect(sending.eta.messagesPerSecond).toBeGreaterThan(0);
     expect(sending.eta.secondsLeft).toBeGreaterThan(0);
     expect(new Date(sending.eta.at).getTime()).toBeGreaterThan(Date.now());
-    await eventually(async () => (sample((await http.get('/metrics')).text, 'herald_batches_in_flight') > 0 ? true : undefined));
+    await eventually(async () => (sample((await scrape()).text, 'herald_batches_in_flight') > 0 ? true : undefined));
 
     await http.post(`/v1/campaigns/${id}/stop`, { confirmation: id }).expect(200);
     const stopped = (await http.get(`/v1/campaigns/${id}`).expect(200)).body;
@@ -81,7 +96,7 @@ describe('observability', () => {
     expect(sent + notSent + failed).toBe(planned);
     expect(notSent).toBeGreaterThan(0);
 
-    const after = (await http.get('/metrics').expect(200)).text;
+    const after = (await scrape().expect(200)).text;
     const delta = (name: string, labels: Record<string, string>) => sample(after, name, labels) - sample(before, name, labels);
     expect(delta('herald_messages_total', { channel: 'email', outcome: 'sent' })).toBe(sent);
     expect(delta('herald_messages_total', { channel: 'email', outcome: 'notSent' })).toBe(notSent);

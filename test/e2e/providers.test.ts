@@ -22,7 +22,8 @@ const SMS_FROM = '+14155550000';
 
 beforeAll(async () => {
   [smtp, twilio, fcm, push] = await Promise.all([startSmtpEmulator(), startTwilioEmulator(), startFcmEmulator(), startWebPushEmulator()]);
-  herald = await startHerald({ title: 'providers', store: await openTestStore('postgres'), sendOptions: { batchSize: 20, concurrency: 4 } });
+  // The emulators listen on loopback: the operator's list allows it (PROVIDER_ALLOWED_HOSTS=127.0.0.1).
+  herald = await startHerald({ title: 'providers', store: await openTestStore('postgres'), sendOptions: { batchSize: 20, concurrency: 4 }, allowedHosts: ['127.0.0.1'] });
   ({ apiKey: key } = await newAccount(herald.store));
   const http = api(herald.app, key);
   await http
@@ -92,14 +93,15 @@ test('provider secrets are write-only; bad settings are refused naming the field
     })
     .expect(200);
   const tried = await http.post('/v1/providers/sms/test', { to: '+14155550123', body: 'Herald test' }).expect(200);
-  expect(tried.body).toMatchObject({ status: 'accepted', providerMessageId: expect.stringMatching(/^SM[0-9a-f]{32}$/) });
-  expect(twilio.messages.get(tried.body.providerMessageId)).toMatchObject({ to: '+14155550123', from: SMS_FROM, body: 'Herald test' });
+  // It says accepted, and nothing of the provider's answer (not even its message id).
+  expect(tried.body).toEqual({ status: 'accepted' });
+  expect([...twilio.messages.values()].find((m) => m.body === 'Herald test')).toMatchObject({ to: '+14155550123', from: SMS_FROM });
 
   // Certificates are verified unless trusted: without the relay's certificate the test send fails, saying why.
   const emailSettings = listed.body.find((p: { channel: string }) => p.channel === 'email');
   await http.put('/v1/providers/email', { kind: 'smtp', config: { ...emailSettings.config, ca: undefined } }).expect(200);
   const untrusted = await http.post('/v1/providers/email/test', { to: 'ops@acme.test', subject: 'Test', body: 'Hi' }).expect(200);
-  expect(untrusted.body).toMatchObject({ status: 'retryable', error: expect.stringMatching(/self[- ]signed certificate/) });
+  expect(untrusted.body).toEqual({ status: 'retryable', error: 'smtp: TLS: self-signed certificate not trusted' });
   await http.put('/v1/providers/email', { kind: 'smtp', config: emailSettings.config }).expect(200);
   const trusted = await http.post('/v1/providers/email/test', { to: 'ops@acme.test', subject: 'Test', body: 'Hi' }).expect(200);
   expect(trusted.body).toMatchObject({ status: 'accepted' });
@@ -195,7 +197,7 @@ test('a campaign over all four real providers delivers each message once with it
   expect(p1Delivery.providerMessageId).toBe(mail.messageId);
   const header = (name: string) => mail.headerLines.find((h) => h.key === name)?.line.replace(/^[\w-]+:\s*/, '') ?? '';
   const unsubscribe = header('list-unsubscribe');
-  expect(unsubscribe).toMatch(/^<http:\/\/herald\.test\/unsubscribe\/[\w-]+\.[\w-]+>$/);
+  expect(unsubscribe).toMatch(/^<http:\/\/herald\.test\/unsubscribe\/[\w-]+>$/);
   expect(header('list-unsubscribe-post')).toBe('List-Unsubscribe=One-Click');
   expect(smtp.messages.find((m) => m.subject === 'Hi friend')?.text?.trim()).toBe('Hello friend');
   expect(campaignSms.find((m) => m.to === '+14155551000')).toMatchObject({ body: 'Hi Name1', from: SMS_FROM, statusCallback: 'https://acme.test/sms-status' });

@@ -39,6 +39,8 @@ beforeAll(async () => {
     store: await openTestStore('postgres'),
     sendOptions: { batchSize: 10, concurrency: 2 },
     trustedSnsOrigins: [ses.baseUrl],
+    // The emulators listen on loopback: the operator's list allows it (PROVIDER_ALLOWED_HOSTS=127.0.0.1).
+    allowedHosts: ['127.0.0.1'],
   });
 });
 

@@ -25,4 +25,9 @@ test('schemathesis finds no server error, no undocumented status and no answer o
   expect(cases).not.toBeNull();
   expect(Number(cases![1])).toBeGreaterThan(100);
   expect(cases![2]).toBe(cases![1]);
+  // Deep nesting, `__proto__`, odd cursors and broken percent-escapes on every operation: no 5xx.
+  const hostile = /hostile inputs: (\d+) sent, (\d+) server errors/.exec(output);
+  expect(hostile).not.toBeNull();
+  expect(Number(hostile![1])).toBeGreaterThan(100);
+  expect(hostile![2]).toBe('0');
 }, 180_000);

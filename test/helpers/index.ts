@@ -7,6 +7,7 @@ import { installLogging } from '../../src/observability/log';
 import request from 'supertest';
 import type { Express } from 'express';
 import { createApp } from '../../src/api/app';
+import type { EgressPolicy, ResolveAll } from '../../src/providers/egress';
 import { createProviderRegistry } from '../../src/providers/registry';
 import { SandboxProvider, type SandboxOptions } from '../../src/providers/sandbox';
 import { openStore, type Store } from '../../src/store';
@@ -80,10 +81,17 @@ export async function startApi(opts: {
   trustedSnsOrigins?: string[];
   /** Browser origins allowed by CORS (none unless said). */
   corsOrigins?: string[];
+  /** PROVIDER_ALLOWED_HOSTS: hosts (local emulators) account-configured providers may reach; none unless said. */
+  allowedHosts?: string[];
+  /** How provider host names resolve (the machine's DNS unless a test plays a name server). */
+  resolve?: ResolveAll;
+  /** METRICS_TOKEN: /metrics is served to its bearer (not at all without it). */
+  metricsToken?: string;
 }) {
   quietRuntime();
   const taskQueue = taskQueueFor(opts.title);
   const secretsKey = randomBytes(32);
+  const egress: EgressPolicy = { allowedHosts: opts.allowedHosts ?? [], ...(opts.resolve ? { resolve: opts.resolve } : {}) };
   const connection = await Connection.connect({ address: temporalAddress() });
   const client = new Client({ connection });
   const app = createApp({
@@ -98,6 +106,8 @@ export async function startApi(opts: {
       publicUrl: 'http://herald.test',
       ...(opts.trustedSnsOrigins ? { trustedSnsOrigins: opts.trustedSnsOrigins } : {}),
       ...(opts.corsOrigins ? { corsOrigins: opts.corsOrigins } : {}),
+      egress,
+      ...(opts.metricsToken ? { metricsToken: opts.metricsToken } : {}),
     },
     // Quiet, except for an answer outside its documented schema (the test then sees a 500).
     log: (err) => {
@@ -108,7 +118,7 @@ export async function startApi(opts: {
     ...(opts.logger ? { logger: opts.logger } : {}),
     ...(opts.brakeAnswerWithinMs ? { brakeAnswerWithinMs: opts.brakeAnswerWithinMs } : {}),
   });
-  return { app, client, taskQueue, secretsKey, stop: () => connection.close() };
+  return { app, client, taskQueue, secretsKey, egress, stop: () => connection.close() };
 }
 
 /** Starts a worker and builds the API against the run's Temporal server. */
@@ -123,11 +133,14 @@ export async function startHerald(opts: {
   brakeAnswerWithinMs?: number;
   logger?: Logger;
   trustedSnsOrigins?: string[];
+  allowedHosts?: string[];
+  resolve?: ResolveAll;
+  metricsToken?: string;
 }): Promise<TestHerald> {
-  const { app, client, taskQueue, secretsKey, stop } = await startApi(opts);
+  const { app, client, taskQueue, secretsKey, egress, stop } = await startApi(opts);
   const sandbox = new SandboxProvider(opts.sandbox);
   const nativeConnection = await NativeConnection.connect({ address: temporalAddress() });
-  const providers = createProviderRegistry(sandbox, { store: opts.store, secretsKey });
+  const providers = createProviderRegistry(sandbox, { store: opts.store, secretsKey, egress });
   let worker: { instance: Worker; running: Promise<void> } | undefined;
   const startWorker = async () => {
     const instance = await createWorker({
@@ -260,4 +273,10 @@ function requiredEnv(name: string): string {
   const value = process.env[name];
   if (!value) throw new Error(`${name} is not set: run the tests through jest (global setup starts Temporal)`);
   return value;
+}
+
+/** Waits, when less than `needMs` of the current wall-clock minute is left, for the next one (rate limits count per minute). */
+export async function withinOneMinuteWindow(needMs = 15_000): Promise<void> {
+  const left = 60_000 - (Date.now() % 60_000);
+  if (left < needMs) await new Promise((r) => setTimeout(r, left + 50));
 }

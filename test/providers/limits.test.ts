@@ -45,3 +45,41 @@ test('Retry-After is read as seconds or as an HTTP date', () => {
   const inFiveSeconds = new Date(Date.now() + 5_000).toUTCString();
   expect(retryAfterMs(inFiveSeconds)).toBeGreaterThan(3_000);
 });
+
+test('a rate below one per second still sends: one message every 1/rate seconds', async () => {
+  const limiter = new Limiter({ ratePerSecond: 2 / 3 });
+  const starts: number[] = [];
+  const began = Date.now();
+  const outcomes = await limiter.each([1, 2], new AbortController().signal, async () => {
+    starts.push(Date.now() - began);
+    return accepted;
+  });
+  expect(outcomes).toEqual([accepted, accepted]);
+  expect(starts[0]).toBeLessThan(200);
+  expect(starts[1]).toBeGreaterThanOrEqual(1_400);
+  expect(starts[1]).toBeLessThan(2_500);
+}, 10_000);
+
+test('an abort ends the wait for a rate token at once', async () => {
+  const limiter = new Limiter({ ratePerSecond: 0.01 });
+  const controller = new AbortController();
+  const began = Date.now();
+  setTimeout(() => controller.abort(), 100);
+  const outcomes = await limiter.each([1, 2, 3], controller.signal, async () => accepted);
+  expect(outcomes).toEqual([accepted, NOT_STARTED, NOT_STARTED]);
+  expect(Date.now() - began).toBeLessThan(1_000);
+}, 5_000);
+
+test('an abort ends the wait for a concurrency slot at once', async () => {
+  const limiter = new Limiter({ concurrency: 1 });
+  const controller = new AbortController();
+  const began = Date.now();
+  let release: () => void = () => undefined;
+  const first = limiter.each([1], new AbortController().signal, () => new Promise((r) => (release = () => r(accepted))));
+  setTimeout(() => controller.abort(), 100);
+  const second = await limiter.each([2, 3], controller.signal, async () => accepted);
+  expect(second).toEqual([NOT_STARTED, NOT_STARTED]);
+  expect(Date.now() - began).toBeLessThan(1_000);
+  release();
+  expect(await first).toEqual([accepted]);
+}, 5_000);

@@ -12,9 +12,9 @@ import {
 } from '@temporalio/client';
 import { ApplicationFailure } from '@temporalio/common';
 import { BrakeOnError, ConfirmationError, InvalidInputError, InvalidTransitionError, NotFoundError } from '../../domain/errors';
-import type { BrakeState, Campaign, ControlReport, DeliveryCounts } from '../../domain/types';
+import type { BrakeState, Campaign, ChannelContent, ControlReport, DeliveryCounts } from '../../domain/types';
 import { PLANNED_STATUSES, brakeExpiry, canControl, type CampaignStatus, type Channel, type ControlAction } from '../../domain/vocabulary';
-import { compileContent } from '../../templates';
+import { renderIsolated, templateCostProblem } from '../../templates';
 import type { campaignWorkflow } from '../../workflows/campaign';
 import {
   AccountIdAttribute,
@@ -70,11 +70,24 @@ export interface Eta {
 /** A planned send as the planned list shows it. */
 export type PlannedView = CampaignView & { nextPlannedAt: Date | null };
 
+/** Refuses (400 naming the field) a channel template that a worst-case contact makes too expensive to render. */
+async function checkRenderCost(channels: readonly ChannelContent[]): Promise<void> {
+  for (const [i, content] of channels.entries()) {
+    for (const part of ['subject', 'body', 'html'] as const) {
+      const source = content[part];
+      if (source === undefined) continue;
+      const problem = await templateCostProblem(source);
+      if (problem) throw InvalidInputError.field(`channels.${i}.${part}`, problem);
+    }
+  }
+}
+
 /** Campaign operations, each scoped to the caller's account and written to the audit log. */
 export class CampaignService {
   constructor(private readonly deps: CampaignServiceDeps) {}
 
   async create(principal: Principal, input: NewCampaign): Promise<CampaignView> {
+    await checkRenderCost(input.channels);
     await this.requireAudience(principal, input.audienceId);
     const campaign = await this.deps.store.createCampaign(principal.accountId, input);
     await audit(this.deps.store, principal, 'campaign.create', campaign.id, 'ok');
@@ -82,6 +95,7 @@ export class CampaignService {
   }
 
   async update(principal: Principal, id: string, patch: CampaignPatch): Promise<CampaignView> {
+    if (patch.channels) await checkRenderCost(patch.channels);
     if (patch.audienceId) await this.requireAudience(principal, patch.audienceId);
     const updated = await this.deps.store.updateCampaign(principal.accountId, id, ['Draft'], patch);
     if (!updated) return this.refuse(principal, id, 'update');
@@ -206,13 +220,16 @@ export class CampaignService {
     if (!contact) throw InvalidInputError.field('contactId', `unknown contact ${contactId}`);
     return {
       contactId,
-      channels: channels.map((content) => {
-        try {
-          return { channel: content.channel, ...compileContent(content).render(contact) };
-        } catch (err) {
-          return { channel: content.channel, error: `template: ${(err as Error).message}` };
-        }
-      }),
+      // Off the event loop, within the per-message budget: a stored template may predate the save-time check.
+      channels: await Promise.all(
+        channels.map(async (content) => {
+          try {
+            return { channel: content.channel, ...(await renderIsolated(content, contact)) };
+          } catch (err) {
+            return { channel: content.channel, error: `template: ${(err as Error).message}` };
+          }
+        }),
+      ),
     };
   }
 

@@ -12,6 +12,32 @@ const isTimeZone = (tz: string): boolean => {
   }
 };
 
+/** How deep a contact's attributes may nest, and how large they may be as JSON. */
+export const ATTRIBUTE_LIMITS = { depth: 8, bytes: 64 * 1024 } as const;
+
+/** The nesting depth of a JSON value (iterative: the input's depth cannot overflow the stack). */
+function depthOf(value: unknown): number {
+  let deepest = 0;
+  const stack: [unknown, number][] = [[value, 0]];
+  for (let next = stack.pop(); next; next = stack.pop()) {
+    const [v, depth] = next;
+    if (!v || typeof v !== 'object') continue;
+    deepest = Math.max(deepest, depth + 1);
+    for (const child of Object.values(v)) if (child && typeof child === 'object') stack.push([child, depth + 1]);
+  }
+  return deepest;
+}
+
+/** A contact's attributes: any JSON object, at most ATTRIBUTE_LIMITS deep and large. */
+const Attributes = z
+  .record(z.string().max(200), z.unknown())
+  .superRefine((attrs, ctx) => {
+    if (depthOf(attrs) > ATTRIBUTE_LIMITS.depth) ctx.addIssue({ code: 'custom', message: `nested deeper than ${ATTRIBUTE_LIMITS.depth} levels` });
+    else if (Buffer.byteLength(JSON.stringify(attrs)) > ATTRIBUTE_LIMITS.bytes) {
+      ctx.addIssue({ code: 'custom', message: `larger than ${ATTRIBUTE_LIMITS.bytes / 1024} KB as JSON` });
+    }
+  });
+
 /** A contact as imported. Import replaces every field of an existing contact with the same id. */
 export const ContactInput = z
   .object({
@@ -22,14 +48,15 @@ export const ContactInput = z
     webPushSubscriptions: z
       .array(
         z.object({
-          endpoint: z.url(),
-          keys: z.object({ p256dh: z.string().min(1), auth: z.string().min(1) }),
+          // Its address is checked when a push goes out (see src/providers/egress.ts); here only its scheme.
+          endpoint: z.url({ protocol: /^https?$/, error: 'must be an http(s) URL' }).max(2048),
+          keys: z.object({ p256dh: z.string().min(1).max(200), auth: z.string().min(1).max(200) }),
         }),
       )
       .max(20)
       .default([]),
     timezone: z.string().refine(isTimeZone, 'must be an IANA time zone like Europe/Warsaw').nullish(),
-    attributes: z.record(z.string(), z.unknown()).default({}),
+    attributes: Attributes.default({}),
     suppressed: z.array(z.enum(CHANNELS)).default([]),
   })
   .strict()

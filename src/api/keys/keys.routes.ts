@@ -6,6 +6,9 @@ import { IdParams } from '../common/schemas';
 import type { RouteTable } from '../route';
 import { ApiKeyList, ApiKeyView, CreateKeyBody, CreatedKeyView } from './keys.schemas';
 
+/** Active (unrevoked) keys an account may hold: every key is a way in, and each is worth guarding. */
+export const MAX_API_KEYS = 25;
+
 /** Adds the API key routes. */
 export function keyRoutes(routes: RouteTable, store: Store): void {
   const tag = 'keys';
@@ -15,6 +18,10 @@ export function keyRoutes(routes: RouteTable, store: Store): void {
     body: CreateKeyBody,
     response: CreatedKeyView,
     handler: async ({ body, principal }) => {
+      const active = (await store.listApiKeys(principal.accountId)).filter((k) => !k.revokedAt).length;
+      if (active >= MAX_API_KEYS) {
+        throw new InvalidTransitionError('create', 'full', `an account may hold at most ${MAX_API_KEYS} active API keys: revoke one first`);
+      }
       const created = await store.createApiKey(principal.accountId, body.name, body.scope);
       await audit(store, principal, 'key.create', created.id, 'ok', { name: created.name, scope: created.scope });
       return created;

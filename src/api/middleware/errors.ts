@@ -15,6 +15,11 @@ export function errorHandler(log: (err: unknown, context: { requestId: string })
       res.status(err.status).json({ error: { code: err.code, message: err.message, ...issues } });
       return;
     }
+    // A path whose percent-escapes do not decode (the router's decodeURIComponent threw).
+    if (err instanceof URIError) {
+      res.status(400).json({ error: { code: 'invalid_request', message: 'path: malformed percent-escape' } });
+      return;
+    }
     // express.json() reports unparseable bodies (400) and unsupported encodings (415) with a status and a safe message.
     const status = (err as { status?: number }).status;
     const exposed = (err as { expose?: boolean }).expose === true;

@@ -1,10 +1,9 @@
-/** Security middleware: request ids, security headers, and the per-API-key rate limit. */
+/** Security middleware: request ids, security headers, and the per-account rate limit. */
 import { randomUUID } from 'node:crypto';
 import type { Request, RequestHandler } from 'express';
-import { rateLimit } from 'express-rate-limit';
 import helmet from 'helmet';
 import { RateLimitedError } from '../../domain/errors';
-import type { Principal } from '../../store/store';
+import type { Principal, Store } from '../../store/store';
 
 const REQUEST_ID = /^[\w.-]{1,100}$/;
 
@@ -50,21 +49,27 @@ export function securityHeaders(): RequestHandler {
   });
 }
 
+/** The start of the current one-minute window, and the seconds until the next one. */
+export function minuteWindow(now = Date.now()): { start: Date; retryAfterSeconds: number } {
+  const start = Math.floor(now / 60_000) * 60_000;
+  return { start: new Date(start), retryAfterSeconds: Math.max(1, Math.ceil((start + 60_000 - now) / 1000)) };
+}
+
 /**
- * At most `perMinute` requests per API key per minute (in this process); beyond it 429 with Retry-After.
- * Runs after authentication: it counts by the key's id, never by the key.
+ * At most `perMinute` requests per account per minute, whatever key and whatever API process they come through:
+ * counted in the store (fixed one-minute windows); beyond it 429 with Retry-After. Runs after authentication.
  */
-export function rateLimitPerKey(perMinute: number): RequestHandler {
-  return rateLimit({
-    windowMs: 60_000,
-    limit: perMinute,
-    standardHeaders: 'draft-7',
-    legacyHeaders: false,
-    keyGenerator: (req) => (req as Request & { principal?: Principal }).principal?.keyId ?? 'anonymous',
-    handler: (req, _res, next) => {
-      const reset = (req as Request & { rateLimit?: { resetTime?: Date } }).rateLimit?.resetTime;
-      const seconds = Math.max(1, Math.ceil(((reset?.getTime() ?? Date.now() + 60_000) - Date.now()) / 1000));
-      next(new RateLimitedError(`rate limit of ${perMinute} requests per minute for this API key reached: retry in ${seconds} s`, seconds));
-    },
-  });
+export function rateLimitPerAccount(store: Store, perMinute: number): RequestHandler {
+  return async (req, res, next) => {
+    const principal = (req as Request & { principal?: Principal }).principal;
+    if (!principal) return next();
+    const window = minuteWindow();
+    const hits = await store.countHit(`account:${principal.accountId}`, window.start);
+    res.set('RateLimit-Limit', String(perMinute));
+    res.set('RateLimit-Remaining', String(Math.max(0, perMinute - hits)));
+    if (hits > perMinute) {
+      throw new RateLimitedError(`rate limit of ${perMinute} requests per minute for this account reached: retry in ${window.retryAfterSeconds} s`, window.retryAfterSeconds);
+    }
+    next();
+  };
 }

@@ -38,11 +38,11 @@ export const ProviderView = z.object({
   updatedAt: Timestamp,
 }).meta({ id: 'Provider' });
 
-/** What the provider said to a test send. */
+/** What came of a test send: a classified reason and the provider's status code, never its answer's body or ids. */
 export const SendOutcomeView = z.object({
   status: z.enum(['accepted', 'retryable', 'permanent']),
-  providerMessageId: z.string().optional(),
   error: z.string().optional(),
+  httpStatus: z.number().int().optional(),
   retryAfterMs: z.number().optional(),
   suppress: z.boolean().optional(),
 }).meta({ id: 'SendOutcome' });

@@ -2,7 +2,7 @@
 import webpush from 'web-push';
 import { NotFoundError } from '../../domain/errors';
 import type { Channel } from '../../domain/vocabulary';
-import type { SendOutcome } from '../../providers/provider';
+import { STRICT_EGRESS, type EgressPolicy } from '../../providers/egress';
 import { unseal, seal } from '../../providers/secrets';
 import { buildProvider, parseSettings, type ProviderKind } from '../../providers/settings';
 import { RECEIPT_SCHEMES } from '../../receipts';
@@ -21,9 +21,22 @@ export interface ProviderView {
   updatedAt: Date;
 }
 
+/** What a test send answers: accepted, or the classified reason it was not (see `ProviderService.test`). */
+export interface TestOutcome {
+  status: 'accepted' | 'retryable' | 'permanent';
+  error?: string;
+  httpStatus?: number;
+  retryAfterMs?: number;
+  suppress?: boolean;
+}
+
 /** Provider settings operations, scoped to the caller's account and audited (without secret values). */
 export class ProviderService {
-  constructor(private readonly deps: { store: Store; secretsKey: Buffer; publicUrl: string }) {}
+  constructor(private readonly deps: { store: Store; secretsKey: Buffer; publicUrl: string; egress?: EgressPolicy }) {}
+
+  private get egress(): EgressPolicy {
+    return this.deps.egress ?? STRICT_EGRESS;
+  }
 
   async list(principal: Principal): Promise<ProviderView[]> {
     const all = await this.deps.store.listProviderSettings(principal.accountId);
@@ -49,7 +62,7 @@ export class ProviderService {
       const keys = webpush.generateVAPIDKeys();
       request = { ...input, config: { ...input.config, publicKey: keys.publicKey }, secrets: { privateKey: keys.privateKey } };
     }
-    const parsed = await parseSettings(channel, request, keep).catch(async (err: unknown) => {
+    const parsed = await parseSettings(channel, request, keep, this.egress).catch(async (err: unknown) => {
       await audit(this.deps.store, principal, 'provider.put', channel, 'refused', { kind: input.kind, error: (err as Error).message });
       throw err;
     });
@@ -69,18 +82,30 @@ export class ProviderService {
     return { deleted: true };
   }
 
-  /** Sends one message through the saved settings and says what the provider answered. */
-  async test(principal: Principal, channel: Channel, message: { to: string; subject?: string | undefined; body: string }): Promise<SendOutcome> {
+  /**
+   * Sends one message through the saved settings and says how it went: the outcome's status and its classified
+   * error (the provider's HTTP status or reply code, a known error code) but never the provider's body, message
+   * id or protocol error text, so a test send cannot be used to read what answers at an address.
+   */
+  async test(principal: Principal, channel: Channel, message: { to: string; subject?: string | undefined; body: string }): Promise<TestOutcome> {
     const stored = await this.deps.store.getProviderSettings(principal.accountId, channel);
     if (!stored) throw new NotFoundError('provider for', channel);
-    const provider = buildProvider(stored, this.deps.secretsKey);
+    const provider = buildProvider(stored, this.deps.secretsKey, this.egress);
     try {
       const [outcome] = await provider.send(
         [{ deliveryId: 0, campaignId: 'test', contactId: 'test', channel, to: message.to, body: message.body, ...(message.subject ? { subject: message.subject } : {}) }],
         AbortSignal.timeout(30_000),
       );
       await audit(this.deps.store, principal, 'provider.test', channel, outcome?.status === 'accepted' ? 'ok' : 'error', { outcome: outcome?.status });
-      return outcome!;
+      if (!outcome || outcome.status === 'accepted') return { status: 'accepted' };
+      const httpStatus = /\bHTTP (\d{3})\b/.exec(outcome.error)?.[1];
+      return {
+        status: outcome.status,
+        error: outcome.error,
+        ...(httpStatus ? { httpStatus: Number(httpStatus) } : {}),
+        ...(outcome.status === 'retryable' && outcome.retryAfterMs !== undefined ? { retryAfterMs: outcome.retryAfterMs } : {}),
+        ...(outcome.status === 'permanent' && outcome.suppress ? { suppress: true } : {}),
+      };
     } finally {
       await provider.close?.();
     }
