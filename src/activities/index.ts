@@ -149,6 +149,8 @@ export function createActivities({ store, providers, send, notSentChunk = 20_000
       await store.settleLeases(campaignId);
       const before = await store.countDeliveries(campaignId);
       await store.recordStatus(campaignId, input.status, clock(), { deleted: input.deleted, unsentReason: input.reason });
+      // The metrics agree with the answer at once (the rows that follow are not counted again).
+      for (const [channel, c] of Object.entries(before.byChannel) as [Channel, { pending: number }][]) countNotSent(channel, input.reason, c.pending);
       return { counts: foldUnsent(before), unsent: before.total.pending };
     },
 
@@ -167,9 +169,10 @@ export function createActivities({ store, providers, send, notSentChunk = 20_000
 
     /**
      * Marks every pending delivery (planned before `plannedBefore`, if given; at most `chunks` statements of them)
-     * notSent(`reason`) with its per-channel event; returns how many per channel (empty when none were left).
+     * notSent(`reason`) with its per-channel event; returns how many per channel (empty when none were left). With
+     * `counted`, the metrics already count them (a stop's answer did).
      */
-    async markUnsent(input: { campaignId: string; reason: NotSentReason; plannedBefore?: string; chunks?: number }): Promise<ChannelTally> {
+    async markUnsent(input: { campaignId: string; reason: NotSentReason; plannedBefore?: string; chunks?: number; counted?: boolean }): Promise<ChannelTally> {
       const ctx = Context.current();
       const campaign = await load(input.campaignId);
       const before = input.plannedBefore ? new Date(input.plannedBefore) : undefined;
@@ -181,7 +184,7 @@ export function createActivities({ store, providers, send, notSentChunk = 20_000
         for (const [channel, n] of entries) total[channel] = (total[channel] ?? 0) + n;
         if (!ctx.info.isLocal) ctx.heartbeat();
       }
-      for (const [channel, n] of Object.entries(total) as [Channel, number][]) countNotSent(channel, input.reason, n);
+      if (!input.counted) for (const [channel, n] of Object.entries(total) as [Channel, number][]) countNotSent(channel, input.reason, n);
       log.info({ ...campaignFields(campaign), reason: input.reason, notSent: total }, 'deliveries marked notSent');
       return total;
     },

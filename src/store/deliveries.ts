@@ -107,7 +107,11 @@ export class DeliverySql {
        ev AS (
          INSERT INTO events (account_id, type, campaign_id, contact_id, channel, error)
          SELECT $9, ${prefixSql('u.channel')} || '.' || u.state, $1, u.contact_id, u.channel, u.error
-         FROM changed u WHERE u.state <> 'inDoubt'),
+         FROM changed u WHERE u.state <> 'inDoubt'
+         -- A push or web push token the provider says is gone: the message is undelivered, and said so.
+         UNION ALL
+         SELECT $9, ${prefixSql('u.channel')} || '.undelivered', $1, u.contact_id, u.channel, u.error
+         FROM changed u WHERE u.state = 'failed' AND u.suppress AND u.channel IN ('push', 'webpush')),
        lease AS (
          UPDATE leases SET handed = ARRAY(SELECT x FROM unnest(handed) x WHERE x <> ALL($11::bigint[])),
                 handed_at = CASE WHEN handed <@ $11::bigint[] THEN NULL ELSE handed_at END

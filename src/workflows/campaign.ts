@@ -466,7 +466,7 @@ class CampaignRun {
         await publish();
         log.info(`campaign ${final}`, { campaignId, status: final, answeredAt: this.report!.answeredAt });
         await sleep(1);
-        await this.writeUnsent(builder, reason, answer.unsent, publish);
+        await this.writeUnsent(builder, reason, answer.unsent, publish, true);
         await this.recall(builder, publish);
       } else {
         // Nothing was planned before the start: plan everyone now, so each one is recorded as not sent.
@@ -479,7 +479,7 @@ class CampaignRun {
         }
         builder.step('audience_planned', now(), `${planned} deliveries planned so that each can be recorded`, { planned });
         const pending = (await store.countDeliveries({ campaignId })).total.pending;
-        await this.writeUnsent(builder, reason, pending, async () => undefined);
+        await this.writeUnsent(builder, reason, pending, async () => undefined, false);
         await this.enter(final, { deleted: action === 'delete' });
       }
       const counts = await store.countDeliveries({ campaignId });
@@ -492,12 +492,12 @@ class CampaignRun {
   }
 
   /** Writes notSent(`reason`) and its event for every pending delivery, chunk by chunk, the report following. */
-  private async writeUnsent(builder: ReportBuilder, reason: NotSentReason, total: number, publish: () => Promise<void>): Promise<void> {
+  private async writeUnsent(builder: ReportBuilder, reason: NotSentReason, total: number, publish: () => Promise<void>, counted: boolean): Promise<void> {
     builder.begin('not_sent_written', now(), `0 of ${total} deliveries marked notSent(${reason})`, total);
     const written: Partial<Record<Channel, number>> = {};
     let done = 0;
     for (;;) {
-      const chunk = await store.markUnsent({ campaignId: this.campaignId, reason, chunks: 1 });
+      const chunk = await store.markUnsent({ campaignId: this.campaignId, reason, chunks: 1, counted });
       const n = Object.values(chunk).reduce((a, b) => a + b, 0);
       if (n === 0) break;
       for (const [channel, k] of Object.entries(chunk) as [Channel, number][]) written[channel] = (written[channel] ?? 0) + k;

@@ -185,7 +185,7 @@ test('an operator sends a campaign from the console, watches it, stops it by typ
   await shot('06-stop-wrong-id');
   const meanwhile = (await http.get(`/v1/campaigns/${big}`).expect(200)).body;
   expect(meanwhile.status).toBe('Sending');
-  expect(meanwhile.counts.pending + meanwhile.counts.sending).toBeGreaterThan(0);
+  expect(meanwhile.counts.pending).toBeGreaterThan(0);
   await stopDialog.getByRole('textbox').fill(big);
   await stopDialog.getByRole('button', { name: 'Stop delivery' }).click();
   await page.getByRole('region', { name: 'Report' }).waitFor();

@@ -208,6 +208,13 @@ test('a campaign over all four real providers delivers each message once with it
   expect(web).toMatchObject({ vapidKey: vapidPublicKey, subject: 'mailto:ops@acme.test', payload: { title: 'Web news', body: 'Hi Name1', campaignId: id } });
   expect(push.rejected).toEqual([]);
 
+  // A token the push service says is gone: the message is undelivered, with its event.
+  const goneTokens = (await http.get(`/v1/events?campaignId=${id}&limit=1000`).expect(200)).body.items
+    .filter((e: { type: string }) => e.type.endsWith('.undelivered'))
+    .map((e: { type: string; contactId: string }) => `${e.type} ${e.contactId}`)
+    .sort();
+  expect(goneTokens).toEqual(['push.undelivered p5', 'webpush.undelivered p7']);
+
   // Bad addresses are suppressed for their channel, and so is a one-click unsubscribe.
   const suppressed = async (contactId: string) => (await http.get(`/v1/contacts/${contactId}`).expect(200)).body.suppressed;
   expect(await suppressed('p3')).toEqual(['email']);

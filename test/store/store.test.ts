@@ -181,7 +181,7 @@ describe.each(STORE_KINDS)('store (%s)', (kind) => {
     expect((await store.countDeliveries(campaign.id)).total).toMatchObject({ sent: 1, inDoubt: 2, pending: 1 });
     const doubt = await store.listDeliveries(campaign.id, { limit: 10, state: 'inDoubt' });
     expect(doubt.items.map((d) => d.contactId)).toEqual(['d2', 'd3']);
-    expect(doubt.items[0]!.handedAt).toBeInstanceOf(Date);
+    expect(doubt.items[0]!.handedAt?.getTime()).toBeGreaterThan(0);
     // The lease is gone: the lost worker, back, can hand nothing over even with the fence lifted.
     await store.fence(campaign.id, null);
     expect(await store.handOver(campaign.id, 'lost-batch', [claimed[3]!.id])).toBe(false);
