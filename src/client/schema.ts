@@ -1188,8 +1188,8 @@ export interface components {
         SendOutcome: {
             /** @enum {string} */
             status: "accepted" | "retryable" | "permanent";
-            providerMessageId?: string;
             error?: string;
+            httpStatus?: number;
             retryAfterMs?: number;
             suppress?: boolean;
         };
@@ -1290,7 +1290,7 @@ export interface components {
                 "application/json": components["schemas"]["Error"];
             };
         };
-        /** @description Not allowed in the current status */
+        /** @description Not allowed in the current status (or the account holds its most API keys) */
         Conflict: {
             headers: {
                 [name: string]: unknown;
@@ -1326,7 +1326,7 @@ export interface components {
                 "application/json": components["schemas"]["Error"];
             };
         };
-        /** @description Rate limit of the API key reached: retry after the Retry-After header (seconds) */
+        /** @description Rate limit of the account, or of the client address's failed authentications, reached: retry after the Retry-After header (seconds) */
         RateLimited: {
             headers: {
                 /** @description Seconds to wait */

@@ -32,8 +32,10 @@ test('every fault of the short chaos run is survived with exact numbers', async 
     const c = t.counts;
     expect({ scenario: t.scenario, problems: t.problems }).toEqual({ scenario: t.scenario, problems: [] });
     expect(c.planned).toBe(recipients);
-    expect(c.sent + c.notSent + c.failed).toBe(recipients);
-    expect(t.delivered).toBe(c.sent);
+    expect(c.sent + c.notSent + c.failed + c.inDoubt).toBe(recipients);
+    // What is in doubt (a stop while its worker was down mid-call) may or may not have arrived.
+    expect(t.delivered).toBeGreaterThanOrEqual(c.sent);
+    expect(t.delivered).toBeLessThanOrEqual(c.sent + c.inDoubt);
     expect(t.duplicates).toBe(0);
     expect(t.events).toEqual({ sent: c.sent, notSent: c.notSent, failed: c.failed });
     if (t.scenario === 'stop-while-worker-down') {

@@ -10,7 +10,7 @@ import { createInterface } from 'node:readline';
 import { stopProcess } from '../../src/cli/temporal';
 import { openStore, type Store } from '../../src/store';
 import { startSink, type Sink } from '../helpers/sink';
-import { api, campaignEnded, contacts, createTestDatabase, draftCampaign, newAccount, startApi, temporalAddress } from '../helpers';
+import { api, campaignEnded, contacts, createTestDatabase, draftCampaign, newAccount, startApi, temporalAddress, NO_RECEIPTS } from '../helpers';
 
 const ROOT = path.resolve(__dirname, '../..');
 
@@ -70,7 +70,7 @@ describe('the compiled worker', () => {
 
     const done = await campaignEnded(herald.app, apiKey, id);
     expect(done.status).toBe('Finished');
-    expect(done.counts).toEqual({ planned: 30, pending: 0, sending: 0, sent: 30, notSent: 0, failed: 0 });
+    expect(done.counts).toEqual({ planned: 30, pending: 0, sent: 30, notSent: 0, failed: 0, inDoubt: 0, ...NO_RECEIPTS });
     expect(new Set(sink.forCampaign(id).map((r) => r.contactId)).size).toBe(30);
   }, 120_000);
 });
