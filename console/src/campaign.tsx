@@ -76,17 +76,27 @@ export function CampaignPage({ id }: { id: string }) {
     setActionError(undefined);
     setNotice(undefined);
   }, [id]);
+  // A stop answers before its records are written: the report is read again until its last step has ended.
+  const completed = report?.completedAt;
   useEffect(() => {
-    if (status !== 'Stopped' && status !== 'Cancelled') return;
+    if ((status !== 'Stopped' && status !== 'Cancelled') || completed) return;
     let live = true;
-    campaigns.report(id).then(
-      (r) => live && setReport(r),
-      () => undefined, // a campaign cancelled before it had a workflow report has none to show
-    );
+    let timer: ReturnType<typeof setTimeout> | undefined;
+    const read = () =>
+      campaigns.report(id).then(
+        (r) => {
+          if (!live) return;
+          setReport(r);
+          if (!r.completedAt) timer = setTimeout(read, 500);
+        },
+        () => undefined, // a campaign cancelled before it had a workflow report has none to show
+      );
+    void read();
     return () => {
       live = false;
+      clearTimeout(timer);
     };
-  }, [id, status]);
+  }, [id, status, completed]);
 
   if (!campaign) {
     return (

@@ -70,7 +70,7 @@ function ProviderPanel({ channel, saved, onSaved }: { channel: Channel; saved: P
     act('Sending…', async () => {
       const outcome = await providers.test(channel, { to, body: 'A test message from Herald.', ...(channel === 'sms' ? {} : { subject: 'Herald test' }) });
       return outcome.status === 'accepted'
-        ? `The provider accepted the test message${outcome.providerMessageId ? ` (id ${outcome.providerMessageId})` : ''}.`
+        ? 'The provider accepted the test message.'
         : `The provider refused it (${outcome.status}): ${outcome.error ?? 'no reason given'}.`;
     });
 
