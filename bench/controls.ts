@@ -4,6 +4,7 @@
  * answer, what the sink received after the answer (watched for 3 s), and, for a stop, how long the work after the
  * answer took and whether the books came out exact.
  */
+import type { DeliveryCounts } from '../src/domain/types';
 import type { Herald } from './herald';
 
 /** One stop at a random moment. */
@@ -37,14 +38,7 @@ export type SinkStats = (campaignId: string, after?: number) => Promise<{ count:
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
-interface Counts {
-  planned: number;
-  pending: number;
-  sent: number;
-  notSent: number;
-  failed: number;
-  inDoubt: number;
-}
+type Counts = DeliveryCounts;
 
 interface Report {
   from: string;
