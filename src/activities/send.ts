@@ -97,8 +97,6 @@ export async function sendLease(args: {
           tally.closed = true;
         }
       }
-      // Messages the handover time ran out for go round again, as long as the provider makes progress at all.
-      const progressed = outcomes.some((o) => o !== NOT_STARTED);
       outcomes.forEach((outcome, k) => {
         const m = messages[k]!;
         const base = { id: m.deliveryId, contactId: m.contactId };
@@ -113,7 +111,8 @@ export async function sendLease(args: {
           retry = retryOf(retry, outcome);
         } else if (cancelled.aborted) {
           // Not started because the batch was cancelled: it stays pending.
-        } else if (outcome === NOT_STARTED && progressed) {
+        } else if (outcome === NOT_STARTED) {
+          // Its handover time ran out before the provider could start it: handed over again (the fence checked anew).
           queue.push(chunk.find((d) => d.id === m.deliveryId)!);
         } else if (lastAttempt && (!outcome.throttled || patienceOver)) {
           results.push({ ...base, state: 'failed', error: outcome.error });

@@ -14,7 +14,6 @@
  */
 import {
   ActivityCancellationType,
-  ActivityFailure,
   ApplicationFailure,
   CancellationScope,
   allHandlersFinished,
@@ -24,7 +23,6 @@ import {
   log,
   proxyActivities,
   proxyLocalActivities,
-  TimeoutFailure,
   setHandler,
   sleep,
   upsertSearchAttributes,
@@ -103,14 +101,6 @@ type Interruption = 'control' | 'done';
 /** What a stop, cancel or delete records its unsent deliveries as. */
 const ENDINGS = { stop: 'stopped', delete: 'deleted', cancel: 'cancelled' } as const satisfies Record<string, NotSentReason>;
 type Ending = keyof typeof ENDINGS;
-
-/**
- * A batch whose worker died, cancelled before its heartbeat timed out: Temporal reports the timeout, not the
- * cancellation, but it is a batch aborted like the others (what it handed over is settled as in doubt).
- */
-function workerLostAfterCancel(err: unknown, scope: CancellationScope): boolean {
-  return scope.consideredCancelled && err instanceof ActivityFailure && err.cause instanceof TimeoutFailure;
-}
 
 const now = (): string => new Date().toISOString();
 
@@ -393,7 +383,10 @@ class CampaignRun {
           if (r.braked && !this.control) this.request('brake', 'account brake');
           if (r.claimed === 0 || r.closed) return;
         } catch (err) {
-          if (!isCancellation(err) && !workerLostAfterCancel(err, scope)) {
+          // Once the pass is cancelled, a batch that ended in any way is aborted: nothing more leaves from it. (A
+          // batch whose worker died after the cancel is reported as timed out, one in retry backoff as its last
+          // failure.)
+          if (!isCancellation(err) && !scope.consideredCancelled) {
             // The campaign cannot go on: stop the other lanes too before it ends in Error.
             scope.cancel();
             throw err;
@@ -539,6 +532,9 @@ class CampaignRun {
       if (FINAL_STATUSES.includes(this.state.status) || this.state.status === 'Draft') throw err;
       return await this.compensate(before);
     }
+    // A stop, delete or cancel under way gets its answer whatever else went wrong.
+    const ending = this.control?.action;
+    if (ending === 'stop' || ending === 'delete' || ending === 'cancel') return await this.compensate(ending);
     if (err instanceof ApplicationFailure || (err instanceof Error && err.cause instanceof ApplicationFailure)) {
       const message = err.cause instanceof Error ? err.cause.message : err.message;
       // Batches cut short by the failure may have left chunks handed over: in doubt.
