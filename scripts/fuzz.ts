@@ -65,8 +65,23 @@ function schemathesis(): string {
   return bin;
 }
 
-/** Starts `npm start`'s entry point in `dataDir` on free loopback ports; resolves with its URL once it is running. */
+/**
+ * Starts `npm start`'s entry point in `dataDir` on free loopback ports; resolves with its URL once it is running.
+ * A free port can be taken by another process before Temporal binds it (tests run side by side): then it tries
+ * again on new ports, in a new folder, up to three times.
+ */
 async function startHerald(dataDir: string): Promise<{ child: Child; url: string }> {
+  for (let attempt = 1; ; attempt++) {
+    try {
+      return await startHeraldOnce(attempt === 1 ? dataDir : mkdtempSync(path.join(dataDir, 'again-')));
+    } catch (err) {
+      if (attempt === 3) throw err;
+      console.log(`Herald did not start (${(err as Error).message}); trying again on other ports`);
+    }
+  }
+}
+
+async function startHeraldOnce(dataDir: string): Promise<{ child: Child; url: string }> {
   const [port, temporalPort, uiPort] = [await freePort(), await freePort(), await freePort()];
   const { child } = await startTs(
     path.join(ROOT, 'src', 'cli', 'start.ts'),
