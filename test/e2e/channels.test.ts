@@ -3,7 +3,7 @@
  * campaign, and a stop still answers with exact books for both. Two local sinks stand in for the providers.
  */
 import { startSink, type Sink } from '../helpers/sink';
-import { api, eventually, newAccount, openTestStore, startHerald, type TestHerald } from '../helpers';
+import { api, draftCampaign, eventually, newAccount, openTestStore, startHerald, type TestHerald } from '../helpers';
 
 let herald: TestHerald;
 let slow: Sink;
@@ -27,18 +27,13 @@ test('a slow channel never holds up a fast one; a stop answers with exact books 
   await http.put('/v1/providers/sms', { kind: 'webhook', config: { url: fast.url, concurrency: 20 } }).expect(200);
   const people = Array.from({ length: 1_000 }, (_, i) => ({ id: `ch${i}`, email: `ch${i}@example.com`, phone: `+1${4_000_000_000 + i}`, attributes: { ch: true } }));
   await http.post('/v1/contacts', { contacts: people }).expect(200);
-  const audience = await http.post('/v1/audiences', { name: 'ch', type: 'filter', all: [{ attribute: 'ch', op: 'exists' }] }).expect(201);
-  const created = await http
-    .post('/v1/campaigns', {
-      name: 'two paces',
-      audienceId: audience.body.id,
-      channels: [
-        { channel: 'email', subject: 'Hi', body: 'Hello' },
-        { channel: 'sms', body: 'Hi' },
-      ],
-    })
-    .expect(201);
-  const id = created.body.id as string;
+  const id = await draftCampaign(herald.app, apiKey, { type: 'filter', all: [{ attribute: 'ch', op: 'exists' }] }, {
+    name: 'two paces',
+    channels: [
+      { channel: 'email', subject: 'Hi', body: 'Hello' },
+      { channel: 'sms', body: 'Hi' },
+    ],
+  });
   const started = Date.now();
   await http.post(`/v1/campaigns/${id}/send`).expect(202);
 
