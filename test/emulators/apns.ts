@@ -73,10 +73,7 @@ export async function startApnsEmulator(): Promise<ApnsEmulator> {
     stream.end(reason ? JSON.stringify({ reason, ...(status === 410 ? { timestamp: Date.now() } : {}) }) : undefined);
   };
   async function handle(stream: ServerHttp2Stream, headers: IncomingHttpHeaders, body: Buffer): Promise<void> {
-    const fault = faults.take();
-    if (fault?.kind === 'hang') return;
-    if (fault?.kind === 'drop') return void stream.close();
-    if (fault) return answer(stream, fault.status, fault.status === 429 ? 'TooManyRequests' : 'ServiceUnavailable', fault.retryAfterSeconds ? { 'retry-after': String(fault.retryAfterSeconds) } : {});
+    if (faults.play(() => stream.close(), (status, headers) => answer(stream, status, status === 429 ? 'TooManyRequests' : 'ServiceUnavailable', headers))) return;
     const match = /^\/3\/device\/([0-9a-zA-Z_-]+)$/.exec(String(headers[':path']));
     if (headers[':method'] !== 'POST' || !match) return answer(stream, 404, 'BadPath');
     const auth = String(headers.authorization ?? '');

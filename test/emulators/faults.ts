@@ -19,6 +19,18 @@ export class Faults {
     for (let i = 0; i < times; i++) this.queue.push(fault);
   }
 
+  /**
+   * Plays the next fault on a request, if any: hangs it, drops its connection (`drop`), or answers it with the
+   * fault's status and Retry-After (`answer`). Returns whether it did.
+   */
+  play(drop: () => void, answer: (status: number, headers: Record<string, string>) => void): boolean {
+    const fault = this.take();
+    if (!fault) return false;
+    if (fault.kind === 'drop') drop();
+    if (fault.kind === 'status') answer(fault.status, fault.retryAfterSeconds ? { 'retry-after': String(fault.retryAfterSeconds) } : {});
+    return true;
+  }
+
   take(): Fault | undefined {
     const fault = this.queue.shift();
     if (fault) this.injected++;

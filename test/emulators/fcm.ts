@@ -78,13 +78,11 @@ export async function startFcmEmulator(): Promise<FcmEmulator> {
       return reply(200, { access_token: token, expires_in: state.tokenTtlSeconds, token_type: 'Bearer' });
     }
     if (req.method === 'POST' && req.url === `/v1/projects/${projectId}/messages:send`) {
-      const fault = state.faults.take();
-      if (fault?.kind === 'hang') return;
-      if (fault?.kind === 'drop') return req.socket.destroy();
-      if (fault) {
-        const headers: Record<string, string> = fault.retryAfterSeconds ? { 'retry-after': String(fault.retryAfterSeconds) } : {};
-        return reply(fault.status, { error: { code: fault.status, status: 'UNAVAILABLE', message: 'injected fault' } }, headers);
-      }
+      const faulted = state.faults.play(
+        () => req.socket.destroy(),
+        (status, headers) => reply(status, { error: { code: status, status: 'UNAVAILABLE', message: 'injected fault' } }, headers),
+      );
+      if (faulted) return;
       const bearer = /^Bearer (.+)$/.exec(req.headers.authorization ?? '')?.[1];
       const expires = bearer ? tokens.get(bearer) : undefined;
       if (!expires || expires < Date.now()) {

@@ -41,10 +41,7 @@ export async function startMailgunEmulator(): Promise<MailgunEmulator> {
   const server = await startLocalServer((req, res, raw) => {
     const reply = (status: number, body: object, headers: Record<string, string> = {}) =>
       res.writeHead(status, { 'content-type': 'application/json', ...headers }).end(JSON.stringify(body));
-    const fault = faults.take();
-    if (fault?.kind === 'hang') return;
-    if (fault?.kind === 'drop') return req.socket.destroy();
-    if (fault) return reply(fault.status, { message: 'injected fault' }, fault.retryAfterSeconds ? { 'retry-after': String(fault.retryAfterSeconds) } : {});
+    if (faults.play(() => req.socket.destroy(), (status, headers) => reply(status, { message: 'injected fault' }, headers))) return;
     if (req.method !== 'POST' || req.url !== `/v3/${domain}/messages`) return reply(404, { message: 'not found' });
     if (req.headers.authorization !== `Basic ${Buffer.from(`api:${apiKey}`).toString('base64')}`) return reply(401, { message: 'Invalid private key' });
     const fields = Object.fromEntries(new URLSearchParams(raw.toString()));

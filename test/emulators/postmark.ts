@@ -34,10 +34,7 @@ export async function startPostmarkEmulator(): Promise<PostmarkEmulator> {
   const server = await startLocalServer((req, res, raw) => {
     const reply = (status: number, body: object, headers: Record<string, string> = {}) =>
       res.writeHead(status, { 'content-type': 'application/json', ...headers }).end(JSON.stringify(body));
-    const fault = faults.take();
-    if (fault?.kind === 'hang') return;
-    if (fault?.kind === 'drop') return req.socket.destroy();
-    if (fault) return reply(fault.status, { ErrorCode: 100, Message: 'injected fault' }, fault.retryAfterSeconds ? { 'retry-after': String(fault.retryAfterSeconds) } : {});
+    if (faults.play(() => req.socket.destroy(), (status, headers) => reply(status, { ErrorCode: 100, Message: 'injected fault' }, headers))) return;
     if (req.method !== 'POST' || req.url !== '/email') return reply(404, { ErrorCode: 404, Message: 'not found' });
     if (req.headers['x-postmark-server-token'] !== serverToken) return reply(401, { ErrorCode: 10, Message: 'Bad or missing Server API token.' });
     const body = JSON.parse(raw.toString()) as { From?: string; To?: string; Subject?: string; TextBody?: string; Headers?: { Name: string; Value: string }[] };

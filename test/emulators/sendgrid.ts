@@ -42,10 +42,7 @@ export async function startSendgridEmulator(): Promise<SendgridEmulator> {
   const server = await startLocalServer((req, res, raw) => {
     const reply = (status: number, body: object | null, headers: Record<string, string> = {}) =>
       res.writeHead(status, { 'content-type': 'application/json', ...headers }).end(body ? JSON.stringify(body) : '');
-    const fault = faults.take();
-    if (fault?.kind === 'hang') return;
-    if (fault?.kind === 'drop') return req.socket.destroy();
-    if (fault) return reply(fault.status, { errors: [{ message: 'injected fault' }] }, fault.retryAfterSeconds ? { 'retry-after': String(fault.retryAfterSeconds) } : {});
+    if (faults.play(() => req.socket.destroy(), (status, headers) => reply(status, { errors: [{ message: 'injected fault' }] }, headers))) return;
     if (req.method !== 'POST' || req.url !== '/v3/mail/send') return reply(404, { errors: [{ message: 'not found' }] });
     if (req.headers.authorization !== `Bearer ${apiKey}`) return reply(401, { errors: [{ message: 'The provided authorization grant is invalid, expired, or revoked', field: null }] });
     const body = JSON.parse(raw.toString()) as {

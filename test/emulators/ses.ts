@@ -70,13 +70,12 @@ export async function startSesEmulator(): Promise<SesEmulator> {
     }
     const reply = (status: number, body: object, headers: Record<string, string> = {}) =>
       res.writeHead(status, { 'content-type': 'application/json', ...headers }).end(JSON.stringify(body));
-    const fault = faults.take();
-    if (fault?.kind === 'hang') return;
-    if (fault?.kind === 'drop') return req.socket.destroy();
-    if (fault) {
-      const type = fault.status === 429 ? 'TooManyRequestsException' : 'InternalFailure';
-      return reply(fault.status, { message: 'injected fault' }, { 'x-amzn-errortype': type, ...(fault.retryAfterSeconds ? { 'retry-after': String(fault.retryAfterSeconds) } : {}) });
-    }
+    const faulted = faults.play(
+      () => req.socket.destroy(),
+      (status, headers) =>
+        reply(status, { message: 'injected fault' }, { 'x-amzn-errortype': status === 429 ? 'TooManyRequestsException' : 'InternalFailure', ...headers }),
+    );
+    if (faulted) return;
     if (req.method !== 'POST' || url.pathname !== '/v2/email/outbound-emails') return reply(404, { message: 'not found' }, { 'x-amzn-errortype': 'NotFoundException' });
     const auth = req.headers.authorization ?? '';
     if (!auth.startsWith(`AWS4-HMAC-SHA256 Credential=${accessKeyId}/`) || !auth.includes(`/${region}/ses/aws4_request`) || !req.headers['x-amz-date']) {

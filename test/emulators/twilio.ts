@@ -47,13 +47,7 @@ export async function startTwilioEmulator(): Promise<TwilioEmulator> {
   const server = await startLocalServer((req, res, raw) => {
     const reply = (status: number, body: object, headers: Record<string, string> = {}) =>
       res.writeHead(status, { 'content-type': 'application/json', ...headers }).end(JSON.stringify(body));
-    const fault = emulator.faults.take();
-    if (fault?.kind === 'hang') return;
-    if (fault?.kind === 'drop') return req.socket.destroy();
-    if (fault) {
-      const headers: Record<string, string> = fault.retryAfterSeconds ? { 'retry-after': String(fault.retryAfterSeconds) } : {};
-      return reply(fault.status, { code: 20500, message: 'injected fault', status: fault.status }, headers);
-    }
+    if (emulator.faults.play(() => req.socket.destroy(), (status, headers) => reply(status, { code: 20500, message: 'injected fault', status }, headers))) return;
     if (req.headers.authorization !== expectedAuth) return reply(401, { code: 20003, message: 'Authenticate', status: 401 });
     if (req.headers['content-type'] !== 'application/x-www-form-urlencoded') {
       return reply(400, { code: 20001, message: 'form-encoded body expected', status: 400 });

@@ -47,10 +47,7 @@ export async function startVonageEmulator(): Promise<VonageEmulator> {
   const server = await startLocalServer((req, res, raw) => {
     const reply = (status: number, body: object, headers: Record<string, string> = {}) =>
       res.writeHead(status, { 'content-type': 'application/json', ...headers }).end(JSON.stringify(body));
-    const fault = emulator.faults.take();
-    if (fault?.kind === 'hang') return;
-    if (fault?.kind === 'drop') return req.socket.destroy();
-    if (fault) return reply(fault.status, { type: 'about:blank', title: 'injected fault' }, fault.retryAfterSeconds ? { 'retry-after': String(fault.retryAfterSeconds) } : {});
+    if (emulator.faults.play(() => req.socket.destroy(), (status, headers) => reply(status, { type: 'about:blank', title: 'injected fault' }, headers))) return;
     if (req.method !== 'POST' || req.url !== '/sms/json') return reply(404, { title: 'not found' });
     const p = Object.fromEntries(new URLSearchParams(raw.toString()));
     const one = (m: Record<string, string>) => reply(200, { 'message-count': '1', messages: [m] });

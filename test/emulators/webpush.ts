@@ -47,10 +47,7 @@ export async function startWebPushEmulator(): Promise<WebPushEmulator> {
     };
     const id = /^\/push\/([\w-]+)$/.exec(req.url ?? '')?.[1];
     if (req.method !== 'POST' || !id) return reply(404, 'no such endpoint');
-    const fault = state.faults.take();
-    if (fault?.kind === 'hang') return;
-    if (fault?.kind === 'drop') return req.socket.destroy();
-    if (fault) return reply(fault.status, 'injected fault', fault.retryAfterSeconds ? { 'retry-after': String(fault.retryAfterSeconds) } : {});
+    if (state.faults.play(() => req.socket.destroy(), (status, headers) => reply(status, 'injected fault', headers))) return;
     if (state.gone.has(id)) return reply(410, 'subscription expired or unsubscribed');
     const subscription = subscriptions.get(id);
     if (!subscription) return reply(404, 'unknown subscription');
