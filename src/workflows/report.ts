@@ -3,7 +3,7 @@
  * passes the time of each change. A step that takes a while shows `done` of `total` while it runs and `endedAt` once
  * it ended; the report is complete when `completedAt` is set.
  */
-import type { ControlReport, DeliveryCounts, ReportStep } from '../domain/types';
+import { emptyCounts, type ControlReport, type DeliveryCounts, type ReportStep } from '../domain/types';
 import type { CampaignStatus, Channel, ReportStepName } from '../domain/vocabulary';
 
 /** What a report starts from. */
@@ -76,7 +76,7 @@ export class ReportBuilder {
       answeredAt: this.answeredAt || this.start.requestedAt,
       completedAt: this.completedAt,
       steps: this.steps.map((s) => ({ ...s, ...(s.counts ? { counts: { ...s.counts } } : {}) })),
-      counts: this.counts ?? { planned: 0, pending: 0, sent: 0, notSent: 0, failed: 0, inDoubt: 0 },
+      counts: this.counts ?? emptyCounts(),
       byChannel: this.byChannel,
     };
   }
