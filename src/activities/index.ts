@@ -44,6 +44,9 @@ export interface StopAnswer {
   unsent: number;
 }
 
+/** How often `awaitQuiet` looks at the leases. */
+const QUIET_POLL_MS = 5;
+
 /** Failure type for a campaign that no longer exists: the workflow ends in Error. */
 export const CAMPAIGN_NOT_FOUND = 'CampaignNotFound';
 
@@ -128,6 +131,22 @@ export function createActivities({ store, providers, send, notSentChunk = 20_000
     /** Closes the campaign to senders (pause, stop, delete) or opens it again. */
     async fence(input: { campaignId: string; fence: Fence | null }): Promise<void> {
       await store.fence(input.campaignId, input.fence);
+    },
+
+    /**
+     * Once the campaign is closed to senders (fenced, or its account braked): waits until nothing of it is on the wire,
+     * every call handed over answered and its outcome recorded, polling the leases every few milliseconds. Returns
+     * true then, false after `withinMs` (a worker lost mid-call leaves its chunk named; its batch's heartbeat timeout
+     * settles it) or when cancelled.
+     */
+    async awaitQuiet(input: { campaignId: string; withinMs: number }): Promise<boolean> {
+      const signal = Context.current().cancellationSignal;
+      const until = Date.now() + input.withinMs;
+      for (;;) {
+        if (await store.isQuiet(input.campaignId)) return true;
+        if (signal.aborted || Date.now() >= until) return false;
+        await new Promise((resolve) => setTimeout(resolve, QUIET_POLL_MS));
+      }
     },
 
     /**

@@ -34,10 +34,10 @@ export const providerLatency = new Histogram({
   registers: [registry],
 });
 
-/** How long a control action (stop, pause, brake, ...) takes from request to answer, once every batch has aborted. */
+/** How long a control action (stop, pause, brake, ...) takes from request to answer (once nothing more can leave). */
 export const controlLatency = new Histogram({
   name: 'herald_control_seconds',
-  help: 'Time from a control request (stop, pause, brake, ...) to its answer, in-flight batches aborted',
+  help: 'Time from a control request (stop, pause, brake, ...) to its answer, once nothing more can leave',
   labelNames: ['action'] as const,
   buckets: [0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10],
   registers: [registry],

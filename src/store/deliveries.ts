@@ -168,6 +168,18 @@ export class DeliverySql {
     return Object.fromEntries(rows.map((r) => [r.channel, r.n]));
   }
 
+  async isQuiet(campaignId: string): Promise<boolean> {
+    // A handover holds a share lock on the campaign and account rows, so the fence or brake write commits after it:
+    // once this sees either, it sees every chunk handed before it.
+    const { rows } = await this.db.query<{ quiet: boolean }>(
+      `SELECT (c.fence IS NOT NULL OR a.brake_on)
+              AND NOT EXISTS (SELECT 1 FROM leases l WHERE l.campaign_id = c.id AND cardinality(l.handed) > 0) AS quiet
+       FROM campaigns c JOIN accounts a ON a.id = c.account_id WHERE c.id = $1`,
+      [campaignId],
+    );
+    return rows[0]?.quiet === true;
+  }
+
   async fence(campaignId: string, fence: Fence | null): Promise<void> {
     await this.db.query('UPDATE campaigns SET fence = $2 WHERE id = $1', [campaignId, fence]);
   }

@@ -462,6 +462,10 @@ export class SqlStore implements Store {
     return this.deliveries.settleLeases(campaignId, batchKey);
   }
 
+  isQuiet(campaignId: string): Promise<boolean> {
+    return this.deliveries.isQuiet(campaignId);
+  }
+
   fence(campaignId: string, fence: Fence | null): Promise<void> {
     return this.deliveries.fence(campaignId, fence);
   }

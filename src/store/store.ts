@@ -227,6 +227,11 @@ export interface Store {
    * name as handed (a worker lost mid-call) becomes inDoubt, and the leases go. Returns the inDoubt made, per channel.
    */
   settleLeases(campaignId: string, batchKey?: string): Promise<ChannelTally>;
+  /**
+   * True when nothing more of the campaign can leave: it is closed to senders (fenced, or its account braked) and
+   * none of its leases names a chunk as handed over (every call answered, its outcome recorded).
+   */
+  isQuiet(campaignId: string): Promise<boolean>;
   /** Closes the campaign to senders (`pause`, `stop`, `delete`) or opens it again (null). */
   fence(campaignId: string, fence: Fence | null): Promise<void>;
   /**

@@ -4,7 +4,7 @@
  * throttle windows and the end date. Pause, resume, stop, cancel, unschedule, delete and the account brake's hold
  * and release are updates; sends run in a cancellation scope that pause, brake, stop and delete cancel.
  *
- * A stop answers once nothing can leave (every batch confirmed it stopped, the campaign is fenced in the store)
+ * A stop answers once nothing can leave (the campaign is fenced in the store and no chunk is on the wire)
  * with exact counts read from tallies; the work proportional to the campaign (notSent rows and events, provider
  * recall) comes after the answer, where nothing can cancel it. The workflow holds counters and cursors only.
  *
@@ -31,7 +31,7 @@ import {
 import type { UpdateDefinition } from '@temporalio/common';
 import type { Activities } from '../activities';
 import type { RecallPage } from '../activities/compensate';
-import type { PlanPageResult } from '../store/store';
+import type { Fence, PlanPageResult } from '../store/store';
 import type { ControlReport } from '../domain/types';
 import { canControl, FINAL_STATUSES, type CampaignStatus, type Channel, type ControlAction, type NotSentReason } from '../domain/vocabulary';
 import {
@@ -104,6 +104,12 @@ type Ending = keyof typeof ENDINGS;
 
 const now = (): string => new Date().toISOString();
 
+/**
+ * How long a closing request asks the store whether it is quiet before leaving it to the batches' confirmations.
+ * Short: the workflow task stays open while a local activity runs, so new updates wait for it.
+ */
+const QUIET_WITHIN_MS = 2_000;
+
 /** The state of one campaign run and everything that acts on it. */
 class CampaignRun {
   readonly state: CampaignRunState;
@@ -123,6 +129,10 @@ class CampaignRun {
   private batchSeq = 0;
   /** The fence writes the handlers started, in order: awaited before any answer. */
   private fencing: Promise<void> = Promise.resolve();
+  /** The last send pass, the one the store has said is quiet (closed, nothing on the wire), and the watch asking. */
+  private lastPass: CancellationScope | undefined;
+  private quietPass: CancellationScope | undefined;
+  private quietWatch: CancellationScope | undefined;
 
   constructor(private readonly input: CampaignWorkflowInput) {
     this.options = { ...DEFAULT_SEND_OPTIONS, ...input.options };
@@ -196,11 +206,46 @@ class CampaignRun {
       this.inFlightAtRequest = this.inFlight;
       this.aborted = 0;
       this.sendScope.cancel();
+      this.watchQuiet(this.sendScope);
     } else if (!underWay) {
       // Nothing is sending. (A stop that follows a pause still in progress reports what the pause found in flight.)
       this.inFlightAtRequest = 0;
       this.aborted = 0;
     }
+  }
+
+  /**
+   * Once the fence is written (or the brake is on), asks the store until nothing of the campaign is on the wire: then
+   * `pass` may end at once, without waiting for each batch to confirm its cancel through the server (those batches
+   * can hand nothing more over). A lost worker's chunk keeps the store from being quiet; its batch's heartbeat
+   * timeout ends the pass instead.
+   */
+  private watchQuiet(pass: CancellationScope, fence?: Fence): void {
+    this.quietWatch?.cancel();
+    // Shielded from the workflow's own cancellation (a cancelled workflow is stopped, and this ends its pass), but
+    // cancelled once the pass is over.
+    const watch = CancellationScope.nonCancellable(async () => {
+      const scope = new CancellationScope();
+      this.quietWatch = scope;
+      await scope.run(async () => {
+        await this.fencing;
+        if (fence) await store.fence({ campaignId: this.campaignId, fence });
+        if (await store.awaitQuiet({ campaignId: this.campaignId, withinMs: QUIET_WITHIN_MS })) this.quietPass = pass;
+      });
+    });
+    watch.catch(() => undefined);
+  }
+
+  /**
+   * Before a stop's answer, when batches may still run (the workflow itself was cancelled, or a batch failed while
+   * a stop was under way): fences the campaign and waits until nothing can leave.
+   */
+  private async closeOut(fence: Fence): Promise<void> {
+    const pass = this.lastPass;
+    if (this.inFlight === 0 || !pass || this.quietPass === pass) return;
+    this.watchQuiet(pass, fence);
+    await condition(() => this.inFlight === 0 || this.quietPass === pass);
+    this.quietWatch?.cancel();
   }
 
   /** A control update's body: records the request, then answers once `done` holds. */
@@ -354,13 +399,18 @@ class CampaignRun {
     this.sendScope = scope;
     const lanesPerChannel = throttle ? 1 : this.options.concurrency;
     const lanes = this.input.channels.flatMap((channel) => Array.from({ length: lanesPerChannel }, () => this.lane(channel, budget, scope)));
+    this.lastPass = scope;
+    let ended: PromiseSettledResult<void>[] | undefined;
+    void scope.run(() => Promise.allSettled(lanes.map((lane) => lane()))).then((lanes) => (ended = lanes));
     try {
-      const ended = await scope.run(() => Promise.allSettled(lanes.map((lane) => lane())));
-      const failure = ended.find((l): l is PromiseRejectedResult => l.status === 'rejected');
-      if (failure) throw failure.reason;
+      await condition(() => ended !== undefined || this.quietPass === scope);
     } finally {
       this.sendScope = undefined;
+      this.quietWatch?.cancel();
+      this.quietWatch = undefined;
     }
+    const failure = ended?.find((l): l is PromiseRejectedResult => l.status === 'rejected');
+    if (failure) throw failure.reason;
   }
 
   /** One lane of a channel: batch after batch until the channel has nothing due, or the pass must end. */
@@ -375,7 +425,8 @@ class CampaignRun {
           const batchKey = `${workflowInfo().runId}/${++this.batchSeq}`;
           const r = await sender.sendBatch({ campaignId, channel, batchSize, batchKey });
           budget.left += batchSize - r.claimed;
-          if (state.window) state.window.used += r.claimed;
+          // (A batch that ends after its pass was cut short leaves the window to the pass's recount.)
+          if (state.window && this.sendScope === scope) state.window.used += r.claimed;
           state.tally.sent += r.sent;
           state.tally.failed += r.failed;
           state.tally.batches++;
@@ -447,6 +498,7 @@ class CampaignRun {
       };
       await this.fencing;
       if (started) {
+        await this.closeOut(action === 'delete' ? 'delete' : 'stop');
         const inFlight = this.inFlightAtRequest;
         const abortedAt = now();
         const answer = await store.answerStop({ campaignId, status: final, reason, deleted: action === 'delete' });
@@ -528,6 +580,7 @@ class CampaignRun {
     if (isCancellation(err)) {
       // The workflow itself was cancelled (e.g. `temporal workflow cancel`): treat it as an emergency stop.
       const before = this.state.status === 'Scheduled' ? 'cancel' : 'stop';
+      if (!this.control) this.inFlightAtRequest = this.inFlight;
       this.control ??= { action: before, by: 'temporal', at: now() };
       if (FINAL_STATUSES.includes(this.state.status) || this.state.status === 'Draft') throw err;
       return await this.compensate(before);

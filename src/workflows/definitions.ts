@@ -134,13 +134,13 @@ export const progressQuery = defineQuery<CampaignProgress>('progress');
 /** Query: the report of the stop or cancel, once there is one. */
 export const reportQuery = defineQuery<ControlReport | null>('report');
 
-/** Update: Sending -> Paused. Returns once in-flight batches have aborted and nothing more can leave. */
+/** Update: Sending -> Paused. Returns once nothing more can leave (no chunk on the wire, no handover possible). */
 export const pauseUpdate = defineUpdate<CampaignProgress, [ControlInput]>('pause');
 /** Update: Paused -> Sending. Re-reads the audience; returns once sending has restarted. */
 export const resumeUpdate = defineUpdate<CampaignProgress, [ControlInput]>('resume');
 /**
  * Update: emergency stop from Sending, Paused or Finished. Refused unless `confirmation` is the campaign id.
- * Returns when every in-flight send has confirmed it stopped and the compensation has run: the report.
+ * Returns once nothing more can leave, with exact counts (the rest of the compensation follows): the report.
  */
 export const stopUpdate = defineUpdate<ControlReport, [StopInput]>('stop');
 /** Update: Scheduled -> Cancelled; everyone becomes notSent(cancelled). Returns the report. */
@@ -149,7 +149,7 @@ export const cancelUpdate = defineUpdate<ControlReport, [ControlInput]>('cancel'
 export const unscheduleUpdate = defineUpdate<CampaignProgress, [ControlInput]>('unschedule');
 /**
  * Update: the account's emergency brake holds a Sending campaign: Sending -> Paused (held by the brake). Returns
- * once in-flight batches have aborted. Sends also check the brake before every batch, so a campaign this update
+ * once nothing more can leave. Sends also check the brake before every batch, so a campaign this update
  * does not reach holds itself at its next batch.
  */
 export const brakeUpdate = defineUpdate<CampaignProgress, [ControlInput]>('brake');

@@ -93,8 +93,8 @@ export function inFlightResult(inFlight: number, aborted: number, inDoubt: numbe
   const doubt =
     inDoubt > 0 ? `; ${inDoubt} message(s) handed to a provider by a lost worker are in doubt (never resent by a stop)` : '';
   return (
-    `${inFlight} batch(es) in flight: ${aborted} aborted mid-batch, ${inFlight - aborted} completed before the stop ` +
-    `reached them; every one confirmed it stopped before the answer${doubt}`
+    `${inFlight} batch(es) in flight, ${aborted} of them confirmed aborted by the answer; every call on the wire had ` +
+    `ended with its outcome recorded and no batch could hand anything more over${doubt}`
   );
 }
 
