@@ -15,6 +15,7 @@ import { Queue } from 'bullmq';
 import { findTemporalCli, freePort, registerSearchAttributes, startDevServer } from '../src/cli/temporal';
 import { campaignWorkflowId } from '../src/workflows/definitions';
 import { startEmbedded, startPostgres, type Herald, type HeraldEnv } from './herald';
+import { channelsTrial, type ChannelsRow } from './channels';
 import { holdTrials, percentile, stopTrials, type HoldSample, type SinkStats, type StopSample } from './controls';
 import { post, sinkClient } from './message';
 import { sampleRss, startTs, type Child } from './processes';
@@ -36,7 +37,8 @@ const { values: opts } = parseArgs({
     'hold-recipients': { type: 'string', default: '10000' },
     'provider-ms': { type: 'string', default: '5' },
     'stop-stores': { type: 'string' },
-    only: { type: 'string', default: [...CONTENDERS, 'stops'].join(',') },
+    'channel-recipients': { type: 'string', default: '20000' },
+    only: { type: 'string', default: [...CONTENDERS, 'stops', 'channels'].join(',') },
     scale: { type: 'string' },
     workers: { type: 'boolean', default: false },
     'worker-node-options': { type: 'string' },
@@ -59,7 +61,8 @@ if (opts.help) {
   --hold-recipients N    recipients of each of the 3 campaigns sending during a pause or brake (default 10000)
   --provider-ms MS       the sink's answer time for stop, pause and brake trials (default 5)
   --stop-stores LIST     stores for the control trials (default: --stores)
-  --only LIST            any of raw,naive,bullmq,herald,stops (default all)
+  --only LIST            any of raw,naive,bullmq,herald,stops,channels (default all)
+  --channel-recipients N SMS alone and beside an SMTP email channel, N each (default 20000; PostgreSQL)
   --scale N              also send one campaign of N recipients on PostgreSQL (e.g. 1000000)
   --workers              also compare one and two worker processes on PostgreSQL
   --worker-node-options=S  NODE_OPTIONS for Herald's PostgreSQL worker processes (e.g. --worker-node-options=--max-old-space-size=128)
@@ -194,6 +197,19 @@ async function main(): Promise<void> {
     }
   }
 
+  let channels: ChannelsRow | undefined;
+  if (only.has('channels')) {
+    console.log('channels: SMS alone and beside an SMTP email channel (Herald on PostgreSQL)');
+    const herald = await startPostgres(env, opts['database-url'], 1, 'channels');
+    try {
+      const n = Number(opts['channel-recipients']);
+      const audience = await herald.api.audience('channels', n);
+      channels = await channelsTrial(herald, sinkUrl, async (id) => (await sinkStats(id)).campaign!.count, audience, n, C);
+    } finally {
+      await herald.stop();
+    }
+  }
+
   if (opts.scale) {
     const n = Number(opts.scale);
     console.log(`scale: ${n.toLocaleString('en')} recipients on PostgreSQL`);
@@ -218,7 +234,7 @@ async function main(): Promise<void> {
     }
   }
 
-  report(results, stopRows, holdRows);
+  report(results, stopRows, holdRows, channels);
 }
 
 /** The upper bound: a plain loop posting every message, `C` at a time over keep-alive connections; no durability. */
@@ -335,7 +351,7 @@ interface HoldRow {
   samples: HoldSample[];
 }
 
-function report(results: Throughput[], stopRows: StopRow[], holdRows: HoldRow[]): void {
+function report(results: Throughput[], stopRows: StopRow[], holdRows: HoldRow[], channels?: ChannelsRow): void {
   const byContender = new Map<string, Throughput[]>();
   for (const r of results) byContender.set(r.contender, [...(byContender.get(r.contender) ?? []), r]);
   const median = (rows: Throughput[]) => [...rows].sort((a, b) => a.perSecond - b.perSecond)[Math.floor(rows.length / 2)]!;
@@ -379,13 +395,22 @@ function report(results: Throughput[], stopRows: StopRow[], holdRows: HoldRow[])
       );
     }
   }
+  if (channels) {
+    lines.push(
+      '',
+      '| SMS (PostgreSQL) | alone (s) | beside SMTP email (s) | ratio | emails by then | books exact after a stop |',
+      '| --- | ---: | ---: | ---: | ---: | --- |',
+      `| ${channels.recipients.toLocaleString('en')} | ${channels.smsAloneSeconds.toFixed(1)} | ${channels.smsBesideEmailSeconds.toFixed(1)} | ` +
+        `${(channels.smsBesideEmailSeconds / channels.smsAloneSeconds).toFixed(2)}x | ${channels.emailsByThen.toLocaleString('en')} | ${channels.exact ? 'yes' : 'NO'} |`,
+    );
+  }
   const table = lines.join('\n');
   console.log(`\n${table}\n`);
   const dir = path.join(ROOT, 'bench', 'results');
   mkdirSync(dir, { recursive: true });
   const file = path.join(dir, `${new Date().toISOString().replace(/[:.]/g, '-')}.json`);
   const machine = { cpus: os.cpus().length, cpu: os.cpus()[0]?.model, memoryGb: Math.round(os.totalmem() / 2 ** 30), node: process.version };
-  writeFileSync(file, `${JSON.stringify({ command: process.argv.slice(2), options: opts, machine, results, stops: stopRows, holds: holdRows, table }, null, 2)}\n`);
+  writeFileSync(file, `${JSON.stringify({ command: process.argv.slice(2), options: opts, machine, results, stops: stopRows, holds: holdRows, channels, table }, null, 2)}\n`);
   console.log(`written to ${path.relative(ROOT, file)}`);
 }
 
