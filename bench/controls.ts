@@ -76,7 +76,8 @@ async function countEvents(herald: Herald, id: string, type: string): Promise<nu
 }
 
 /**
- * `trials` campaigns of `recipients` contacts on `channels`, each stopped at a random 10-60 % of its send. Events
+ * `trials` campaigns of `recipients` contacts on `channels`, each stopped at a random share of its send (10-60 %
+ * unless `shares` says otherwise). Events
  * are counted one by one for campaigns up to `countEventsUpTo` deliveries (beyond, the report's step is trusted).
  */
 export async function stopTrials(
@@ -86,6 +87,7 @@ export async function stopTrials(
   recipients: number,
   channels: ('email' | 'sms')[],
   trials: number,
+  shares: readonly [number, number] = [0.1, 0.6],
   countEventsUpTo = 200_000,
 ): Promise<StopSample[]> {
   const samples: StopSample[] = [];
@@ -93,7 +95,7 @@ export async function stopTrials(
   for (let t = 0; t < trials; t++) {
     const id = await herald.api.campaign(audience, `stop ${recipients} trial ${t}`, channels);
     await herald.api.call('POST', `/v1/campaigns/${id}/send`);
-    const share = 0.1 + Math.random() * 0.5;
+    const share = shares[0] + Math.random() * (shares[1] - shares[0]);
     if (!(await reach(herald, sink, id, Math.round(planned * share)))) throw new Error(`stop trial ${t}: finished before ${Math.round(share * 100)} %`);
     const requested = Date.now();
     const answer = await herald.api.call<Report>('POST', `/v1/campaigns/${id}/stop`, { confirmation: id });

@@ -33,6 +33,7 @@ const { values: opts } = parseArgs({
     stops: { type: 'string', default: '20' },
     'stop-sizes': { type: 'string', default: '10000,100000' },
     'large-stops': { type: 'string', default: '5' },
+    'large-shares': { type: 'string', default: '1-6' },
     'slow-stops': { type: 'string', default: '8' },
     'hold-recipients': { type: 'string', default: '10000' },
     'provider-ms': { type: 'string', default: '5' },
@@ -57,6 +58,8 @@ if (opts.help) {
   --stops K              stops per size and store, pauses and brakes, at random 10-60 % of a send (default 20; 0 skips)
   --stop-sizes LIST      recipients of the campaigns stopped (default 10000,100000; add 1000000 for the large trial)
   --large-stops K        stops at sizes of 1,000,000 and more (default 5)
+  --large-shares A-B     the random share (%) of the send at which those are stopped (default 1-6: 10,000-60,000 of a
+                         million sent, so a trial takes a minute; 10-60 takes about 3 minutes a trial on PostgreSQL)
   --slow-stops K         stops of 3,000 x SMS + email behind an 800 ms provider, per store (default 8; 0 skips)
   --hold-recipients N    recipients of each of the 3 campaigns sending during a pause or brake (default 10000)
   --provider-ms MS       the sink's answer time for stop, pause and brake trials (default 5)
@@ -181,7 +184,9 @@ async function main(): Promise<void> {
             // SMS + email like a real campaign; a million recipients on email alone (a million rows planned per trial).
             const channels: ('email' | 'sms')[] = size >= 1_000_000 ? ['email'] : ['email', 'sms'];
             console.log(`  stops of ${size.toLocaleString('en')} x ${channels.join(' + ')}`);
-            stopRows.push({ store, latency, size, channels: channels.join(' + '), samples: await stopTrials(herald, sink, audience, size, channels, trials) });
+            const [low, high] = (size >= 1_000_000 ? opts['large-shares'] : '10-60').split('-').map((p) => Number(p) / 100) as [number, number];
+            const samples = await stopTrials(herald, sink, audience, size, channels, trials, [low, high]);
+            stopRows.push({ store, latency, size, channels: channels.join(' + '), shares: `${low * 100}-${high * 100} %`, samples });
           }
           if (latency !== 800) {
             const audience = await herald.api.audience('hold', Number(opts['hold-recipients']));
@@ -341,6 +346,8 @@ interface StopRow {
   latency: number;
   size: number;
   channels: string;
+  /** The share of the send at which the trials stopped. */
+  shares: string;
   samples: StopSample[];
 }
 
@@ -371,14 +378,14 @@ function report(results: Throughput[], stopRows: StopRow[], holdRows: HoldRow[],
   if (stopRows.length > 0) {
     lines.push(
       '',
-      '| stop | provider | recipients | trials | answer p50 (ms) | p99 (ms) | max (ms) | messages after the answer | work after the answer, p50 (s) | notSent rows/s, p50 | books exact |',
-      '| --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: |',
+      '| stop | provider | recipients | stopped at | trials | answer p50 (ms) | p99 (ms) | max (ms) | messages after the answer | work after the answer, p50 (s) | notSent rows/s, p50 | books exact |',
+      '| --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: |',
     );
     for (const r of stopRows) {
       const ms = r.samples.map((s) => s.ms);
       const rates = r.samples.map((s) => s.notSentPerSecond).filter((x): x is number => x !== null);
       lines.push(
-        `| ${r.store} | ${r.latency} ms | ${r.size.toLocaleString('en')} x ${r.channels} | ${r.samples.length} | ${percentile(ms, 50)} | ${percentile(ms, 99)} | ` +
+        `| ${r.store} | ${r.latency} ms | ${r.size.toLocaleString('en')} x ${r.channels} | ${r.shares} | ${r.samples.length} | ${percentile(ms, 50)} | ${percentile(ms, 99)} | ` +
           `${Math.max(...ms)} | ${r.samples.reduce((a, s) => a + s.afterAnswer, 0)} | ` +
           `${(percentile(r.samples.map((s) => s.completeMs - s.ms), 50) / 1000).toFixed(1)} | ${rates.length ? percentile(rates, 50).toLocaleString('en') : ''} | ` +
           `${r.samples.filter((s) => s.exact).length} of ${r.samples.length} |`,
