@@ -87,6 +87,9 @@ describe.each(STORE_KINDS)('store (%s)', (kind) => {
     expect(
       await size({ type: 'filter', all: [{ attribute: 'age', op: 'lt', value: 40 }, { attribute: 'plan', op: 'exists' }] }),
     ).toBe(2);
+    const proOrOld = { any: [{ attribute: 'plan', op: 'eq' as const, value: 'pro' }, { attribute: 'age', op: 'gt' as const, value: 40 }] };
+    expect(await size({ type: 'filter', all: [proOrOld] })).toBe(2);
+    expect(await size({ type: 'filter', all: [{ any: [] }] })).toBe(0);
   });
 
   test('a list audience naming an unknown contact is refused and not created', async () => {
@@ -260,6 +263,8 @@ describe.each(STORE_KINDS)('store (%s)', (kind) => {
     expect([...first.items, ...second.items].map((c) => c.id)).toEqual([...ids].reverse());
     const scheduled = await store.listCampaigns(accountId, { limit: 10, status: 'Scheduled' });
     expect(scheduled.items.map((c) => c.id)).toEqual([ids[0]]);
+    const forged = Buffer.from(JSON.stringify(['yesterday', ids[0]])).toString('base64url');
+    await expect(store.listCampaigns(accountId, { limit: 2, after: forged })).rejects.toThrow(/not a cursor this API returned/);
   });
 
   test('a local-time campaign is due at that time of day in each contact\'s timezone, today if still ahead', async () => {
