@@ -102,12 +102,15 @@ export class CampaignSql implements CampaignStore {
       params.push(at, id);
       cursorSql = 'AND (created_at, id) < ($5::timestamptz, $6)';
     }
-    const { rows } = await this.db.query<CampaignRow>(
-      `SELECT * FROM campaigns WHERE account_id = $1 AND ($2::text IS NULL OR status = $2) AND ($4 OR deleted_at IS NULL) ${cursorSql}
+    // The cursor keeps created_at to the microsecond: a JavaScript Date (milliseconds) would skip the campaigns
+    // created later in the same millisecond as a page's last one.
+    const { rows } = await this.db.query<CampaignRow & { cursor_at: string }>(
+      `SELECT *, to_char(created_at AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.US"Z"') AS cursor_at
+       FROM campaigns WHERE account_id = $1 AND ($2::text IS NULL OR status = $2) AND ($4 OR deleted_at IS NULL) ${cursorSql}
        ORDER BY created_at DESC, id DESC LIMIT $3`,
       params,
     );
-    return page(rows, opts.limit, toCampaign, (r) => encodeCursor([r.created_at.toISOString(), String(r.id)]));
+    return page(rows, opts.limit, toCampaign, (r) => encodeCursor([r.cursor_at, String(r.id)]));
   }
 
   async updateCampaign(

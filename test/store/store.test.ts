@@ -1,7 +1,12 @@
 /** The store behaves the same on the embedded engine (PGlite) and on PostgreSQL. */
-import { STORE_KINDS, openTestStore } from '../helpers';
+import { STORE_KINDS, createTestDatabase, openTestStore } from '../helpers';
 import type { Contact, ControlReport } from '../../src/domain/types';
 import type { Store } from '../../src/store';
+import { openEmbeddedClient } from '../../src/store/embedded';
+import { migrate } from '../../src/store/migrate';
+import { openPostgresClient } from '../../src/store/postgres';
+import type { SqlClient } from '../../src/store/sql-client';
+import { sqlStore } from '../../src/store/sql-store';
 import type { NewCampaign } from '../../src/store/store';
 
 const contact = (id: string, extra: Partial<Contact> = {}): Contact => ({
@@ -562,5 +567,47 @@ describe.each(STORE_KINDS)('store (%s)', (kind) => {
 
   test('the store answers a readiness ping', async () => {
     await expect(store.ping()).resolves.toBeUndefined();
+  });
+});
+
+describe.each(STORE_KINDS)('store rows written by hand (%s)', (kind) => {
+  let db: SqlClient;
+  let store: Store;
+  let drop = async () => {};
+
+  // The store over a client the test holds too, to set what no Store call can (a row's creation time).
+  beforeAll(async () => {
+    if (kind === 'embedded') {
+      db = await openEmbeddedClient(undefined);
+    } else {
+      const database = await createTestDatabase();
+      db = openPostgresClient(database.url);
+      drop = database.drop;
+    }
+    await migrate(db);
+    store = sqlStore(db);
+  });
+  afterAll(async () => {
+    await store.close();
+    await drop();
+  });
+
+  test('paging campaigns skips none created in the same millisecond as the last of a page', async () => {
+    const { accountId } = await store.createAccount('acme');
+    await store.upsertContacts(accountId, [contact('x')]);
+    const audience = await store.createAudience(accountId, 'a', { type: 'list', contactIds: ['x'] });
+    const created = ['.123456', '.123200', '.100000'];
+    for (const [i, fraction] of created.entries()) {
+      const campaign = await store.createCampaign(accountId, { name: `c${i}`, audienceId: audience.id, channels: [{ channel: 'email', subject: 's', body: 'b' }] });
+      await db.query('UPDATE campaigns SET created_at = $2 WHERE id = $1', [campaign.id, `2026-03-10T12:00:00${fraction}Z`]);
+    }
+    const names: string[] = [];
+    let after: string | undefined;
+    do {
+      const page = await store.listCampaigns(accountId, { limit: 1, after });
+      names.push(...page.items.map((c) => c.name));
+      after = page.next ?? undefined;
+    } while (after);
+    expect(names).toEqual(['c0', 'c1', 'c2']);
   });
 });
