@@ -9,7 +9,7 @@ import { parseArgs } from 'node:util';
 import { openEmbeddedClient, type EmbeddedEngine } from '../src/store/embedded';
 import { migrate } from '../src/store/migrate';
 import type { SqlClient } from '../src/store/sql-client';
-import { SqlStore } from '../src/store/sql-store';
+import { sqlStore } from '../src/store/sql-store';
 
 const { values: opts } = parseArgs({
   options: {
@@ -52,7 +52,7 @@ async function main(): Promise<void> {
   await migrate(raw);
   for (const setting of opts.set) await raw.query(`SET ${setting}`); // e.g. --set random_page_cost=1.1
   const { client, plans, setProbe } = explaining(raw);
-  const store = new SqlStore(client);
+  const store = sqlStore(client);
   const { accountId } = await store.createAccount('growth');
   for (let from = 0; from < N; from += 10_000) {
     const contacts = Array.from({ length: Math.min(10_000, N - from) }, (_, k) => ({

@@ -7,7 +7,7 @@ import type { Campaign } from '../domain/types';
 import type { Channel } from '../domain/vocabulary';
 import { countNotSent } from '../observability/metrics';
 import type { ProviderRegistry } from '../providers/provider';
-import type { Store } from '../store/store';
+import type { DeliveryStore } from '../store/store';
 
 /** What one page of a recall asked and what the provider answered. */
 export interface RecallPage {
@@ -26,7 +26,7 @@ export const RECALL_PAGE = 500;
 
 /** Asks the channel's provider to cancel one page of recallable messages after delivery id `afterId`. */
 export async function recallPage(
-  { ctx, store, providers, campaign }: { ctx: Context; store: Store; providers: ProviderRegistry; campaign: Campaign },
+  { ctx, store, providers, campaign }: { ctx: Context; store: DeliveryStore; providers: ProviderRegistry; campaign: Campaign },
   channel: Channel,
   afterId: number,
 ): Promise<RecallPage> {

@@ -6,13 +6,14 @@ import { log } from '../observability/log';
 import { campaignWorkflowId } from '../workflows/definitions';
 import { batchesInFlight, countNotSent } from '../observability/metrics';
 import type { ProviderRegistry } from '../providers/provider';
-import { foldUnsent, type CampaignCounts, type ChannelTally, type Fence, type PlanPageResult, type Store } from '../store/store';
+import { foldUnsent, type CampaignCounts, type ChannelTally, type Fence, type PlanPageResult, type RunStore } from '../store/store';
 import { recallPage, type RecallPage } from './compensate';
 import { OutcomeWriteError, sendLease, type SendSettings } from './send';
 
 /** What the activities need. */
 export interface ActivityDeps {
-  store: Store;
+  /** The deliveries, and the few campaign and brake calls a run makes: nothing of the API's side of the store. */
+  store: RunStore;
   providers: ProviderRegistry;
   send: SendSettings;
   /** Deliveries marked notSent per statement (20,000 unless said). */

@@ -4,7 +4,7 @@ import type { Campaign } from '../domain/types';
 import type { Channel } from '../domain/vocabulary';
 import { messages as messageCount, providerLatency } from '../observability/metrics';
 import { NOT_STARTED, type OutboundMessage, type Provider, type SendOutcome } from '../providers/provider';
-import type { ClaimedDelivery, DeliveryResult, Store } from '../store/store';
+import type { ClaimedDelivery, DeliveryResult, DeliveryStore } from '../store/store';
 import { compileContent } from '../templates';
 import type { UnsubscribeTarget } from '../unsubscribe';
 
@@ -57,7 +57,7 @@ export interface LeaseTally {
  */
 export async function sendLease(args: {
   ctx: Context;
-  store: Store;
+  store: DeliveryStore;
   provider: Provider;
   campaign: Campaign;
   channel: Channel;

@@ -1,9 +1,12 @@
 /**
- * The deliveries aggregate in SQL: leases, handovers, outcomes with their events and counts, the stop's fence,
- * and the reads of deliveries and counts. See migrations/008_leases_and_tallies.sql for the model.
+ * The deliveries aggregate in SQL: planning an audience into deliveries, leases, handovers, outcomes with their
+ * events and counts, the stop's fence, and the reads of deliveries, events and counts. See
+ * migrations/008_leases_and_tallies.sql for the model.
  */
-import { CHANNELS, EVENT_PREFIX, type Channel, type NotSentReason } from '../domain/vocabulary';
-import { emptyCounts, type Delivery, type DeliveryCounts } from '../domain/types';
+import { CHANNELS, EVENT_PREFIX, type BounceKind, type Channel, type NotSentReason } from '../domain/vocabulary';
+import { emptyCounts, type Campaign, type Delivery, type DeliveryCounts, type HeraldEvent } from '../domain/types';
+import { audienceSql, CONTACT_COLUMNS, loadAudience, reachableSql, toContact, type ContactRow } from './contacts';
+import { one, page } from './rows';
 import type { SqlClient } from './sql-client';
 import {
   foldUnsent,
@@ -12,13 +15,40 @@ import {
   type ChannelTally,
   type ClaimedDelivery,
   type DeliveryResult,
+  type DeliveryStore,
   type Fence,
   type HandedDelivery,
   type Page,
+  type PlanPageResult,
 } from './store';
-import type { Campaign, Contact } from '../domain/types';
 
-type Row = Record<string, unknown>;
+/** A deliveries row as listed: the state and reason a reader sees (a stop's answer shows pending as notSent). */
+interface DeliveryRow {
+  id: number;
+  contact_id: string;
+  channel: Channel;
+  shown_state: Delivery['state'];
+  shown_reason: Delivery['reason'];
+  error: string | null;
+  provider_message_id: string | null;
+  provider_status: string | null;
+  handed_at: Date | null;
+  updated_at: Date;
+}
+
+/** An events row. */
+interface EventRow {
+  id: number;
+  type: string;
+  campaign_id: string;
+  contact_id: string;
+  channel: Channel;
+  reason: string | null;
+  error: string | null;
+  provider: string | null;
+  bounce: BounceKind | null;
+  at: Date;
+}
 
 /** SQL for the event-name prefix of a channel column: `CASE ch WHEN 'email' THEN 'message' ... END`. */
 export const prefixSql = (column: string): string =>
@@ -39,18 +69,73 @@ export function tallySql(campaign: string, source: string, deltas: Partial<Recor
     ON CONFLICT (campaign_id, channel, second) DO UPDATE SET ${columns.map((c) => `${c} = t.${c} + EXCLUDED.${c}`).join(', ')}`;
 }
 
-/** Contact columns a claimed delivery carries (what the provider needs to reach the contact). */
-export const CONTACT_COLUMNS = 'c.id, c.email, c.phone, c.push_tokens, c.webpush, c.timezone, c.attributes, c.suppressed';
-
-/** The deliveries of campaigns, over any SqlClient. */
-export class DeliverySql {
+/** The deliveries of campaigns and their events, over any SqlClient. */
+export class DeliverySql implements DeliveryStore {
   constructor(private readonly db: SqlClient) {}
+
+  async planPage(campaign: Campaign, cursor: number, limit: number, startAt: Date): Promise<PlanPageResult> {
+    const audience = await loadAudience(this.db, campaign.audienceId);
+    const params: unknown[] = [
+      campaign.accountId,
+      cursor,
+      limit,
+      campaign.id,
+      campaign.channels.map((c) => c.channel),
+      startAt,
+      campaign.localTime,
+      campaign.excludeSentOf,
+    ];
+    const sql = audienceSql(audience, params);
+    // A local-time campaign is due at that time of day in the contact's timezone: today's if it is still ahead of
+    // the start, else tomorrow's. Contacts sent a campaign this one excludes (copy as draft) are left out.
+    const { rows } = await this.db.query<{ contacts: number; last_pk: number | null; planned: number; suppressed: number }>(
+      `WITH page AS (
+         SELECT c.pk, c.id, c.email, c.phone, c.push_tokens, c.webpush, c.suppressed, coalesce(c.timezone, 'UTC') AS tz
+         FROM ${sql.from} WHERE ${sql.where} ORDER BY c.pk LIMIT $3),
+       ins AS (
+         INSERT INTO deliveries (campaign_id, channel, contact_pk, state, reason, planned_at)
+         SELECT $4, ch.channel, p.pk,
+                CASE WHEN ch.channel = ANY(p.suppressed) THEN 'notSent' ELSE 'pending' END,
+                CASE WHEN ch.channel = ANY(p.suppressed) THEN 'suppressed' END,
+                CASE WHEN $7::text IS NULL THEN $6::timestamptz
+                     WHEN lt.today >= $6::timestamptz THEN lt.today ELSE lt.tomorrow END
+         FROM page p CROSS JOIN unnest($5::text[]) AS ch(channel)
+         CROSS JOIN LATERAL (
+           SELECT ((($6::timestamptz AT TIME ZONE p.tz)::date + $7::time) AT TIME ZONE p.tz) AS today,
+                  ((($6::timestamptz AT TIME ZONE p.tz)::date + 1 + $7::time) AT TIME ZONE p.tz) AS tomorrow) lt
+         WHERE ${reachableSql('ch.channel', 'p')}
+           AND NOT EXISTS (SELECT 1 FROM deliveries x
+                           WHERE x.campaign_id = ANY($8::text[]) AND x.contact_pk = p.pk AND x.state = 'sent')
+         ON CONFLICT (campaign_id, channel, contact_pk) DO NOTHING
+         RETURNING channel, contact_pk, state),
+       ev AS (
+         INSERT INTO events (account_id, type, campaign_id, contact_id, channel, reason)
+         SELECT $1, ${prefixSql('i.channel')} || '.notSent', $4, p.id, i.channel, 'suppressed'
+         FROM ins i JOIN page p ON p.pk = i.contact_pk WHERE i.state = 'notSent'),
+       tally AS (${tallySql('$4', 'ins', { planned: 'count(*)', not_sent: "count(*) FILTER (WHERE s.state = 'notSent')" })})
+       SELECT (SELECT count(*)::int FROM page) AS contacts, (SELECT max(pk) FROM page) AS last_pk,
+              (SELECT count(*)::int FROM ins) AS planned,
+              (SELECT count(*)::int FROM ins WHERE state = 'notSent') AS suppressed`,
+      params,
+    );
+    const r = one(rows);
+    return {
+      nextCursor: r.contacts < limit ? null : r.last_pk,
+      contacts: r.contacts,
+      planned: r.planned,
+      suppressed: r.suppressed,
+    };
+  }
+
+  async analyzeDeliveries(): Promise<void> {
+    await this.db.query('ANALYZE deliveries');
+  }
 
   async claimLease(campaignId: string, channel: Channel, batchKey: string, limit: number, now: Date): Promise<ClaimedDelivery[]> {
     return this.db.transaction(async (tx) => {
       // Claims of one campaign's channel take turns; the deliveries themselves are not written.
       await tx.query('SELECT pg_advisory_xact_lock(hashtext($1))', [`${campaignId}/${channel}`]);
-      const { rows } = await tx.query(
+      const { rows } = await tx.query<ContactRow & { delivery_id: number }>(
         `WITH busy AS (SELECT unnest(ids) AS id FROM leases WHERE campaign_id = $1 AND channel = $2),
          picked AS (
            SELECT d.id, d.contact_pk FROM deliveries d
@@ -63,7 +148,7 @@ export class DeliverySql {
          SELECT p.id AS delivery_id, ${CONTACT_COLUMNS} FROM picked p JOIN contacts c ON c.pk = p.contact_pk ORDER BY p.id`,
         [campaignId, channel, batchKey, limit, now],
       );
-      return rows.map((r) => ({ id: r.delivery_id as number, channel, contact: toContact(r) }));
+      return rows.map((r) => ({ id: r.delivery_id, channel, contact: toContact(r) }));
     });
   }
 
@@ -269,6 +354,10 @@ export class DeliverySql {
     );
   }
 
+  async countDeliveries(campaignId: string): Promise<CampaignCounts> {
+    return (await this.countDeliveriesOf([campaignId])).get(campaignId)!;
+  }
+
   async countDeliveriesOf(campaignIds: string[]): Promise<Map<string, CampaignCounts>> {
     // After a stop's answer, what is still pending is notSent: its rows are being written, its number is final.
     const { rows } = await this.db.query<{
@@ -319,7 +408,7 @@ export class DeliverySql {
 
   async listDeliveries(campaignId: string, opts: { state?: string; channel?: Channel; after?: string; limit: number }): Promise<Page<Delivery>> {
     // After a stop's answer a pending delivery reads as notSent(the stop's reason), as the counts do.
-    const { rows } = await this.db.query(
+    const { rows } = await this.db.query<DeliveryRow>(
       `SELECT d.*, ct.id AS contact_id,
               CASE WHEN d.state = 'pending' AND c.unsent_reason IS NOT NULL THEN 'notSent' ELSE d.state END AS shown_state,
               coalesce(d.reason, CASE WHEN d.state = 'pending' THEN c.unsent_reason END) AS shown_reason
@@ -335,33 +424,44 @@ export class DeliverySql {
     const last = rows[rows.length - 1];
     return { items, next: rows.length === opts.limit && last ? String(last.id) : null };
   }
+
+  async listEvents(accountId: string, opts: { after?: string; limit: number; campaignId?: string; type?: string }): Promise<Page<HeraldEvent>> {
+    const { rows } = await this.db.query<EventRow>(
+      `SELECT * FROM events WHERE account_id = $1 AND id > $2
+         AND ($3::text IS NULL OR campaign_id = $3) AND ($4::text IS NULL OR type = $4)
+       ORDER BY id LIMIT $5`,
+      [accountId, Number(opts.after ?? 0), opts.campaignId ?? null, opts.type ?? null, opts.limit],
+    );
+    return page(rows, opts.limit, toEvent, (r) => String(r.id));
+  }
 }
 
-/** A contact row as the domain type. */
-export function toContact(r: Row): Contact {
+function toDelivery(r: DeliveryRow): Delivery {
   return {
-    id: r.id as string,
-    email: (r.email as string | null) ?? null,
-    phone: (r.phone as string | null) ?? null,
-    pushTokens: r.push_tokens as string[],
-    webPushSubscriptions: r.webpush as Contact['webPushSubscriptions'],
-    timezone: (r.timezone as string | null) ?? null,
-    attributes: r.attributes as Record<string, unknown>,
-    suppressed: r.suppressed as Channel[],
+    id: r.id,
+    contactId: r.contact_id,
+    channel: r.channel,
+    state: r.shown_state,
+    reason: r.shown_reason ?? null,
+    error: r.error ?? null,
+    providerMessageId: r.provider_message_id ?? null,
+    providerStatus: r.provider_status ?? null,
+    handedAt: r.handed_at ?? null,
+    updatedAt: r.updated_at,
   };
 }
 
-function toDelivery(r: Row): Delivery {
+function toEvent(r: EventRow): HeraldEvent {
   return {
-    id: r.id as number,
-    contactId: r.contact_id as string,
-    channel: r.channel as Channel,
-    state: r.shown_state as Delivery['state'],
-    reason: (r.shown_reason as Delivery['reason']) ?? null,
-    error: (r.error as string | null) ?? null,
-    providerMessageId: (r.provider_message_id as string | null) ?? null,
-    providerStatus: (r.provider_status as string | null) ?? null,
-    handedAt: (r.handed_at as Date | null) ?? null,
-    updatedAt: r.updated_at as Date,
+    id: r.id,
+    type: r.type,
+    campaignId: r.campaign_id,
+    contactId: r.contact_id,
+    channel: r.channel,
+    reason: r.reason ?? null,
+    error: r.error ?? null,
+    ...(r.provider ? { provider: r.provider } : {}),
+    ...(r.bounce ? { bounce: r.bounce } : {}),
+    at: r.at,
   };
 }

@@ -2,7 +2,7 @@
 import { openEmbeddedClient, type EmbeddedEngine } from './embedded';
 import { migrate } from './migrate';
 import { openPostgresClient } from './postgres';
-import { SqlStore } from './sql-store';
+import { sqlStore } from './sql-store';
 import type { Store } from './store';
 
 export type { Store } from './store';
@@ -23,5 +23,5 @@ export async function openStore(location: StoreLocation): Promise<Store> {
     await client.close();
     throw err;
   }
-  return new SqlStore(client);
+  return sqlStore(client);
 }

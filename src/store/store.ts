@@ -132,8 +132,8 @@ export interface StoredProviderSettings {
   updatedAt: Date;
 }
 
-/** Herald's persistence; implemented once in SQL over the embedded (PGlite) and PostgreSQL connections. */
-export interface Store {
+/** Accounts, their API keys, the request rate limits of their callers, and their emergency brake (accounts.ts). */
+export interface AccountStore {
   createAccount(name: string, rawKey?: string): Promise<{ accountId: string; apiKey: string; keyId: string }>;
   /** The principal of an unrevoked key, or null. */
   authenticate(rawKey: string): Promise<Principal | null>;
@@ -148,15 +148,27 @@ export interface Store {
   /** Revokes one of the account's keys (at once, for good); null when the account has no such key. */
   revokeApiKey(accountId: string, id: string, at: Date): Promise<ApiKeyInfo | null>;
 
+  getBrake(accountId: string): Promise<BrakeState>;
+  /** Turns the account's brake on or off; a change records when and by whom, a repeat changes nothing. */
+  setBrake(accountId: string, on: boolean, by: string, at: Date): Promise<BrakeState>;
+}
+
+/** Contacts and the audiences that select them (contacts.ts). */
+export interface ContactStore {
   upsertContacts(accountId: string, contacts: Contact[]): Promise<number>;
   getContact(accountId: string, id: string): Promise<Contact | null>;
   /** Contacts by cursor; `q` keeps those whose id, email or phone contains it (case-insensitive). */
   listContacts(accountId: string, opts: { after?: string; limit: number; q?: string }): Promise<Page<Contact>>;
+  /** Adds `channel` to the contact's suppressed channels (unsubscribe, bounce, unregistered token). */
+  suppressContact(accountId: string, contactId: string, channel: Channel): Promise<boolean>;
 
   createAudience(accountId: string, name: string, def: AudienceDefinition): Promise<Audience & { size: number }>;
   getAudience(accountId: string, id: string): Promise<(Audience & { size: number }) | null>;
   listAudiences(accountId: string): Promise<Audience[]>;
+}
 
+/** Campaigns: their fields, the status the workflow mirrors, the brake's hold, and their control reports (campaigns.ts). */
+export interface CampaignStore {
   createCampaign(accountId: string, input: NewCampaign): Promise<Campaign>;
   getCampaign(accountId: string, id: string): Promise<Campaign | null>;
   /** Reads a campaign without an account scope: for activities, which act on behalf of the workflow. */
@@ -178,16 +190,18 @@ export interface Store {
    * read from then on shows the campaign's pending deliveries as notSent(reason).
    */
   recordStatus(id: string, status: CampaignStatus, at: Date, extra?: { error?: string; deleted?: boolean; unsentReason?: NotSentReason }): Promise<void>;
-
-  getBrake(accountId: string): Promise<BrakeState>;
-  /** Turns the account's brake on or off; a change records when and by whom, a repeat changes nothing. */
-  setBrake(accountId: string, on: boolean, by: string, at: Date): Promise<BrakeState>;
   /**
    * While the campaign's account brake is on, marks the campaign held by it in `status`; returns the brake as it
    * was. Serialised with `setBrake` on the account row, so a release either sees the hold or the hold sees the
    * release.
    */
   holdForBrake(campaignId: string, status: CampaignStatus): Promise<BrakeState>;
+  saveReport(campaignId: string, report: ControlReport): Promise<void>;
+  getReport(accountId: string, campaignId: string): Promise<ControlReport | null>;
+}
+
+/** Deliveries and their events: planning, leases, handovers, outcomes, the stop's fence, and the counts (deliveries.ts). */
+export interface DeliveryStore {
   countDeliveries(campaignId: string): Promise<CampaignCounts>;
   /** Counts for several campaigns in one query (campaigns without deliveries get zero counts). */
   countDeliveriesOf(campaignIds: string[]): Promise<Map<string, CampaignCounts>>;
@@ -254,18 +268,6 @@ export interface Store {
   listRecallable(campaignId: string, channel: Channel, statuses: readonly string[], since: Date, afterId: number, limit: number): Promise<HandedDelivery[]>;
   /** Sent deliveries the provider cancelled become notSent(provider_cancelled), with their events. */
   recordCancelled(campaign: Campaign, deliveryIds: number[]): Promise<void>;
-  saveReport(campaignId: string, report: ControlReport): Promise<void>;
-  /** Adds `channel` to the contact's suppressed channels (unsubscribe, bounce, unregistered token). */
-  suppressContact(accountId: string, contactId: string, channel: Channel): Promise<boolean>;
-
-  getProviderSettings(accountId: string, channel: Channel): Promise<StoredProviderSettings | null>;
-  listProviderSettings(accountId: string): Promise<StoredProviderSettings[]>;
-  putProviderSettings(
-    accountId: string,
-    settings: Omit<StoredProviderSettings, 'updatedAt'>,
-  ): Promise<StoredProviderSettings>;
-  deleteProviderSettings(accountId: string, channel: Channel): Promise<boolean>;
-  getReport(accountId: string, campaignId: string): Promise<ControlReport | null>;
   listDeliveries(
     campaignId: string,
     opts: { state?: DeliveryState; channel?: Channel; after?: string; limit: number },
@@ -275,9 +277,30 @@ export interface Store {
     accountId: string,
     opts: { after?: string; limit: number; campaignId?: string; type?: string },
   ): Promise<Page<HeraldEvent>>;
+}
+
+/** Each account's provider settings per channel, secrets sealed (providers.ts). */
+export interface ProviderStore {
+  getProviderSettings(accountId: string, channel: Channel): Promise<StoredProviderSettings | null>;
+  listProviderSettings(accountId: string): Promise<StoredProviderSettings[]>;
+  putProviderSettings(
+    accountId: string,
+    settings: Omit<StoredProviderSettings, 'updatedAt'>,
+  ): Promise<StoredProviderSettings>;
+  deleteProviderSettings(accountId: string, channel: Channel): Promise<boolean>;
+}
+
+/** The audit log: who did what to which target (audit.ts). */
+export interface AuditStore {
   audit(accountId: string, entry: AuditEntry): Promise<void>;
   listAudit(accountId: string, opts: { after?: string; limit: number }): Promise<Page<AuditEntry & { id: number; at: Date }>>;
+}
 
+/**
+ * Herald's persistence: one part per aggregate, implemented once in SQL over the embedded (PGlite) and PostgreSQL
+ * connections (sql-store.ts puts the parts together).
+ */
+export interface Store extends AccountStore, ContactStore, CampaignStore, DeliveryStore, ProviderStore, AuditStore {
   /** What providers report after sent: receipts, their counts, the receipt routes, suppression causes. */
   readonly receipts: ReceiptStore;
 
@@ -285,3 +308,11 @@ export interface Store {
   ping(): Promise<void>;
   close(): Promise<void>;
 }
+
+/**
+ * What the activities of a campaign's workflow use: its deliveries, and the few campaign and brake calls a run
+ * makes (read the campaign, mirror its status, hold it for the brake, keep its report).
+ */
+export type RunStore = DeliveryStore &
+  Pick<CampaignStore, 'loadCampaign' | 'recordStatus' | 'holdForBrake' | 'saveReport'> &
+  Pick<AccountStore, 'getBrake'>;
