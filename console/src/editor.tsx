@@ -29,6 +29,7 @@ interface Form {
   limit: string;
   periodSeconds: string;
   endAt: string;
+  resendInDoubt: boolean;
   when: 'draft' | 'now' | 'at';
   at: string;
 }
@@ -38,7 +39,7 @@ const emptyChannel = (): ChannelForm => ({ on: false, subject: '', body: '', htm
 function emptyForm(): Form {
   const channels = Object.fromEntries(CHANNELS.map((c) => [c, emptyChannel()])) as Record<Channel, ChannelForm>;
   channels.email.on = true;
-  return { name: '', audienceId: '', channels, localTime: '', throttleOn: false, limit: '1000', periodSeconds: '60', endAt: '', when: 'draft', at: '' };
+  return { name: '', audienceId: '', channels, localTime: '', throttleOn: false, limit: '1000', periodSeconds: '60', endAt: '', resendInDoubt: false, when: 'draft', at: '' };
 }
 
 /** A datetime-local input's value for an ISO time, in the browser's time zone. */
@@ -62,6 +63,7 @@ function fromCampaign(c: CampaignView): Form {
     limit: String(c.throttle?.limit ?? 1000),
     periodSeconds: String(c.throttle?.periodSeconds ?? 60),
     endAt: localInput(c.endAt),
+    resendInDoubt: c.resendInDoubt,
   };
 }
 
@@ -86,6 +88,7 @@ function toBody(form: Form): CampaignInput {
     localTime: form.localTime || null,
     throttle: form.throttleOn ? { limit: Number(form.limit), periodSeconds: Number(form.periodSeconds) } : null,
     endAt: form.endAt ? new Date(form.endAt).toISOString() : null,
+    resendInDoubt: form.resendInDoubt,
   };
 }
 
@@ -233,6 +236,10 @@ export function CampaignEditor({ id }: { id?: string }) {
             <label class="field">
               End date (optional: nothing is sent after it; the rest is notSent end_date_passed)
               <input type="datetime-local" name="endAt" value={form.endAt} onInput={(e) => set({ endAt: (e.target as HTMLInputElement).value })} />
+            </label>
+            <label class="check">
+              <input type="checkbox" name="resendInDoubt" checked={form.resendInDoubt} onChange={(e) => set({ resendInDoubt: (e.target as HTMLInputElement).checked })} /> At
+              least once: when it goes on, send messages in doubt again to every provider (a recipient may get one twice)
             </label>
           </fieldset>
           <ErrorNote error={error} />

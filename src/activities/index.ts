@@ -94,9 +94,9 @@ export function createActivities({ store, providers, send, notSentChunk = 20_000
         const provider = await providers.get(campaign.accountId, input.channel);
         if (ctx.info.attempt > 1) {
           // The attempt before was lost (or failed) with its chunk maybe at the provider: in doubt, resent only
-          // where the provider honours the idempotency key.
+          // where the provider honours the idempotency key, or where the campaign chose at-least-once.
           await store.settleLeases(campaign.id, input.batchKey);
-          if (provider.idempotent) await store.retryInDoubt(campaign.id, [input.channel]);
+          if (provider.idempotent || campaign.resendInDoubt) await store.retryInDoubt(campaign.id, [input.channel]);
         }
         const claimed = await store.claimLease(campaign.id, input.channel, input.batchKey, input.batchSize, clock());
         if (claimed.length === 0) return { claimed: 0, sent: 0, failed: 0 };
@@ -174,11 +174,16 @@ export function createActivities({ store, providers, send, notSentChunk = 20_000
       return { counts: foldUnsent(before), unsent: before.total.pending };
     },
 
-    /** Where the campaign goes on (resume, release): its inDoubt messages go again to providers that honour the key. */
+    /**
+     * Where the campaign goes on (resume, release): its inDoubt messages go again to providers that honour the key,
+     * or to every provider when the campaign chose at-least-once (`resendInDoubt`).
+     */
     async retryInDoubt(input: { campaignId: string }): Promise<number> {
       const campaign = await load(input.campaignId);
       const channels: Channel[] = [];
-      for (const { channel } of campaign.channels) if ((await providers.get(campaign.accountId, channel)).idempotent) channels.push(channel);
+      for (const { channel } of campaign.channels) {
+        if (campaign.resendInDoubt || (await providers.get(campaign.accountId, channel)).idempotent) channels.push(channel);
+      }
       return store.retryInDoubt(campaign.id, channels);
     },
 

@@ -763,6 +763,7 @@ export interface components {
                 periodSeconds: number;
             } | null;
             endAt?: string | null;
+            resendInDoubt?: boolean;
         };
         Campaign: {
             id: string;
@@ -787,6 +788,7 @@ export interface components {
             } | null;
             endAt: string | null;
             excludeSentOf: string[];
+            resendInDoubt: boolean;
             copiedFrom: string | null;
             heldByBrake: boolean;
             deletedAt: string | null;
@@ -871,6 +873,7 @@ export interface components {
                 periodSeconds: number;
             } | null;
             endAt?: string | null;
+            resendInDoubt?: boolean;
         };
         /**
          * @example {
@@ -1032,6 +1035,7 @@ export interface components {
             } | null;
             endAt: string | null;
             excludeSentOf: string[];
+            resendInDoubt: boolean;
             copiedFrom: string | null;
             heldByBrake: boolean;
             deletedAt: string | null;

@@ -88,6 +88,11 @@ export interface Campaign {
   endAt: Date | null;
   /** Contacts sent any of these campaigns are left out (copy as draft). */
   excludeSentOf: string[];
+  /**
+   * At-least-once for messages in doubt: when the campaign goes on they are sent again to every provider (a recipient
+   * may get one twice), not only to providers that honour the idempotency key (the default: never twice).
+   */
+  resendInDoubt: boolean;
   /** The campaign this Draft was copied from: the last one it excludes. */
   copiedFrom: string | null;
   /** The account brake holds it: it goes on when the brake is released (not when paused by hand). */

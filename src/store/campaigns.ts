@@ -23,6 +23,7 @@ interface CampaignRow {
   throttle: Campaign['throttle'];
   end_at: Date | null;
   exclude_sent_of: string[] | null;
+  resend_in_doubt: boolean;
   held_by_brake: boolean;
   deleted_at: Date | null;
   started_at: Date | null;
@@ -45,6 +46,7 @@ function toCampaign(r: CampaignRow): Campaign {
     throttle: r.throttle ?? null,
     endAt: r.end_at ?? null,
     excludeSentOf: r.exclude_sent_of ?? [],
+    resendInDoubt: r.resend_in_doubt,
     // A copy excludes its original last: the original is the copy's source.
     copiedFrom: r.exclude_sent_of?.at(-1) ?? null,
     heldByBrake: r.held_by_brake === true,
@@ -64,8 +66,8 @@ export class CampaignSql implements CampaignStore {
   async createCampaign(accountId: string, input: NewCampaign): Promise<Campaign> {
     const { rows } = await this.db.query<CampaignRow>(
       `INSERT INTO campaigns (id, account_id, name, status, audience_id, channels, local_time, throttle, end_at,
-                              exclude_sent_of)
-       VALUES ($1, $2, $3, 'Draft', $4, $5, $6, $7, $8, $9) RETURNING *`,
+                              exclude_sent_of, resend_in_doubt)
+       VALUES ($1, $2, $3, 'Draft', $4, $5, $6, $7, $8, $9, $10) RETURNING *`,
       [
         newId('cmp'),
         accountId,
@@ -76,6 +78,7 @@ export class CampaignSql implements CampaignStore {
         input.throttle ? JSON.stringify(input.throttle) : null,
         input.endAt ?? null,
         input.excludeSentOf ?? [],
+        input.resendInDoubt ?? false,
       ],
     );
     return toCampaign(one(rows));
@@ -128,6 +131,7 @@ export class CampaignSql implements CampaignStore {
       local_time: patch.localTime,
       throttle: patch.throttle === undefined ? undefined : patch.throttle && JSON.stringify(patch.throttle),
       end_at: patch.endAt,
+      resend_in_doubt: patch.resendInDoubt,
     };
     const params: unknown[] = [accountId, id, from];
     const sets = ['updated_at = now()'];

@@ -47,11 +47,12 @@ export interface NewCampaign {
   throttle?: Throttle | null;
   endAt?: Date | null;
   excludeSentOf?: string[];
+  resendInDoubt?: boolean;
 }
 
 /** Campaign fields a Draft may change. */
 export type CampaignPatch = Partial<
-  Pick<Campaign, 'name' | 'audienceId' | 'channels' | 'status' | 'scheduledAt' | 'localTime' | 'throttle' | 'endAt'>
+  Pick<Campaign, 'name' | 'audienceId' | 'channels' | 'status' | 'scheduledAt' | 'localTime' | 'throttle' | 'endAt' | 'resendInDoubt'>
 >;
 
 /** What closes a campaign to senders. */

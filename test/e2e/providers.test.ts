@@ -277,3 +277,34 @@ test('a stop after Finished cancels the SMS still queued at the provider', async
     twilio.queueMs = 0;
   }
 });
+
+test('a campaign that chose at-least-once sends its dropped SMS again (Twilio takes no idempotency key); it is off by default', async () => {
+  const http = api(herald.app, key);
+  const people = Array.from({ length: 8 }, (_, i) => ({ id: `alo${i}`, phone: `+1415777${String(1000 + i)}`, attributes: { alo: true } }));
+  await http.post('/v1/contacts', { contacts: people }).expect(200);
+  const audience = await http.post('/v1/audiences', { name: 'at least once', type: 'filter', all: [{ attribute: 'alo', op: 'exists' }] }).expect(201);
+  const draft = async (body: string, resendInDoubt?: boolean) => {
+    const created = await http
+      .post('/v1/campaigns', { name: body, audienceId: audience.body.id, channels: [{ channel: 'sms', body }], ...(resendInDoubt === undefined ? {} : { resendInDoubt }) })
+      .expect(201);
+    return created.body as { id: string; resendInDoubt: boolean };
+  };
+  const received = (body: string) => [...twilio.messages.values()].filter((m) => m.body === body);
+
+  const once = await draft('Once at most');
+  expect(once.resendInDoubt).toBe(false);
+  twilio.faults.next(1, { kind: 'drop' });
+  await http.post(`/v1/campaigns/${once.id}/send`).expect(202);
+  expect((await campaignEnded(herald.app, key, once.id)).counts).toMatchObject({ planned: 8, sent: 7, inDoubt: 1 });
+  expect(received('Once at most')).toHaveLength(7);
+
+  const twice = await draft('At least once', true);
+  expect(twice.resendInDoubt).toBe(true);
+  await http.patch(`/v1/campaigns/${twice.id}`, { resendInDoubt: 'yes' }).expect(400);
+  twilio.faults.next(1, { kind: 'drop' });
+  await http.post(`/v1/campaigns/${twice.id}/send`).expect(202);
+  // The dropped call's batch is retried and its message in doubt sent again: everyone has it.
+  expect((await campaignEnded(herald.app, key, twice.id)).counts).toMatchObject({ planned: 8, sent: 8, inDoubt: 0 });
+  expect(new Set(received('At least once').map((m) => m.to)).size).toBe(8);
+  expect(twilio.faults.injected).toBeGreaterThan(0);
+});

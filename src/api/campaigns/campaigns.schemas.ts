@@ -71,6 +71,11 @@ const CampaignFields = {
   throttle: Throttle.nullish(),
   /** Nothing is sent after this time; the rest becomes notSent(end_date_passed). */
   endAt: EndAt.nullish(),
+  /**
+   * When the campaign goes on (resume, release), send messages in doubt (handed to a provider, no answer) again to
+   * every provider: at-least-once. Off by default: they are resent only to providers that honour the idempotency key.
+   */
+  resendInDoubt: z.boolean().optional(),
 };
 
 /** Body of campaign creation: a Draft. */
@@ -190,6 +195,7 @@ export const CampaignView = z.object({
   throttle: z.object({ limit: z.number().int(), periodSeconds: z.number().int() }).nullable(),
   endAt: Timestamp.nullable(),
   excludeSentOf: z.array(z.string()),
+  resendInDoubt: z.boolean(),
   copiedFrom: z.string().nullable(),
   heldByBrake: z.boolean(),
   deletedAt: Timestamp.nullable(),

@@ -203,6 +203,7 @@ export class CampaignService {
       throttle: original.throttle,
       endAt: original.endAt && original.endAt.getTime() > Date.now() ? original.endAt : null,
       excludeSentOf: [...original.excludeSentOf, original.id],
+      resendInDoubt: original.resendInDoubt,
     });
     await audit(this.deps.store, principal, 'campaign.copy', id, 'ok', { copy: copy.id });
     return this.view(copy);
