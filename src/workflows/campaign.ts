@@ -76,6 +76,15 @@ const sender = proxyActivities<Activities>({
   retry: { initialInterval: '1s', maximumInterval: '1 minute', nonRetryableErrorTypes: NON_RETRYABLE },
 });
 
+/**
+ * Planning pages the audience (a million recipients: two hundred pages) as regular activities: local ones back to
+ * back would keep the workflow task open for minutes, and a pause or stop would wait for the task's heartbeat.
+ */
+const planner = proxyActivities<Activities>({
+  startToCloseTimeout: '5 minutes',
+  retry: { initialInterval: '200ms', maximumInterval: '30s', nonRetryableErrorTypes: NON_RETRYABLE },
+});
+
 /** Provider recall talks to providers: a normal activity, retried (elsewhere if its worker is lost), paced by the provider. */
 const recaller = proxyActivities<Activities>({
   startToCloseTimeout: '10 minutes',
@@ -328,7 +337,7 @@ class CampaignRun {
     for (;;) {
       if (this.control) return 'control';
       if (state.phase === 'planning') {
-        const page = await store.planAudiencePage({ campaignId, cursor: state.cursor, pageSize: this.options.pageSize, startAt: state.startedAt! });
+        const page = await planner.planAudiencePage({ campaignId, cursor: state.cursor, pageSize: this.options.pageSize, startAt: state.startedAt! });
         state.tally.planned += page.planned;
         state.tally.notSent += page.suppressed;
         if (page.nextCursor === null) state.phase = 'sending';
