@@ -21,6 +21,8 @@ export interface HeraldEnv {
   workflowBundle: string;
   /** NODE_OPTIONS for worker processes (e.g. a heap cap), as production would set them. */
   workerNodeOptions?: string;
+  /** Herald on PostgreSQL runs the compiled JavaScript of dist/ instead of the sources through tsx. */
+  compiled?: boolean;
   /** How long the sink takes to answer each message (a provider's round trip); 0 unless said. */
   providerLatencyMs?: number;
 }
@@ -70,10 +72,12 @@ export async function startPostgres(env: HeraldEnv, adminUrl: string, workers = 
     await drop();
   };
   try {
-    children.push((await startTs(path.join(ROOT, 'src/api/server.ts'), { ...shared, PORT: String(port) }, (l) => l.startsWith('herald api on'))).child);
+    // Compiled (`npm run build`), they run as `npm run api` / `npm run worker` and the Docker image run them.
+    const file = (ts: string) => path.join(ROOT, env.compiled ? ts.replace(/^src\//, 'dist/').replace(/\.ts$/, '.js') : ts);
+    children.push((await startTs(file('src/api/server.ts'), { ...shared, PORT: String(port) }, (l) => l.startsWith('herald api on'))).child);
     for (let i = 0; i < workers; i++) {
       const workerEnv = env.workerNodeOptions ? { ...shared, NODE_OPTIONS: env.workerNodeOptions } : shared;
-      children.push((await startTs(path.join(ROOT, 'src/worker.ts'), workerEnv, (l) => l.startsWith('herald worker on'))).child);
+      children.push((await startTs(file('src/worker.ts'), workerEnv, (l) => l.startsWith('herald worker on'))).child);
     }
   } catch (err) {
     await stop();

@@ -5,6 +5,7 @@
  * moments of a running campaign, and what the sink received after each answer; optionally a large campaign and
  * two workers. Everything it needs it starts itself. Prints markdown tables and writes JSON to bench/results/.
  */
+import { spawnSync } from 'node:child_process';
 import { mkdirSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
@@ -42,6 +43,7 @@ const { values: opts } = parseArgs({
     only: { type: 'string', default: [...CONTENDERS, 'stops', 'channels'].join(',') },
     scale: { type: 'string' },
     workers: { type: 'boolean', default: false },
+    compiled: { type: 'boolean', default: false },
     'worker-node-options': { type: 'string' },
     'database-url': { type: 'string', default: process.env.BENCH_DATABASE_URL ?? 'postgres://postgres@127.0.0.1:5432/postgres' },
     help: { type: 'boolean', default: false },
@@ -68,6 +70,7 @@ if (opts.help) {
   --channel-recipients N SMS alone and beside an SMTP email channel, N each (default 20000; PostgreSQL)
   --scale N              also send one campaign of N recipients on PostgreSQL (e.g. 1000000)
   --workers              also compare one and two worker processes on PostgreSQL
+  --compiled             Herald on PostgreSQL runs compiled JavaScript (dist/, built if stale) as in production
   --worker-node-options=S  NODE_OPTIONS for Herald's PostgreSQL worker processes (e.g. --worker-node-options=--max-old-space-size=128)
   --database-url URL     PostgreSQL server for Herald's databases (default postgres://postgres@127.0.0.1:5432/postgres)`);
   process.exit(0);
@@ -126,6 +129,9 @@ async function main(): Promise<void> {
   const silent = { log() {}, trace() {}, debug() {}, info() {}, warn: console.warn, error: console.error };
   writeFileSync(workflowBundle, (await bundleWorkflowCode({ workflowsPath: path.join(ROOT, 'src/workflows'), logger: silent })).code);
 
+  if (opts.compiled && spawnSync(process.execPath, [path.join(ROOT, 'scripts/build.mjs'), '--if-stale'], { stdio: 'inherit' }).status !== 0) {
+    throw new Error('npm run build failed');
+  }
   const sink = await startTs(path.join(__dirname, 'sink.ts'), {}, (l) => l.startsWith('{"url"'));
   cleanup.unshift(() => sink.child.stop());
   sinkUrl = (JSON.parse(sink.line) as { url: string }).url;
@@ -134,6 +140,7 @@ async function main(): Promise<void> {
     sinkUrl,
     concurrency: C,
     workflowBundle,
+    compiled: opts.compiled,
     ...(opts['worker-node-options'] ? { workerNodeOptions: opts['worker-node-options'] } : {}),
   };
 

@@ -15,6 +15,7 @@ test('npm run bench runs every contender and the control trials, with no duplica
   const args = [
     ...['--import', 'tsx', 'bench/run.ts', '--recipients', '400', '--naive-recipients', '100', '--stores', 'embedded,postgres'],
     ...['--stops', '1', '--stop-sizes', '5000', '--slow-stops', '0', '--hold-recipients', '4000', '--stop-stores', 'postgres'],
+    ...['--channel-recipients', '300'],
   ];
   const run = spawnSync(process.execPath, args, { cwd: ROOT, encoding: 'utf8', timeout: 240_000, env: { ...process.env, LOG_LEVEL: 'WARN' } });
   expect({ status: run.status, stderr: run.status === 0 ? '' : run.stderr.slice(-2000) }).toEqual({ status: 0, stderr: '' });
@@ -25,6 +26,7 @@ test('npm run bench runs every contender and the control trials, with no duplica
     results: { contender: string; recipients: number; delivered: number; duplicates: number }[];
     stops: { store: string; size: number; samples: { afterAnswer: number; exact: boolean }[] }[];
     holds: { action: string; samples: { afterAnswer: number }[] }[];
+    channels: { recipients: number; exact: boolean };
   };
   expect(result.results.map((r) => r.contender)).toEqual([
     'raw HTTP loop (no durability)',
@@ -41,5 +43,7 @@ test('npm run bench runs every contender and the control trials, with no duplica
     ['pause', [0]],
     ['brake', [0]],
   ]);
+  // SMS alone and beside an SMTP email channel: both timed, and the books exact after the stop.
+  expect(result.channels).toMatchObject({ recipients: 300, exact: true });
   expect(run.stdout).toMatch(/\| contender \| recipients \| time \(s\) \| messages\/s/);
 }, 300_000);
