@@ -1,10 +1,12 @@
 /**
  * A local HTTP server in the style of Twilio's Messages resource: it checks basic auth (account SID and auth
  * token), validates the create form, refuses invalid numbers (code 21211), keeps each message queued for
- * `queueMs` before it is "sent", and cancels a queued message on `Status=canceled`. Faults: 5xx, 429 with
- * Retry-After, hanging requests, connections dropped after the request was taken.
+ * `queueMs` before it is "sent", and cancels a queued message on `Status=canceled`. When a message goes out it
+ * posts the status callbacks `sent` and `delivered` to its StatusCallback URL, signed with X-Twilio-Signature as
+ * Twilio documents it, through `callbacks` (when set). Faults: 5xx, 429 with Retry-After, hanging requests,
+ * connections dropped after the request was taken.
  */
-import { randomBytes } from 'node:crypto';
+import { createHmac, randomBytes } from 'node:crypto';
 import { startLocalServer } from '../helpers/local-server';
 import { Faults } from './faults';
 
@@ -30,6 +32,10 @@ export interface TwilioEmulator {
   /** Numbers refused as invalid (code 21211). */
   invalid: Set<string>;
   faults: Faults;
+  /** Delivers a status callback (form body, signed headers) to its URL; no callbacks are made while unset. */
+  callbacks: ((url: string, body: string, headers: Record<string, string>) => Promise<unknown>) | undefined;
+  /** Cancel requests received (`Status=canceled`), whatever their answer. */
+  cancelRequests: number;
   /** Messages that went out (queue time over, not canceled). */
   sent(): TwilioMessage[];
   close(): Promise<void>;
@@ -40,9 +46,33 @@ export async function startTwilioEmulator(): Promise<TwilioEmulator> {
   const accountSid = `AC${randomBytes(16).toString('hex')}`;
   const authToken = randomBytes(16).toString('hex');
   const messages = new Map<string, TwilioMessage>();
-  const emulator = { accountSid, authToken, messages, queueMs: 0, invalid: new Set<string>(), faults: new Faults() };
+  const emulator: Omit<TwilioEmulator, 'baseUrl' | 'sent' | 'close'> = {
+    accountSid,
+    authToken,
+    messages,
+    queueMs: 0,
+    invalid: new Set<string>(),
+    faults: new Faults(),
+    callbacks: undefined,
+    cancelRequests: 0,
+  };
   const expectedAuth = `Basic ${Buffer.from(`${accountSid}:${authToken}`).toString('base64')}`;
   const statusOf = (m: TwilioMessage) => (m.status === 'queued' && Date.now() >= m.queuedUntil ? 'sent' : m.status);
+  /** Once the message's queue time is over (and it was not canceled): `sent`, then `delivered`, to its callback. */
+  const reportWhenOut = (m: TwilioMessage) => {
+    const deliver = emulator.callbacks;
+    if (!deliver || !m.statusCallback) return;
+    const url = m.statusCallback;
+    setTimeout(async () => {
+      if (statusOf(m) !== 'sent') return;
+      for (const status of ['sent', 'delivered']) {
+        const params = { AccountSid: accountSid, ApiVersion: '2010-04-01', From: m.from, MessageSid: m.sid, MessageStatus: status, To: m.to };
+        const signed = url + Object.keys(params).sort().map((k) => k + params[k as keyof typeof params]).join('');
+        const signature = createHmac('sha1', authToken).update(Buffer.from(signed, 'utf8')).digest('base64');
+        await deliver(url, new URLSearchParams(params).toString(), { 'content-type': 'application/x-www-form-urlencoded', 'x-twilio-signature': signature }).catch(() => undefined);
+      }
+    }, Math.max(0, m.queuedUntil - Date.now()));
+  };
 
   const server = await startLocalServer((req, res, raw) => {
     const reply = (status: number, body: object, headers: Record<string, string> = {}) =>
@@ -67,12 +97,14 @@ export async function startTwilioEmulator(): Promise<TwilioEmulator> {
       const callback = params.get('StatusCallback');
       if (callback) message.statusCallback = callback;
       messages.set(sid, message);
+      reportWhenOut(message);
       return reply(201, { sid, status: 'queued', to, from, body });
     }
     const match = new RegExp(`^${base}/(SM[0-9a-f]{32})\\.json$`).exec(req.url ?? '');
     if (req.method === 'POST' && match) {
       const message = messages.get(match[1]!);
       if (!message) return reply(404, { code: 20404, message: 'not found', status: 404 });
+      emulator.cancelRequests++;
       if (params.get('Status') !== 'canceled') return reply(400, { code: 21220, message: 'Status must be canceled', status: 400 });
       if (statusOf(message) !== 'queued') {
         return reply(400, { code: 30409, message: `message is ${statusOf(message)} and cannot be canceled`, status: 400 });
