@@ -129,6 +129,8 @@ export async function startHerald(opts: {
   sendOptions?: Partial<SendOptions>;
   /** Messages per provider call (50 unless said). */
   chunkSize?: number;
+  /** The worker's activity slots (16 unless said). */
+  workerSlots?: number;
   /** How long the brake waits for each workflow (10 s unless said). */
   brakeAnswerWithinMs?: number;
   logger?: Logger;
@@ -148,7 +150,7 @@ export async function startHerald(opts: {
       store: opts.store,
       providers,
       unsubscribe: { baseUrl: 'http://herald.test', key: secretsKey },
-      config: { TEMPORAL_NAMESPACE: 'default', TASK_QUEUE: taskQueue, CHUNK_SIZE: opts.chunkSize ?? 50, MAX_SEND_ATTEMPTS: 5, WORKER_MAX_ACTIVITIES: 16 },
+      config: { TEMPORAL_NAMESPACE: 'default', TASK_QUEUE: taskQueue, CHUNK_SIZE: opts.chunkSize ?? 50, MAX_SEND_ATTEMPTS: 5, WORKER_MAX_ACTIVITIES: opts.workerSlots ?? 16 },
       workflowBundle: { codePath: workflowBundlePath() },
     });
     worker = { instance, running: instance.run() };
