@@ -75,7 +75,7 @@ export async function startDevServer(opts: {
   dbFile?: string;
   logFile?: string;
   /** Dynamic config, e.g. `{ 'limit.historyCount.suggestContinueAsNew': 100 }`. */
-  dynamicConfig?: Record<string, string | number>;
+  dynamicConfig?: Record<string, string | number | boolean>;
 }): Promise<DevServer> {
   const args = ['server', 'start-dev', '--ip', '127.0.0.1', '--port', String(opts.port), '--log-level', 'warn'];
   if (opts.uiPort) args.push('--ui-port', String(opts.uiPort));

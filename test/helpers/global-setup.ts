@@ -16,7 +16,14 @@ export default async function globalSetup(): Promise<void> {
   const server = await startDevServer({
     cli,
     port: await freePort(),
-    dynamicConfig: { 'limit.historyCount.suggestContinueAsNew': 100 },
+    // Task queue fairness (accounts' send batches carry their account as fairness key), on one partition so that
+    // it is exact.
+    dynamicConfig: {
+      'limit.historyCount.suggestContinueAsNew': 100,
+      'matching.enableFairness': true,
+      'matching.numTaskqueueReadPartitions': 1,
+      'matching.numTaskqueueWritePartitions': 1,
+    },
   });
   (globalThis as { heraldTemporal?: DevServer }).heraldTemporal = server;
   const connection = await Connection.connect({ address: server.address });
