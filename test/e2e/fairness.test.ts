@@ -4,7 +4,8 @@
  * 1,000-recipient campaign finishes within twice its time alone. Nothing is sent twice and the books stay exact.
  */
 import { startSink, type Sink } from '../helpers/sink';
-import { api, draftCampaign, eventually, newAccount, openTestStore, startHerald, type TestHerald } from '../helpers';
+import { api, campaignEnded, draftCampaign, eventually, newAccount, openTestStore, startHerald, type TestHerald } from '../helpers';
+import { campaignWorkflowId, type CampaignResult } from '../../src/workflows/definitions';
 
 /** Few slots, so that B's batches hold all of them quickly; the assertion is the issue's (A within 2x alone). */
 const WORKER_SLOTS = 8;
@@ -25,15 +26,15 @@ afterAll(async () => {
 });
 
 /** An account with `n` email contacts whose email provider is the webhook at `sink`, `concurrency` calls at once. */
-async function accountOn(sink: Sink, concurrency: number, n: number, tag: string) {
-  const { apiKey } = await newAccount(herald.store, tag);
-  const http = api(herald.app, apiKey);
+async function accountOn(sink: Sink, concurrency: number, n: number, tag: string, on: TestHerald = herald) {
+  const { apiKey } = await newAccount(on.store, tag);
+  const http = api(on.app, apiKey);
   await http.put('/v1/providers/email', { kind: 'webhook', config: { url: sink.url, concurrency } }).expect(200);
   const people = Array.from({ length: n }, (_, i) => ({ id: `${tag}${i}`, email: `${tag}${i}@example.com`, attributes: { [tag]: true } }));
   await http.post('/v1/contacts', { contacts: people }).expect(200);
   const draft = (name: string) =>
-    draftCampaign(herald.app, apiKey, { type: 'filter', all: [{ attribute: tag, op: 'exists' }] }, { name, channels: [{ channel: 'email', subject: 'Hi', body: 'Hello' }] });
-  return { http, draft };
+    draftCampaign(on.app, apiKey, { type: 'filter', all: [{ attribute: tag, op: 'exists' }] }, { name, channels: [{ channel: 'email', subject: 'Hi', body: 'Hello' }] });
+  return { apiKey, http, draft };
 }
 
 /** Sends campaign `id` and waits (at most `limitMs`) until it is Finished; returns the seconds it took, or null. */
@@ -91,3 +92,36 @@ test("one account's slow provider and eight campaigns do not starve another acco
   }
   expect(quick.duplicates() + slow.duplicates()).toBe(0);
 }, 180_000);
+
+test('batches that give their slot back lose nothing and send nothing twice; their campaigns go on to the end', async () => {
+  const sink = await startSink({ latencyMs: 20 });
+  // Two slots, a 1 s budget: two accounts' campaigns, two lanes each, keep the worker full and turn its slots over.
+  const small = await startHerald({
+    title: 'fairness-yields',
+    store: herald.store,
+    workerSlots: 2,
+    batchTimeBudgetMs: 1_000,
+    sendOptions: { batchSize: 200, concurrency: 2 },
+    allowedHosts: ['127.0.0.1'],
+  });
+  try {
+    const accounts = [await accountOn(sink, 2, 600, 'ya', small), await accountOn(sink, 2, 600, 'yb', small)];
+    const ids = [await accounts[0]!.draft('ya'), await accounts[1]!.draft('yb')];
+    await Promise.all(ids.map((id, k) => accounts[k]!.http.post(`/v1/campaigns/${id}/send`).expect(202)));
+    for (const [k, id] of ids.entries()) {
+      const c = await campaignEnded(small.app, accounts[k]!.apiKey, id);
+      expect(c.status).toBe('Finished');
+      expect(c.byChannel.email).toMatchObject({ planned: 600, sent: 600, pending: 0, failed: 0, inDoubt: 0 });
+      // Everyone exactly once at the provider.
+      expect(new Set(sink.forCampaign(id).map((m) => m.contactId)).size).toBe(600);
+      expect(sink.forCampaign(id)).toHaveLength(600);
+      // Three leases of 200 and each lane's last, empty, batch: five batches without a yield; more were run.
+      const result: CampaignResult = await small.client.workflow.getHandle(campaignWorkflowId(id)).result();
+      expect(result.tally.batches).toBeGreaterThan(5);
+    }
+    expect(sink.duplicates() + sink.replays()).toBe(0);
+  } finally {
+    await small.stop();
+    await sink.close();
+  }
+}, 120_000);
