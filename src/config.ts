@@ -13,6 +13,9 @@ import { DEFAULT_SEND_OPTIONS, TASK_QUEUE, type SendOptions } from './workflows/
  */
 export const DEFAULT_RATE_LIMIT_PER_MINUTE = 6000;
 
+/** How long a send batch may hold a slot of a full worker before it yields to others (see src/activities/share.ts). */
+export const DEFAULT_BATCH_TIME_BUDGET_MS = 5_000;
+
 const int = (fallback: number) => z.coerce.number().int().positive().default(fallback);
 
 const ConfigSchema = z.object({
@@ -67,6 +70,11 @@ const ConfigSchema = z.object({
   NOT_SENT_CHUNK: int(20_000),
   MAX_SEND_ATTEMPTS: int(10),
   WORKER_MAX_ACTIVITIES: int(32),
+  /**
+   * While every activity slot of a worker is taken, a send batch that has run this long, of an account holding at
+   * least its share of the slots, ends after its current chunk and is scheduled again behind what waits.
+   */
+  BATCH_TIME_BUDGET_MS: int(DEFAULT_BATCH_TIME_BUDGET_MS),
   SANDBOX_LATENCY_MS: z.coerce.number().int().min(0).default(0),
   SANDBOX_FAILURE_RATE: z.coerce.number().min(0).max(1).default(0),
   /** When set, every channel is POSTed to this URL (the webhook provider) instead of the in-process sandbox. */

@@ -9,6 +9,7 @@ import type { ProviderRegistry } from '../providers/provider';
 import { foldUnsent, type CampaignCounts, type ChannelTally, type Fence, type PlanPageResult, type RunStore } from '../store/store';
 import { recallPage, type RecallPage } from './compensate';
 import { OutcomeWriteError, sendLease, type SendSettings } from './send';
+import type { SlotHold, SlotShare } from './share';
 
 /** What the activities need. */
 export interface ActivityDeps {
@@ -16,6 +17,8 @@ export interface ActivityDeps {
   store: RunStore;
   providers: ProviderRegistry;
   send: SendSettings;
+  /** The worker's slots shared between accounts: batches of an account over its share yield them (see ./share). */
+  share?: SlotShare;
   /** Deliveries marked notSent per statement (20,000 unless said). */
   notSentChunk?: number;
   clock?: () => Date;
@@ -23,6 +26,7 @@ export interface ActivityDeps {
 
 /** Result of one send batch. */
 export interface BatchResult {
+  /** Deliveries the batch took on (a yielded batch's unhanded rest is not counted: it is pending again). */
   claimed: number;
   sent: number;
   failed: number;
@@ -30,6 +34,8 @@ export interface BatchResult {
   braked?: true;
   /** The campaign is closed to senders (fenced) or the brake is on: the batch stopped before handing more over. */
   closed?: true;
+  /** The batch gave its worker slot back to other accounts before its lease was done: the channel goes on. */
+  yielded?: true;
 }
 
 /** How a campaign is paced, read once when its workflow starts. */
@@ -53,7 +59,7 @@ export const CAMPAIGN_NOT_FOUND = 'CampaignNotFound';
 
 
 /** Creates the activity functions. */
-export function createActivities({ store, providers, send, notSentChunk = 20_000, clock = () => new Date() }: ActivityDeps) {
+export function createActivities({ store, providers, send, share, notSentChunk = 20_000, clock = () => new Date() }: ActivityDeps) {
   const load = async (campaignId: string): Promise<Campaign> => {
     const campaign = await store.loadCampaign(campaignId);
     if (!campaign) throw ApplicationFailure.nonRetryable(`campaign ${campaignId} not found`, CAMPAIGN_NOT_FOUND);
@@ -82,15 +88,18 @@ export function createActivities({ store, providers, send, notSentChunk = 20_000
      * in the lease first (refused once the campaign is fenced or the account's brake is on). It heartbeats while it
      * runs, so a cancel (pause, stop, brake) reaches it within the worker's heartbeat throttle; it then stops between
      * chunks or aborts the provider call, records what was on the wire, and throws the cancellation once nothing
-     * more can leave. A retried attempt first settles what the failed one left handed over.
+     * more can leave. A retried attempt first settles what the failed one left handed over. While the worker is
+     * full, a batch of an account holding more than its share of the slots ends early, `yielded` (see ./share).
      */
     async sendBatch(input: { campaignId: string; channel: Channel; batchSize: number; batchKey: string }): Promise<BatchResult> {
       const ctx = Context.current();
       const beat = setInterval(() => ctx.heartbeat(), 20);
       const started = Date.now();
       batchesInFlight.inc();
+      let slot: SlotHold | undefined;
       try {
         const campaign = await load(input.campaignId);
+        slot = share?.hold(campaign.accountId);
         const provider = await providers.get(campaign.accountId, input.channel);
         if (ctx.info.attempt > 1) {
           // The attempt before was lost (or failed) with its chunk maybe at the provider: in doubt, resent only
@@ -100,20 +109,38 @@ export function createActivities({ store, providers, send, notSentChunk = 20_000
         }
         const claimed = await store.claimLease(campaign.id, input.channel, input.batchKey, input.batchSize, clock());
         if (claimed.length === 0) return { claimed: 0, sent: 0, failed: 0 };
-        const tally = await sendLease({ ctx, store, provider, campaign, channel: input.channel, batchKey: input.batchKey, claimed, settings: send });
+        const tally = await sendLease({
+          ctx,
+          store,
+          provider,
+          campaign,
+          channel: input.channel,
+          batchKey: input.batchKey,
+          claimed,
+          settings: send,
+          ...(slot ? { slot } : {}),
+        });
         await store.releaseLease(input.campaignId, input.batchKey);
         log.debug(
           { ...campaignFields(campaign), channel: input.channel, attempt: ctx.info.attempt, claimed: claimed.length, ...tally, ms: Date.now() - started },
           'batch sent',
         );
         const braked = tally.closed && (await store.getBrake(campaign.accountId)).on;
-        return { claimed: claimed.length, sent: tally.sent, failed: tally.failed, ...(braked ? { braked } : {}), ...(tally.closed ? { closed: true } : {}) };
+        return {
+          claimed: claimed.length - tally.returned,
+          sent: tally.sent,
+          failed: tally.failed,
+          ...(braked ? { braked } : {}),
+          ...(tally.closed ? { closed: true } : {}),
+          ...(tally.yielded ? { yielded: true } : {}),
+        };
       } catch (err) {
         // Cancelled or failing with every write landed: what the lease still holds is free again. (A write that
         // failed leaves the lease, and its chunk in doubt, to be settled.)
         if (!(err instanceof OutcomeWriteError)) await store.releaseLease(input.campaignId, input.batchKey).catch(() => undefined);
         throw err;
       } finally {
+        slot?.release();
         batchesInFlight.dec();
         clearInterval(beat);
       }
@@ -221,12 +248,16 @@ export function createActivities({ store, providers, send, notSentChunk = 20_000
     async recallPage(input: { campaignId: string; channel: Channel; afterId: number }): Promise<RecallPage> {
       const ctx = Context.current();
       const beat = setInterval(() => ctx.heartbeat(), 1_000);
+      // Recall takes a slot too (it never yields: it is paced by the provider and short).
+      let slot: SlotHold | undefined;
       try {
         const campaign = await load(input.campaignId);
+        slot = share?.hold(campaign.accountId);
         const page = await recallPage({ ctx, store, providers, campaign }, input.channel, input.afterId);
         if (page.asked > 0) log.info({ ...campaignFields(campaign), channel: input.channel, ...page }, 'providers asked to cancel');
         return page;
       } finally {
+        slot?.release();
         clearInterval(beat);
       }
     },

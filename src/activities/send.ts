@@ -6,6 +6,7 @@ import { messages as messageCount, providerLatency } from '../observability/metr
 import { NOT_STARTED, type OutboundMessage, type Provider, type SendOutcome } from '../providers/provider';
 import type { ClaimedDelivery, DeliveryResult, DeliveryStore } from '../store/store';
 import { compileContent } from '../templates';
+import type { SlotHold } from './share';
 import type { UnsubscribeTarget } from '../unsubscribe';
 
 const THROTTLE_PATIENCE_MS = 15 * 60_000;
@@ -47,13 +48,18 @@ export interface LeaseTally {
   inDoubt: number;
   /** A handover was refused: the campaign is fenced or the account's brake is on. Nothing more was sent. */
   closed: boolean;
+  /** The batch gave its worker slot back before the end of its lease (see ./share): `returned` deliveries were never handed. */
+  yielded: boolean;
+  returned: number;
 }
 
 /**
  * Sends the deliveries of a lease; throws a retryable error if the provider asked to retry some, after recording
  * the rest. Before each provider call the chunk is handed over in the lease (refused once the campaign is fenced);
  * its outcomes and events are written in one statement while the next chunk is at the provider (one write in
- * flight at most, every write landed before this returns or throws).
+ * flight at most, every write landed before this returns or throws). Between chunks, when its worker `slot` is
+ * wanted by another account, it ends early: what it has not sent stays pending, for the lease's release to free.
+ * (A chunk at the provider when the slot's time budget ends starts no more messages, so that is soon.)
  */
 export async function sendLease(args: {
   ctx: Context;
@@ -64,22 +70,29 @@ export async function sendLease(args: {
   batchKey: string;
   claimed: ClaimedDelivery[];
   settings: SendSettings;
+  slot?: SlotHold;
 }): Promise<LeaseTally> {
-  const { ctx, store, provider, campaign, channel, batchKey, claimed, settings } = args;
+  const { ctx, store, provider, campaign, channel, batchKey, claimed, settings, slot } = args;
   const content = campaign.channels.find((c) => c.channel === channel);
   if (!content) throw ApplicationFailure.nonRetryable(`campaign ${campaign.id} has no ${channel} content`, 'NoContent');
   const compiled = compileContent(content);
   const cancelled = ctx.cancellationSignal;
   const lastAttempt = ctx.info.attempt >= settings.maxAttempts;
   const patienceOver = Date.now() - ctx.info.scheduledTimestampMs >= (settings.throttlePatienceMs ?? THROTTLE_PATIENCE_MS);
-  const tally: LeaseTally = { sent: 0, failed: 0, inDoubt: 0, closed: false };
+  const tally: LeaseTally = { sent: 0, failed: 0, inDoubt: 0, closed: false, yielded: false, returned: 0 };
   let retry: { error: string; afterMs?: number } | undefined;
   let writing: Promise<void> | undefined;
   const queue = [...claimed];
 
   try {
-    while (queue.length > 0 && !tally.closed) {
+    for (let chunks = 0; queue.length > 0 && !tally.closed; chunks++) {
       cancelled.throwIfAborted();
+      // At least one chunk per batch, so a batch that yields has always moved its campaign on.
+      if (chunks > 0 && slot?.shouldYield()) {
+        tally.yielded = true;
+        tally.returned = queue.length;
+        break;
+      }
       const chunk = queue.splice(0, settings.chunkSize);
       const results: DeliveryResult[] = [];
       const messages: OutboundMessage[] = [];
@@ -92,7 +105,9 @@ export async function sendLease(args: {
       let outcomes: SendOutcome[] = [];
       if (messages.length > 0) {
         if (await store.handOver(campaign.id, batchKey, handed)) {
-          outcomes = await sendChunk(provider, messages, cancelled, performance.now() + HANDOVER_TTL_MS);
+          const now = performance.now();
+          const budgetEnd = slot && slot.budgetEndsAt > now ? slot.budgetEndsAt : Number.POSITIVE_INFINITY;
+          outcomes = await sendChunk(provider, messages, cancelled, Math.min(now + HANDOVER_TTL_MS, budgetEnd));
         } else {
           tally.closed = true;
         }

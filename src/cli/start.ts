@@ -15,7 +15,7 @@ import { openStore } from '../store';
 import { createWorker, prebuiltWorkflowBundle, workerSending } from '../worker';
 import { serveAdmin } from './admin';
 import { ensureDevApiKey } from './dev-account';
-import { findTemporalCli, isListening, registerSearchAttributes, startDevServer, type DevServer } from './temporal';
+import { FAIRNESS_DYNAMIC_CONFIG, findTemporalCli, isListening, registerSearchAttributes, startDevServer, type DevServer } from './temporal';
 
 async function main(): Promise<void> {
   const config = loadConfig();
@@ -36,6 +36,7 @@ async function main(): Promise<void> {
         uiPort: Number(new URL(config.TEMPORAL_UI_URL).port || 80),
         dbFile: path.join(dataDir, 'temporal.sqlite'),
         logFile: path.join(dataDir, 'temporal.log'),
+        dynamicConfig: FAIRNESS_DYNAMIC_CONFIG,
       });
       cleanup.unshift(() => devServer!.stop());
     }

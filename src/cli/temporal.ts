@@ -60,6 +60,17 @@ export function findTemporalCli(toolsDir: string, log: (line: string) => void = 
   return cached;
 }
 
+/**
+ * Task queue fairness on a Temporal server: send batches carry their account as fairness key, so a worker slot a
+ * batch gives back (src/activities/share.ts) goes to the account with the fewest tasks dispatched, not to the
+ * oldest task. One task queue partition keeps the balance exact (a dev server needs no more).
+ */
+export const FAIRNESS_DYNAMIC_CONFIG = {
+  'matching.enableFairness': true,
+  'matching.numTaskqueueReadPartitions': 1,
+  'matching.numTaskqueueWritePartitions': 1,
+} as const;
+
 /** A running dev server. */
 export interface DevServer {
   address: string;
@@ -75,7 +86,7 @@ export async function startDevServer(opts: {
   dbFile?: string;
   logFile?: string;
   /** Dynamic config, e.g. `{ 'limit.historyCount.suggestContinueAsNew': 100 }`. */
-  dynamicConfig?: Record<string, string | number>;
+  dynamicConfig?: Record<string, string | number | boolean>;
 }): Promise<DevServer> {
   const args = ['server', 'start-dev', '--ip', '127.0.0.1', '--port', String(opts.port), '--log-level', 'warn'];
   if (opts.uiPort) args.push('--ui-port', String(opts.uiPort));

@@ -7,7 +7,7 @@ export interface Limits {
   ratePerSecond?: number;
 }
 
-/** A batch's abort as a promise: one listener per batch, however many of its messages wait. */
+/** A batch's abort (or its start-by time passing) as a promise: one listener per batch, however many of its messages wait. */
 interface Abort {
   signal: AbortSignal;
   happened: Promise<false>;
@@ -46,12 +46,16 @@ export class Limiter {
   async each<M>(messages: M[], signal: AbortSignal, send: (m: M) => Promise<SendOutcome>, startBy = Number.POSITIVE_INFINITY): Promise<SendOutcome[]> {
     const stopped = () => signal.aborted || performance.now() > startBy;
     let onAbort = () => {};
+    let deadline: NodeJS.Timeout | undefined;
     const abort: Abort = {
       signal,
+      // Waits for a slot or a token end at `startBy` too: a message that can no longer start does not hold its
+      // batch (and the batch its worker slot) behind other batches of the same provider.
       happened: new Promise<false>((resolve) => {
         onAbort = () => resolve(false);
         if (signal.aborted) onAbort();
         else signal.addEventListener('abort', onAbort, { once: true });
+        if (Number.isFinite(startBy)) deadline = setTimeout(onAbort, Math.max(0, startBy - performance.now()));
       }),
     };
     try {
@@ -68,6 +72,7 @@ export class Limiter {
         }),
       );
     } finally {
+      clearTimeout(deadline);
       signal.removeEventListener('abort', onAbort);
     }
   }

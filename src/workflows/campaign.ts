@@ -28,7 +28,7 @@ import {
   upsertSearchAttributes,
   workflowInfo,
 } from '@temporalio/workflow';
-import type { UpdateDefinition } from '@temporalio/common';
+import type { ActivityOptions, UpdateDefinition } from '@temporalio/common';
 import type { Activities } from '../activities';
 import type { RecallPage } from '../activities/compensate';
 import type { Fence, PlanPageResult } from '../store/store';
@@ -68,13 +68,22 @@ const store = proxyLocalActivities<Activities>({
   retry: { initialInterval: '200ms', maximumInterval: '30s', nonRetryableErrorTypes: NON_RETRYABLE },
 });
 
-const sender = proxyActivities<Activities>({
+const SENDER_OPTIONS: ActivityOptions = {
   startToCloseTimeout: '15 minutes',
   heartbeatTimeout: '10s',
   // A cancelled batch settles only once the activity has confirmed it stopped: then nothing more can leave.
   cancellationType: ActivityCancellationType.WAIT_CANCELLATION_COMPLETED,
   retry: { initialInterval: '1s', maximumInterval: '1 minute', nonRetryableErrorTypes: NON_RETRYABLE },
-});
+};
+
+/**
+ * The send batches of one account. Their fairness key is the account: where the Temporal server runs task queue
+ * fairness, a slot freed on a full worker goes to the account with the fewest tasks dispatched, not to whichever
+ * task was scheduled first (see src/activities/share.ts for how slots are freed).
+ */
+function senderFor(accountId: string) {
+  return proxyActivities<Activities>({ ...SENDER_OPTIONS, priority: { fairnessKey: accountId } });
+}
 
 /**
  * Planning pages the audience (a million recipients: two hundred pages) as regular activities: local ones back to
@@ -129,6 +138,7 @@ class CampaignRun {
   control: Control | undefined;
   /** The stop's, cancel's or delete's report once it has answered (then kept up to date). */
   report: ControlReport | null = null;
+  private readonly sender: ReturnType<typeof senderFor>;
   private sendScope: CancellationScope | undefined;
   private inFlight = 0;
   /** Batches in flight when the last pause or stop arrived, and how many of them it cut short (each confirmed). */
@@ -146,6 +156,7 @@ class CampaignRun {
   constructor(private readonly input: CampaignWorkflowInput) {
     this.options = { ...DEFAULT_SEND_OPTIONS, ...input.options };
     this.campaignId = input.campaignId;
+    this.sender = senderFor(input.accountId);
     this.reopened = input.carried?.phase === 'done';
     this.state = input.carried ?? {
       phase: input.scheduledAt ? 'scheduled' : 'planning',
@@ -432,7 +443,7 @@ class CampaignRun {
         this.inFlight++;
         try {
           const batchKey = `${workflowInfo().runId}/${++this.batchSeq}`;
-          const r = await sender.sendBatch({ campaignId, channel, batchSize, batchKey });
+          const r = await this.sender.sendBatch({ campaignId, channel, batchSize, batchKey });
           budget.left += batchSize - r.claimed;
           // (A batch that ends after its pass was cut short leaves the window to the pass's recount.)
           if (state.window && this.sendScope === scope) state.window.used += r.claimed;
@@ -441,7 +452,8 @@ class CampaignRun {
           state.tally.batches++;
           // The account's brake is on, whether or not its update has reached this workflow: hold the campaign.
           if (r.braked && !this.control) this.request('brake', 'account brake');
-          if (r.claimed === 0 || r.closed) return;
+          // A yielded batch gave its worker slot to another account: the lane goes on, behind whatever waited.
+          if (r.closed || (r.claimed === 0 && !r.yielded)) return;
         } catch (err) {
           // Once the pass is cancelled, a batch that ended in any way is aborted: nothing more leaves from it. (A
           // batch whose worker died after the cancel is reported as timed out, one in retry backoff as its last

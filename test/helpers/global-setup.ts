@@ -3,7 +3,7 @@ import { mkdirSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { Connection } from '@temporalio/client';
 import { bundleWorkflowCode } from '@temporalio/worker';
-import { findTemporalCli, freePort, registerSearchAttributes, startDevServer, type DevServer } from '../../src/cli/temporal';
+import { FAIRNESS_DYNAMIC_CONFIG, findTemporalCli, freePort, registerSearchAttributes, startDevServer, type DevServer } from '../../src/cli/temporal';
 
 const ROOT = path.resolve(__dirname, '../..');
 
@@ -16,7 +16,8 @@ export default async function globalSetup(): Promise<void> {
   const server = await startDevServer({
     cli,
     port: await freePort(),
-    dynamicConfig: { 'limit.historyCount.suggestContinueAsNew': 100 },
+    // Task queue fairness between accounts, as `npm start` runs it.
+    dynamicConfig: { 'limit.historyCount.suggestContinueAsNew': 100, ...FAIRNESS_DYNAMIC_CONFIG },
   });
   (globalThis as { heraldTemporal?: DevServer }).heraldTemporal = server;
   const connection = await Connection.connect({ address: server.address });

@@ -129,6 +129,10 @@ export async function startHerald(opts: {
   sendOptions?: Partial<SendOptions>;
   /** Messages per provider call (50 unless said). */
   chunkSize?: number;
+  /** The worker's activity slots (16 unless said). */
+  workerSlots?: number;
+  /** BATCH_TIME_BUDGET_MS: how long a batch holds a slot of a full worker before it yields (5 s unless said). */
+  batchTimeBudgetMs?: number;
   /** How long the brake waits for each workflow (10 s unless said). */
   brakeAnswerWithinMs?: number;
   logger?: Logger;
@@ -148,7 +152,14 @@ export async function startHerald(opts: {
       store: opts.store,
       providers,
       unsubscribe: { baseUrl: 'http://herald.test', key: secretsKey },
-      config: { TEMPORAL_NAMESPACE: 'default', TASK_QUEUE: taskQueue, CHUNK_SIZE: opts.chunkSize ?? 50, MAX_SEND_ATTEMPTS: 5, WORKER_MAX_ACTIVITIES: 16 },
+      config: {
+        TEMPORAL_NAMESPACE: 'default',
+        TASK_QUEUE: taskQueue,
+        CHUNK_SIZE: opts.chunkSize ?? 50,
+        MAX_SEND_ATTEMPTS: 5,
+        WORKER_MAX_ACTIVITIES: opts.workerSlots ?? 16,
+        ...(opts.batchTimeBudgetMs ? { BATCH_TIME_BUDGET_MS: opts.batchTimeBudgetMs } : {}),
+      },
       workflowBundle: { codePath: workflowBundlePath() },
     });
     worker = { instance, running: instance.run() };

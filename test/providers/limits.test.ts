@@ -83,3 +83,17 @@ test('an abort ends the wait for a concurrency slot at once', async () => {
   release();
   expect(await first).toEqual([accepted]);
 }, 5_000);
+
+test("messages that cannot start by their start-by time stop waiting behind another batch's calls", async () => {
+  const limiter = new Limiter({ concurrency: 1 });
+  let release: () => void = () => undefined;
+  // Another batch of the same provider holds its only slot, on a call that does not end.
+  const first = limiter.each([1], new AbortController().signal, () => new Promise((r) => (release = () => r(accepted))));
+  const began = Date.now();
+  const second = await limiter.each([2, 3], new AbortController().signal, async () => accepted, performance.now() + 200);
+  expect(second).toEqual([NOT_STARTED, NOT_STARTED]);
+  expect(Date.now() - began).toBeGreaterThanOrEqual(150);
+  expect(Date.now() - began).toBeLessThan(1_000);
+  release();
+  expect(await first).toEqual([accepted]);
+}, 5_000);
