@@ -308,3 +308,53 @@ test('a campaign that chose at-least-once sends its dropped SMS again (Twilio ta
   expect(new Set(received('At least once').map((m) => m.to)).size).toBe(8);
   expect(twilio.faults.injected).toBeGreaterThan(0);
 });
+
+test('status callbacks tell what left Twilio: a stop after Finished asks to cancel only the SMS still queued', async () => {
+  const http = api(herald.app, key);
+  // Twilio posts its callbacks to the account's receipt URL (no statusCallback of the user's): here through the app.
+  const settings = await http
+    .put('/v1/providers/sms', { kind: 'twilio', config: { baseUrl: twilio.baseUrl, accountSid: twilio.accountSid, from: SMS_FROM, timeoutMs: 10_000 }, secrets: { authToken: twilio.authToken } })
+    .expect(200);
+  const receiptUrl = settings.body.config.statusCallback as string;
+  twilio.callbacks = (url, body, headers) => request(herald.app).post(new URL(url).pathname).set(headers).send(body).expect(200);
+  try {
+    const people = Array.from({ length: 10 }, (_, i) => ({ id: `cb${i}`, phone: `+1415888${String(1000 + i)}`, attributes: { callbacks: true } }));
+    await http.post('/v1/contacts', { contacts: people }).expect(200);
+    const audience = await http.post('/v1/audiences', { name: 'callbacks', type: 'filter', all: [{ attribute: 'callbacks', op: 'exists' }] }).expect(201);
+    const draft = async (body: string) =>
+      (await http.post('/v1/campaigns', { name: body, audienceId: audience.body.id, channels: [{ channel: 'sms', body }] }).expect(201)).body.id as string;
+    const stopAndReport = async (id: string) => {
+      await http.post(`/v1/campaigns/${id}/stop`, { confirmation: id }).expect(200);
+      const report = await eventually(async () => {
+        const r = (await http.get(`/v1/campaigns/${id}/report`).expect(200)).body;
+        return r.completedAt ? r : undefined;
+      });
+      return report.steps.find((s: { step: string }) => s.step === 'provider_cancellation').counts;
+    };
+
+    // Out at once: each has its `delivered` callback, so nothing is asked.
+    const out = await draft('Out at once');
+    await http.post(`/v1/campaigns/${out}/send`).expect(202);
+    expect((await campaignEnded(herald.app, key, out)).counts).toMatchObject({ sent: 10 });
+    const delivered = await eventually(async () => {
+      const c = (await http.get(`/v1/campaigns/${out}`).expect(200)).body.counts;
+      return c.delivered === 10 ? c : undefined;
+    });
+    expect(delivered).toMatchObject({ sent: 10, delivered: 10 });
+    const before = twilio.cancelRequests;
+    expect(await stopAndReport(out)).toEqual({ asked: 0, cancelled: 0, tooLate: 0, errors: 0 });
+    expect(twilio.cancelRequests).toBe(before);
+
+    // Held in Twilio's queue: no callback yet, their last known status is queued: each is asked, and cancelled.
+    twilio.queueMs = 60_000;
+    const held = await draft('Held in the queue');
+    await http.post(`/v1/campaigns/${held}/send`).expect(202);
+    expect((await campaignEnded(herald.app, key, held)).counts).toMatchObject({ sent: 10 });
+    expect(await stopAndReport(held)).toEqual({ asked: 10, cancelled: 10, tooLate: 0, errors: 0 });
+    expect(twilio.cancelRequests).toBe(before + 10);
+    expect([...twilio.messages.values()].filter((m) => m.statusCallback === receiptUrl && m.body === 'Held in the queue').map((m) => m.status)).toEqual(Array(10).fill('canceled'));
+  } finally {
+    twilio.callbacks = undefined;
+    twilio.queueMs = 0;
+  }
+});

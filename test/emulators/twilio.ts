@@ -10,6 +10,9 @@ import { createHmac, randomBytes } from 'node:crypto';
 import { startLocalServer } from '../helpers/local-server';
 import { Faults } from './faults';
 
+/** Callbacks follow a status change by this long, as Twilio's do (asynchronously, after the API has answered). */
+const CALLBACK_DELAY_MS = 200;
+
 /** A message the emulator holds. */
 export interface TwilioMessage {
   sid: string;
@@ -71,7 +74,7 @@ export async function startTwilioEmulator(): Promise<TwilioEmulator> {
         const signature = createHmac('sha1', authToken).update(Buffer.from(signed, 'utf8')).digest('base64');
         await deliver(url, new URLSearchParams(params).toString(), { 'content-type': 'application/x-www-form-urlencoded', 'x-twilio-signature': signature }).catch(() => undefined);
       }
-    }, Math.max(0, m.queuedUntil - Date.now()));
+    }, Math.max(0, m.queuedUntil - Date.now()) + CALLBACK_DELAY_MS);
   };
 
   const server = await startLocalServer((req, res, raw) => {
