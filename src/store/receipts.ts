@@ -117,6 +117,13 @@ export interface ReceiptStore {
   accountOfEndpoint(kind: string, token: string): Promise<string | null>;
   /** The channels a contact is suppressed on, with their causes. */
   suppressions(accountId: string, contactId: string): Promise<Suppression[]>;
+  /**
+   * Binds a provider's one-use signature token to the event it came with (shared by every process on the store):
+   * true when the token is new or already bound to this same event (a replay), false when it came with another.
+   */
+  bindToken(accountId: string, provider: string, token: string, eventId: string, signedAt: Date): Promise<boolean>;
+  /** Forgets tokens signed before `before` (their signatures are refused by age); returns how many. */
+  expireTokens(before: Date): Promise<number>;
 }
 
 /** SQL for the event-name prefix of a channel column. */
@@ -377,6 +384,29 @@ export class SqlReceipts implements ReceiptStore {
       reason: (r.reason as string | null) ?? null,
       at: (r.at as Date | null) ?? null,
     }));
+  }
+
+  async bindToken(accountId: string, provider: string, token: string, eventId: string, signedAt: Date): Promise<boolean> {
+    const bind = () =>
+      this.db.query<{ event_id: string }>(
+        `WITH ins AS (INSERT INTO receipt_tokens (account_id, provider, token, event_id, signed_at) VALUES ($1, $2, $3, $4, $5)
+                      ON CONFLICT (account_id, provider, token) DO NOTHING RETURNING event_id)
+         SELECT event_id FROM ins
+         UNION ALL SELECT event_id FROM receipt_tokens WHERE account_id = $1 AND provider = $2 AND token = $3`,
+        [accountId, provider, token, eventId, signedAt],
+      );
+    // Empty when another process bound the token after this statement's snapshot: the second look sees its row.
+    let { rows } = await bind();
+    if (rows.length === 0) ({ rows } = await bind());
+    return rows[0]?.event_id === eventId;
+  }
+
+  async expireTokens(before: Date): Promise<number> {
+    const { rows } = await this.db.query<{ n: number }>(
+      'WITH gone AS (DELETE FROM receipt_tokens WHERE signed_at < $1 RETURNING 1) SELECT count(*)::int AS n FROM gone',
+      [before],
+    );
+    return rows[0]!.n;
   }
 }
 

@@ -110,4 +110,16 @@ describe.each(STORE_KINDS)('receipts (%s)', (kind) => {
     expect(await store.receipts.accountOfEndpoint('sendgrid', token)).toBe(accountId);
     expect(await store.receipts.accountOfEndpoint('twilio', token)).toBeNull();
   });
+
+  test('a signature token is bound to its first event, per account, until it expires', async () => {
+    const [{ accountId: a }, { accountId: b }] = [await store.createAccount('t1'), await store.createAccount('t2')];
+    expect(await store.receipts.bindToken(a, 'mailgun', 'tok', 'ev-1', at(0))).toBe(true);
+    expect(await store.receipts.bindToken(a, 'mailgun', 'tok', 'ev-1', at(0))).toBe(true);
+    expect(await store.receipts.bindToken(a, 'mailgun', 'tok', 'ev-2', at(0))).toBe(false);
+    expect(await store.receipts.bindToken(b, 'mailgun', 'tok', 'ev-2', at(0))).toBe(true);
+    expect(await store.receipts.bindToken(a, 'mailgun', 'later', 'ev-3', at(60))).toBe(true);
+    expect(await store.receipts.expireTokens(at(30))).toBe(2);
+    expect(await store.receipts.bindToken(a, 'mailgun', 'tok', 'ev-2', at(0))).toBe(true);
+    expect(await store.receipts.bindToken(a, 'mailgun', 'later', 'ev-4', at(60))).toBe(false);
+  });
 });

@@ -11,6 +11,7 @@ import type { Logger } from 'pino';
 import { HttpClient } from '../../providers/http';
 import { unseal } from '../../providers/secrets';
 import { RECEIPT_SCHEMES } from '../../receipts';
+import { MAILGUN_SIGNATURE_MAX_AGE_MS } from '../../receipts/mailgun';
 import { ReceiptMalformed, ReceiptRefused } from '../../receipts/scheme';
 import type { Store } from '../../store/store';
 
@@ -35,7 +36,8 @@ export interface ReceiptRouteDeps {
 
 /**
  * Matches, every `everyMs`, receipts that came before Herald recorded their send (a later pass, so a receipt that
- * raced its send is counted even when no other receipt of the account follows). Returns a stop function.
+ * raced its send is counted even when no other receipt of the account follows), and forgets signature tokens too
+ * old to be accepted. Returns a stop function.
  */
 export function startReceiptMatcher(store: Store, logger: Logger, everyMs = 5_000): () => void {
   let running = false;
@@ -43,6 +45,7 @@ export function startReceiptMatcher(store: Store, logger: Logger, everyMs = 5_00
     if (running) return;
     running = true;
     void (async () => {
+      await store.receipts.expireTokens(new Date(Date.now() - MAILGUN_SIGNATURE_MAX_AGE_MS));
       for (const accountId of await store.receipts.accountsWithPending()) {
         const matched = await store.receipts.matchPending(accountId);
         if (matched > 0) logger.info({ accountId, matched }, 'receipts matched to sends recorded after them');
@@ -106,6 +109,7 @@ export function receiptRoutes(deps: ReceiptRouteDeps): Router {
           secrets,
           trustedSnsOrigins: deps.trustedSnsOrigins ?? [],
           now: new Date(),
+          bindToken: (t, eventId, signedAt) => deps.store.receipts.bindToken(accountId, kind, t, eventId, signedAt),
           fetchText: async (url) => {
             const r = await http.send(url, { method: 'GET' });
             return { status: r.status, text: r.text };
