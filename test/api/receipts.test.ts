@@ -1,6 +1,7 @@
 /**
  * The receipt routes are rate-limited per account and provider kind: one account's flood does not stop another's;
- * and a Mailgun signature token is used once across API processes sharing the store.
+ * receipts of concurrent requests are stored by one statement; and a Mailgun signature token is used once across API
+ * processes sharing the store.
  */
 import { createHmac, randomBytes } from 'node:crypto';
 import express from 'express';
@@ -41,6 +42,35 @@ test("a receipt route beyond its rate gets 429 while another account's route sti
   await request(app).post(b).set(auth).send(hook).expect(200, { ok: true });
   // An unknown token is not found, before any work on its body.
   await request(app).post(receiptPath('postmark', 'x'.repeat(32))).set(auth).send(hook).expect(404);
+});
+
+test('one-event receipt requests arriving together are stored by one statement, a replay among them counted once', async () => {
+  const secretsKey = randomBytes(32);
+  const app = express().use(receiptRoutes({ store, secretsKey, publicUrl: 'http://herald.test', logger: pino({ level: 'silent' }) }));
+  const password = 'p'.repeat(20);
+  const { accountId } = await store.createAccount('batch');
+  await store.putProviderSettings(accountId, {
+    channel: 'email',
+    kind: 'postmark',
+    config: { baseUrl: 'http://127.0.0.1:1', from: 'news@acme.test' },
+    sealedSecrets: seal({ serverToken: 'server-token-1', webhookPassword: password }, secretsKey),
+  });
+  const route = receiptPath('postmark', await store.receipts.endpointToken(accountId, 'postmark'));
+  const auth = { authorization: `Basic ${Buffer.from(`herald:${password}`).toString('base64')}`, 'content-type': 'application/json' };
+  const hook = (i: number) => ({ RecordType: 'Delivery', MessageID: `batched-${i}`, DeliveredAt: new Date().toISOString() });
+  const ingest = jest.spyOn(store.receipts, 'ingest');
+  try {
+    // supertest opens a server per request: start them all, then let them arrive together.
+    const requests = [...Array.from({ length: 30 }, (_, i) => hook(i)), hook(0)].map((h) => request(app).post(route).set(auth).send(h));
+    const answers = await Promise.all(requests);
+    expect(answers.map((a) => a.status)).toEqual(Array(31).fill(200));
+    const results = await Promise.all(ingest.mock.results.map((r) => r.value as ReturnType<Store['receipts']['ingest']>));
+    expect(ingest.mock.calls.map((c) => c[2].length).reduce((a, b) => a + b, 0)).toBe(31);
+    expect(ingest.mock.calls.length).toBeLessThan(31);
+    expect(results.reduce((n, r) => n + r.received, 0)).toBe(30);
+  } finally {
+    ingest.mockRestore();
+  }
 });
 
 test('two API processes on one store refuse a Mailgun token a second event came with, and forget tokens too old to verify', async () => {
