@@ -221,8 +221,11 @@ const ingestSql = afterMatch(
   k AS (
     SELECT i.*, $2::text AS provider, d.* FROM i LEFT JOIN LATERAL (
       SELECT d.id AS delivery_id, d.campaign_id, d.contact_pk, ct.id AS contact_id, ct.suppressed
-      FROM deliveries d JOIN campaigns c ON c.id = d.campaign_id AND c.account_id = $1 JOIN contacts ct ON ct.pk = d.contact_pk
-      WHERE d.provider_message_id = i.provider_message_id AND d.channel = i.channel LIMIT 1) d ON true),
+      FROM deliveries d JOIN contacts ct ON ct.pk = d.contact_pk
+      WHERE d.provider_message_id = i.provider_message_id AND d.channel = i.channel
+        -- The delivery's campaign by its key (a join on the account would read all its campaigns per receipt).
+        AND (SELECT c.account_id FROM campaigns c WHERE c.id = d.campaign_id) = $1
+      LIMIT 1) d ON true),
   ins AS (
     INSERT INTO receipts (account_id, provider, event_id, channel, provider_message_id, outcome, bounce, reason, suppress,
                           occurred_at, delivery_id)

@@ -64,6 +64,16 @@ describe.each(STORE_KINDS)('receipts (%s)', (kind) => {
     expect(bounced.items.map((d) => d.contactId)).toEqual(['b']);
   });
 
+  test('the same event twice in one batch (two requests ingested together) counts once', async () => {
+    const { accountId, campaign } = await sentCampaign(['a', 'b']);
+    const batch = [receipt('t1', 'pm-a'), receipt('t2', 'pm-b', { outcome: 'bounced', bounce: 'hard', suppress: true }), receipt('t1', 'pm-a')];
+    expect(await store.receipts.ingest(accountId, 'twilio', batch)).toEqual({ received: 2, duplicates: 1, matched: 2 });
+    expect((await store.receipts.countsOf([campaign.id])).get(campaign.id)!.total).toMatchObject({ delivered: 1, bounced: 1 });
+    const events = (await store.listEvents(accountId, { limit: 100, campaignId: campaign.id })).items.filter((e) => !e.type.endsWith('.sent'));
+    expect(events.map((e) => `${e.type}/${e.contactId}`).sort()).toEqual(['message.bounced/b', 'message.delivered/a']);
+    expect((await store.getContact(accountId, 'b'))!.suppressed).toEqual(['email']);
+  });
+
   test('a later fate wins over an earlier one, whatever order they arrive in', async () => {
     const { accountId, campaign, claimed } = await sentCampaign(['a']);
     await store.receipts.ingest(accountId, 'mailgun', [receipt('late', 'pm-a', { outcome: 'bounced', bounce: 'soft', at: at(10) })]);
