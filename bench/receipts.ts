@@ -42,7 +42,7 @@ const { values: opts } = parseArgs({
     /** How long phase 3 runs. */
     'paced-seconds': { type: 'string', default: '5' },
     /** Campaigns sent alone and during ingestion, alternately. */
-    rounds: { type: 'string', default: '2' },
+    rounds: { type: 'string', default: '3' },
     /** Events per webhook request. */
     batch: { type: 'string', default: '500' },
     /** Requests in flight in phase 2. */
@@ -253,7 +253,11 @@ async function main(): Promise<void> {
       const first = nextBody;
       const inFlight: Promise<void>[] = [];
       while (!done()) {
-        if (nextBody >= bodies.length) throw new Error('ran out of receipts: this campaign took over 3 times as long as the one before');
+        if (nextBody >= bodies.length) {
+          // The table shows the receipts/s that came; this phase fell short of RATE for its last part.
+          console.log('  (ran out of receipts: this campaign took over twice as long as the one before)');
+          break;
+        }
         const due = started + ((nextBody - first) * B * 1000) / RATE;
         if (due > Date.now()) await sleep(due - Date.now());
         else inFlight.push(post(url, privateKey, bodies[nextBody++]!));
@@ -264,7 +268,7 @@ async function main(): Promise<void> {
 
     const warm = await measure('0. warm-up campaign (not compared)', async () => ({ messages: await sendCampaign('warm-up') }));
 
-    // Sent emails to take receipts for, topped up before each paced phase (for three times the last campaign's time).
+    // Sent emails to take receipts for, topped up before each paced phase (for twice the last campaign's time).
     const url = herald.api.base + receiptPath('sendgrid', await store.receipts.endpointToken(accountId, 'sendgrid'));
     const seeded: string[] = [];
     const bodies: string[] = [];
@@ -288,7 +292,7 @@ async function main(): Promise<void> {
     for (let r = 1; r <= ROUNDS; r++) {
       const before = await measure(`1.${r} campaign alone`, async () => ({ messages: await sendCampaign(`alone ${r}`) }));
       alone.push(before.messagesPerSecond!);
-      await topUp(3 * Math.max(last, before.seconds));
+      await topUp(2 * Math.max(last, before.seconds));
       const row = await measure(`2.${r} campaign while receipts come at ${RATE}/s`, async () => {
         let sent = false;
         const [messages, receipts] = await Promise.all([sendCampaign(`during ${r}`).finally(() => (sent = true)), pace(() => sent)]);
@@ -336,12 +340,18 @@ async function main(): Promise<void> {
         `Sending alone ${median(alone)} messages/s, while receipts came at ${RATE}/s ${median(during)} messages/s (medians of ${ROUNDS}): ` +
         `slowed by ${slowdown}%. Counts ${JSON.stringify(counts)}.`,
     );
+    const paced = phases.at(-1)!;
+    const ingestCores = (paced.cores['API process'] ?? 0) + (paced.cores['postgres (herald-api)'] ?? 0);
+    console.log(
+      `Ingestion at ${paced.receiptsPerSecond}/s alone: ${ingestCores.toFixed(2)} cores (API process and its PostgreSQL backends), ` +
+        `${Math.round((ingestCores / os.cpus().length) * 100)}% of the machine, ${Math.round((ingestCores / paced.receiptsPerSecond!) * 1e6)} µs of CPU per receipt.`,
+    );
     const at = new Date().toISOString();
     const results = path.join(__dirname, 'results');
     mkdirSync(results, { recursive: true });
     writeFileSync(
       path.join(results, `receipts-${at.replace(/[:.]/g, '-')}.json`),
-      `${JSON.stringify({ at, cores: os.cpus().length, loadAverage: os.loadavg(), batch: B, concurrency: C, rate: RATE, recipients: M, phases, slowdownPercent: slowdown, counts }, null, 2)}\n`,
+      `${JSON.stringify({ at, cores: os.cpus().length, loadAverage: os.loadavg(), batch: B, concurrency: C, rate: RATE, recipients: M, phases, slowdownPercent: slowdown, ingestionCores: ingestCores, counts }, null, 2)}\n`,
     );
   } finally {
     for (const step of cleanup) await step().catch((err: unknown) => console.error(err));
