@@ -132,8 +132,6 @@ const prefixSql = (column: string): string =>
 
 /** SQL true when a receipt row's outcome is a fate (delivered, undelivered, bounced). */
 const isFate = `outcome IN (${FATE_OUTCOMES.map((o) => `'${o}'`).join(', ')})`;
-/** SQL for `column` of the latest fate receipt in a group. */
-const latest = (column: string): string => `(array_agg(${column} ORDER BY occurred_at DESC, id DESC) FILTER (WHERE ${isFate}))[1]`;
 
 /** SQL true when the incoming fate (EXCLUDED) is at least as recent as the kept one (x). */
 const newer = 'EXCLUDED.outcome IS NOT NULL AND (x.outcome_at IS NULL OR EXCLUDED.outcome_at >= x.outcome_at)';
@@ -147,13 +145,17 @@ const newer = 'EXCLUDED.outcome IS NOT NULL AND (x.outcome_at IS NULL OR EXCLUDE
 const afterMatch = (matched: string, result: string): string => `
   WITH ${matched},
   -- One row per delivery: its latest fate among these receipts, and when a complaint or unsubscribe first came.
+  -- The latest fate by one sort (DISTINCT ON), not one ordered array per column and delivery.
+  fate AS (
+    SELECT DISTINCT ON (delivery_id) delivery_id, outcome, bounce, reason, provider, occurred_at AS outcome_at
+    FROM mm WHERE ${isFate} ORDER BY delivery_id, occurred_at DESC, id DESC),
   agg AS (
-    SELECT delivery_id, min(campaign_id) AS campaign_id, min(channel) AS channel,
-           ${latest('outcome')} AS outcome, ${latest('bounce')} AS bounce, ${latest('reason')} AS reason,
-           ${latest('provider')} AS provider, max(occurred_at) FILTER (WHERE ${isFate}) AS outcome_at,
-           min(occurred_at) FILTER (WHERE outcome = 'complained') AS complained_at,
-           min(occurred_at) FILTER (WHERE outcome = 'unsubscribed') AS unsubscribed_at
-    FROM mm GROUP BY delivery_id),
+    SELECT g.*, f.outcome, f.bounce, f.reason, f.provider, f.outcome_at
+    FROM (SELECT delivery_id, min(campaign_id) AS campaign_id, min(channel) AS channel,
+                 min(occurred_at) FILTER (WHERE outcome = 'complained') AS complained_at,
+                 min(occurred_at) FILTER (WHERE outcome = 'unsubscribed') AS unsubscribed_at
+          FROM mm GROUP BY delivery_id) g
+    LEFT JOIN fate f ON f.delivery_id = g.delivery_id),
   dr AS (
     INSERT INTO delivery_receipts AS x (delivery_id, campaign_id, channel, outcome, bounce, reason, provider, outcome_at,
                                         complained_at, unsubscribed_at)
