@@ -32,6 +32,8 @@ export interface Herald {
   name: string;
   api: HeraldApi;
   workerPids: number[];
+  /** On PostgreSQL: the API process, its database and secrets key (for benches that set up rows directly). */
+  postgres?: { apiPid: number; accountId: string; databaseUrl: string; secretsKey: Buffer };
   stop(): Promise<void>;
 }
 
@@ -61,11 +63,12 @@ export async function startEmbedded(env: HeraldEnv, name = 'embedded'): Promise<
 export async function startPostgres(env: HeraldEnv, adminUrl: string, workers = 1, name = 'postgres'): Promise<Herald> {
   const { url: databaseUrl, drop } = await createDatabase(adminUrl, 'herald_bench');
   const store = await openStore({ databaseUrl });
-  const { apiKey } = await store.createAccount('bench');
+  const { apiKey, accountId } = await store.createAccount('bench');
   await store.close();
 
   const port = await freePort();
-  const shared = { ...common(env, name), DATABASE_URL: databaseUrl, SECRETS_KEY: randomBytes(32).toString('base64') };
+  const secretsKey = randomBytes(32);
+  const shared = { ...common(env, name), DATABASE_URL: databaseUrl, SECRETS_KEY: secretsKey.toString('base64') };
   const children: Child[] = [];
   const stop = async () => {
     await Promise.all(children.map((c) => c.stop()));
@@ -74,16 +77,23 @@ export async function startPostgres(env: HeraldEnv, adminUrl: string, workers = 
   try {
     // Compiled (`npm run build`), they run as `npm run api` / `npm run worker` and the Docker image run them.
     const file = (ts: string) => path.join(ROOT, env.compiled ? ts.replace(/^src\//, 'dist/').replace(/\.ts$/, '.js') : ts);
-    children.push((await startTs(file('src/api/server.ts'), { ...shared, PORT: String(port) }, (l) => l.startsWith('herald api on'))).child);
+    // PGAPPNAME names each process's connections, so a bench can tell their database backends apart.
+    children.push((await startTs(file('src/api/server.ts'), { ...shared, PORT: String(port), PGAPPNAME: 'herald-api' }, (l) => l.startsWith('herald api on'))).child);
     for (let i = 0; i < workers; i++) {
-      const workerEnv = env.workerNodeOptions ? { ...shared, NODE_OPTIONS: env.workerNodeOptions } : shared;
+      const workerEnv = { ...shared, PGAPPNAME: 'herald-worker', ...(env.workerNodeOptions ? { NODE_OPTIONS: env.workerNodeOptions } : {}) };
       children.push((await startTs(file('src/worker.ts'), workerEnv, (l) => l.startsWith('herald worker on'))).child);
     }
   } catch (err) {
     await stop();
     throw err;
   }
-  return { name, api: new HeraldApi(`http://127.0.0.1:${port}`, apiKey), workerPids: children.slice(1).map((c) => c.pid), stop };
+  return {
+    name,
+    api: new HeraldApi(`http://127.0.0.1:${port}`, apiKey),
+    workerPids: children.slice(1).map((c) => c.pid),
+    postgres: { apiPid: children[0]!.pid, accountId, databaseUrl, secretsKey },
+    stop,
+  };
 }
 
 function common(env: HeraldEnv, name: string): Record<string, string> {

@@ -1,7 +1,7 @@
 /**
  * Mailgun webhooks. Each body carries `signature: {timestamp, token, signature}`: the signature is hex
- * HMAC-SHA256, keyed with the HTTP webhook signing key (`secrets.webhookSigningKey`), of timestamp + token; a
- * token is bound to the first event it came with.
+ * HMAC-SHA256, keyed with the HTTP webhook signing key (`secrets.webhookSigningKey`), of timestamp + token; the
+ * timestamp must be recent and the token is bound, in the store, to the first event it came with.
  */
 import { createHmac } from 'node:crypto';
 import { z } from 'zod';
@@ -32,11 +32,12 @@ export function mailgunMessageId(id: string): string {
 }
 
 /**
- * Mailgun signs only timestamp + token, not the body: a token seen with one event is refused with another, so a
- * captured signature cannot carry a forged event (per process; the same event again is a replay, counted once).
+ * How old a signature may be. Mailgun retries a webhook for 8 hours; tokens are kept as long (an older token's
+ * signature is refused by its timestamp, so forgetting the token opens nothing).
  */
-const tokens = new Map<string, string>();
-const MAX_TOKENS = 100_000;
+export const MAILGUN_SIGNATURE_MAX_AGE_MS = 12 * 3600_000;
+/** How far ahead of Herald's clock a signature's timestamp may be (clock skew). */
+const MAX_SKEW_MS = 5 * 60_000;
 
 /** Mailgun's webhooks. */
 export const mailgunReceipts: ReceiptScheme = {
@@ -53,12 +54,12 @@ export const mailgunReceipts: ReceiptScheme = {
     }
     const { signature: sig, 'event-data': e } = parsed.data;
     if (!sameSecret(sig.signature.toLowerCase(), mailgunSignature(key, sig.timestamp, sig.token))) throw new ReceiptRefused('signature does not verify');
-    const seen = tokens.get(sig.token);
-    if (seen !== undefined && seen !== e.id) throw new ReceiptRefused('signature token already used for another event');
-    if (seen === undefined) {
-      if (tokens.size >= MAX_TOKENS) tokens.delete(tokens.keys().next().value!);
-      tokens.set(sig.token, e.id);
-    }
+    const signedAt = new Date(Number(sig.timestamp) * 1000);
+    const age = ctx.now.getTime() - signedAt.getTime();
+    if (!(age <= MAILGUN_SIGNATURE_MAX_AGE_MS && age >= -MAX_SKEW_MS)) throw new ReceiptRefused('signature timestamp too old or in the future');
+    // Mailgun signs only timestamp + token, not the body: a token that came with one event is refused with another,
+    // so a captured signature cannot carry a forged event (the same event again is a replay, counted once).
+    if (!(await ctx.bindToken(sig.token, e.id, signedAt))) throw new ReceiptRefused('signature token already used for another event');
     const messageId = e.message?.headers['message-id'];
     if (!messageId) throw new ReceiptMalformed('event-data.message.headers.message-id is required');
     const base = { eventId: e.id, channel: 'email' as const, providerMessageId: mailgunMessageId(messageId), at: timeOf(e.timestamp, ctx.now) };

@@ -25,6 +25,11 @@ export interface SchemeContext {
   /** Origins (scheme://host:port) trusted besides AWS's own for SNS certificates and confirmations: for tests. */
   trustedSnsOrigins: readonly string[];
   now: Date;
+  /**
+   * Binds a one-use signature token to the event it came with, for every API process on the store: false when the
+   * token already came with another event.
+   */
+  bindToken(token: string, eventId: string, signedAt: Date): Promise<boolean>;
 }
 
 /** What a verified request holds. */

@@ -3,7 +3,7 @@
  * (P-256, SHA-256) signature, base64 DER, over `X-Twilio-Email-Event-Webhook-Timestamp` + the raw body, checked
  * with the verification key SendGrid shows (base64 DER, in `config.eventWebhookPublicKey`).
  */
-import { createPublicKey, verify } from 'node:crypto';
+import { createPublicKey, verify, type KeyObject } from 'node:crypto';
 import { z } from 'zod';
 import type { InboundReceipt } from '../store/receipts';
 import { ReceiptMalformed, ReceiptRefused, header, parseJson, timeOf, type ReceiptScheme } from './scheme';
@@ -19,6 +19,20 @@ const Event = z.looseObject({
 });
 const Events = z.array(Event).max(10_000);
 
+/** Verification keys by their base64 text: parsing one costs more than checking a batch's signature. */
+const publicKeys = new Map<string, KeyObject>();
+const MAX_KEYS = 1_000;
+
+function publicKeyOf(key: string): KeyObject {
+  let publicKey = publicKeys.get(key);
+  if (!publicKey) {
+    publicKey = createPublicKey({ key: Buffer.from(key, 'base64'), format: 'der', type: 'spki' });
+    if (publicKeys.size >= MAX_KEYS) publicKeys.delete(publicKeys.keys().next().value!);
+    publicKeys.set(key, publicKey);
+  }
+  return publicKey;
+}
+
 /** SendGrid's Event Webhook. */
 export const sendgridReceipts: ReceiptScheme = {
   kind: 'sendgrid',
@@ -30,8 +44,7 @@ export const sendgridReceipts: ReceiptScheme = {
     const signature = header(req.headers, 'x-twilio-email-event-webhook-signature');
     const timestamp = header(req.headers, 'x-twilio-email-event-webhook-timestamp');
     if (!signature || !timestamp) throw new ReceiptRefused('missing signature headers');
-    const publicKey = createPublicKey({ key: Buffer.from(key, 'base64'), format: 'der', type: 'spki' });
-    const ok = verify('sha256', Buffer.concat([Buffer.from(timestamp), req.body]), publicKey, Buffer.from(signature, 'base64'));
+    const ok = verify('sha256', Buffer.concat([Buffer.from(timestamp), req.body]), publicKeyOf(key), Buffer.from(signature, 'base64'));
     if (!ok) throw new ReceiptRefused('signature does not verify');
     const parsed = Events.safeParse(parseJson(req.body));
     if (!parsed.success) throw new ReceiptMalformed(`not SendGrid events: ${parsed.error.issues[0]?.message ?? ''}`);

@@ -1,12 +1,17 @@
-/** The receipt routes are rate-limited per account and provider kind: one account's flood does not stop another's. */
-import { randomBytes } from 'node:crypto';
+/**
+ * The receipt routes are rate-limited per account and provider kind: one account's flood does not stop another's;
+ * receipts of concurrent requests are stored by one statement; and a Mailgun signature token is used once across API
+ * processes sharing the store.
+ */
+import { createHmac, randomBytes } from 'node:crypto';
 import express from 'express';
 import pino from 'pino';
 import request from 'supertest';
 import { receiptPath, receiptRoutes } from '../../src/api/receipts/receipts.routes';
 import { seal } from '../../src/providers/secrets';
-import type { Store } from '../../src/store';
-import { openTestStore } from '../helpers';
+import { MAILGUN_SIGNATURE_MAX_AGE_MS } from '../../src/receipts/mailgun';
+import { openStore, type Store } from '../../src/store';
+import { createTestDatabase, openTestStore } from '../helpers';
 
 let store: Store;
 beforeAll(async () => {
@@ -37,4 +42,84 @@ test("a receipt route beyond its rate gets 429 while another account's route sti
   await request(app).post(b).set(auth).send(hook).expect(200, { ok: true });
   // An unknown token is not found, before any work on its body.
   await request(app).post(receiptPath('postmark', 'x'.repeat(32))).set(auth).send(hook).expect(404);
+});
+
+test('one-event receipt requests arriving together are stored by one statement, a replay among them counted once', async () => {
+  const secretsKey = randomBytes(32);
+  const app = express().use(receiptRoutes({ store, secretsKey, publicUrl: 'http://herald.test', logger: pino({ level: 'silent' }) }));
+  const password = 'p'.repeat(20);
+  const { accountId } = await store.createAccount('batch');
+  await store.putProviderSettings(accountId, {
+    channel: 'email',
+    kind: 'postmark',
+    config: { baseUrl: 'http://127.0.0.1:1', from: 'news@acme.test' },
+    sealedSecrets: seal({ serverToken: 'server-token-1', webhookPassword: password }, secretsKey),
+  });
+  const route = receiptPath('postmark', await store.receipts.endpointToken(accountId, 'postmark'));
+  const auth = { authorization: `Basic ${Buffer.from(`herald:${password}`).toString('base64')}`, 'content-type': 'application/json' };
+  const hook = (i: number) => ({ RecordType: 'Delivery', MessageID: `batched-${i}`, DeliveredAt: new Date().toISOString() });
+  const ingest = jest.spyOn(store.receipts, 'ingest');
+  try {
+    // supertest opens a server per request: start them all, then let them arrive together.
+    const requests = [...Array.from({ length: 30 }, (_, i) => hook(i)), hook(0)].map((h) => request(app).post(route).set(auth).send(h));
+    const answers = await Promise.all(requests);
+    expect(answers.map((a) => a.status)).toEqual(Array(31).fill(200));
+    const results = await Promise.all(ingest.mock.results.map((r) => r.value as ReturnType<Store['receipts']['ingest']>));
+    expect(ingest.mock.calls.map((c) => c[2].length).reduce((a, b) => a + b, 0)).toBe(31);
+    expect(ingest.mock.calls.length).toBeLessThan(31);
+    expect(results.reduce((n, r) => n + r.received, 0)).toBe(30);
+  } finally {
+    ingest.mockRestore();
+  }
+});
+
+test('two API processes on one store refuse a Mailgun token a second event came with, and forget tokens too old to verify', async () => {
+  const db = await createTestDatabase();
+  // Two API instances, each with its own connection to the same PostgreSQL database, as two processes run them.
+  const [one, two] = [await openStore({ databaseUrl: db.url }), await openStore({ databaseUrl: db.url })];
+  try {
+    const secretsKey = randomBytes(32);
+    const signingKey = 'k'.repeat(32);
+    const appOf = (s: Store) => express().use(receiptRoutes({ store: s, secretsKey, publicUrl: 'http://herald.test', logger: pino({ level: 'silent' }) }));
+    const [a, b] = [appOf(one), appOf(two)];
+    const { accountId } = await one.createAccount('acme');
+    await one.putProviderSettings(accountId, {
+      channel: 'email',
+      kind: 'mailgun',
+      config: { baseUrl: 'http://127.0.0.1:1', domain: 'mg.acme.test', from: 'news@acme.test' },
+      sealedSecrets: seal({ apiKey: 'key-1', webhookSigningKey: signingKey }, secretsKey),
+    });
+    const route = receiptPath('mailgun', await one.receipts.endpointToken(accountId, 'mailgun'));
+    const signature = (timestamp = String(Math.floor(Date.now() / 1000)), token = randomBytes(25).toString('hex')) => ({
+      timestamp,
+      token,
+      signature: createHmac('sha256', signingKey).update(timestamp + token).digest('hex'),
+    });
+    const hook = (sig: ReturnType<typeof signature>, id: string, event = 'delivered') => ({
+      signature: sig,
+      'event-data': { id, event, timestamp: Date.now() / 1000, message: { headers: { 'message-id': 'unknown@mg.acme.test' } } },
+    });
+    const sig = signature();
+    await request(a).post(route).send(hook(sig, 'ev-1')).expect(200, { ok: true });
+    // The binding is in the store: the other process's connection sees it.
+    expect(await two.receipts.bindToken(accountId, 'mailgun', sig.token, 'ev-9', new Date())).toBe(false);
+    // The same event again through the other process is a replay, accepted (and counted once by its event id).
+    await request(b).post(route).send(hook(sig, 'ev-1')).expect(200, { ok: true });
+    // The captured signature with another event is refused by the other process, and by the first.
+    const forged = await request(b).post(route).send(hook(sig, 'ev-2', 'complained')).expect(401);
+    expect(forged.body.error.message).toMatch(/token already used/);
+    await request(a).post(route).send(hook(sig, 'ev-3', 'complained')).expect(401);
+    // Both processes at once with one fresh token and two events: exactly one is accepted.
+    const raced = signature();
+    const statuses = (await Promise.all([request(a).post(route).send(hook(raced, 'ev-4')), request(b).post(route).send(hook(raced, 'ev-5'))])).map((r) => r.status);
+    expect(statuses.sort()).toEqual([200, 401]);
+    // A signature older than the accepted age is refused by its timestamp, so its token can be forgotten.
+    const old = signature(String(Math.floor((Date.now() - MAILGUN_SIGNATURE_MAX_AGE_MS) / 1000) - 60));
+    await request(a).post(route).send(hook(old, 'ev-6')).expect(401);
+    expect(await two.receipts.expireTokens(new Date(Date.now() + 1000))).toBe(2);
+    expect(await one.receipts.bindToken(accountId, 'mailgun', sig.token, 'ev-2', new Date())).toBe(true);
+  } finally {
+    await Promise.all([one.close(), two.close()]);
+    await db.drop();
+  }
 });

@@ -64,6 +64,16 @@ describe.each(STORE_KINDS)('receipts (%s)', (kind) => {
     expect(bounced.items.map((d) => d.contactId)).toEqual(['b']);
   });
 
+  test('the same event twice in one batch (two requests ingested together) counts once', async () => {
+    const { accountId, campaign } = await sentCampaign(['a', 'b']);
+    const batch = [receipt('t1', 'pm-a'), receipt('t2', 'pm-b', { outcome: 'bounced', bounce: 'hard', suppress: true }), receipt('t1', 'pm-a')];
+    expect(await store.receipts.ingest(accountId, 'twilio', batch)).toEqual({ received: 2, duplicates: 1, matched: 2 });
+    expect((await store.receipts.countsOf([campaign.id])).get(campaign.id)!.total).toMatchObject({ delivered: 1, bounced: 1 });
+    const events = (await store.listEvents(accountId, { limit: 100, campaignId: campaign.id })).items.filter((e) => !e.type.endsWith('.sent'));
+    expect(events.map((e) => `${e.type}/${e.contactId}`).sort()).toEqual(['message.bounced/b', 'message.delivered/a']);
+    expect((await store.getContact(accountId, 'b'))!.suppressed).toEqual(['email']);
+  });
+
   test('a later fate wins over an earlier one, whatever order they arrive in', async () => {
     const { accountId, campaign, claimed } = await sentCampaign(['a']);
     await store.receipts.ingest(accountId, 'mailgun', [receipt('late', 'pm-a', { outcome: 'bounced', bounce: 'soft', at: at(10) })]);
@@ -109,5 +119,17 @@ describe.each(STORE_KINDS)('receipts (%s)', (kind) => {
     expect(await store.receipts.endpointToken(accountId, 'twilio')).not.toBe(token);
     expect(await store.receipts.accountOfEndpoint('sendgrid', token)).toBe(accountId);
     expect(await store.receipts.accountOfEndpoint('twilio', token)).toBeNull();
+  });
+
+  test('a signature token is bound to its first event, per account, until it expires', async () => {
+    const [{ accountId: a }, { accountId: b }] = [await store.createAccount('t1'), await store.createAccount('t2')];
+    expect(await store.receipts.bindToken(a, 'mailgun', 'tok', 'ev-1', at(0))).toBe(true);
+    expect(await store.receipts.bindToken(a, 'mailgun', 'tok', 'ev-1', at(0))).toBe(true);
+    expect(await store.receipts.bindToken(a, 'mailgun', 'tok', 'ev-2', at(0))).toBe(false);
+    expect(await store.receipts.bindToken(b, 'mailgun', 'tok', 'ev-2', at(0))).toBe(true);
+    expect(await store.receipts.bindToken(a, 'mailgun', 'later', 'ev-3', at(60))).toBe(true);
+    expect(await store.receipts.expireTokens(at(30))).toBe(2);
+    expect(await store.receipts.bindToken(a, 'mailgun', 'tok', 'ev-2', at(0))).toBe(true);
+    expect(await store.receipts.bindToken(a, 'mailgun', 'later', 'ev-4', at(60))).toBe(false);
   });
 });

@@ -11,6 +11,8 @@ import type { Logger } from 'pino';
 import { HttpClient } from '../../providers/http';
 import { unseal } from '../../providers/secrets';
 import { RECEIPT_SCHEMES } from '../../receipts';
+import { ReceiptBatcher } from '../../receipts/batcher';
+import { MAILGUN_SIGNATURE_MAX_AGE_MS } from '../../receipts/mailgun';
 import { ReceiptMalformed, ReceiptRefused } from '../../receipts/scheme';
 import type { Store } from '../../store/store';
 
@@ -35,7 +37,8 @@ export interface ReceiptRouteDeps {
 
 /**
  * Matches, every `everyMs`, receipts that came before Herald recorded their send (a later pass, so a receipt that
- * raced its send is counted even when no other receipt of the account follows). Returns a stop function.
+ * raced its send is counted even when no other receipt of the account follows), and forgets signature tokens too
+ * old to be accepted. Returns a stop function.
  */
 export function startReceiptMatcher(store: Store, logger: Logger, everyMs = 5_000): () => void {
   let running = false;
@@ -43,6 +46,7 @@ export function startReceiptMatcher(store: Store, logger: Logger, everyMs = 5_00
     if (running) return;
     running = true;
     void (async () => {
+      await store.receipts.expireTokens(new Date(Date.now() - MAILGUN_SIGNATURE_MAX_AGE_MS));
       for (const accountId of await store.receipts.accountsWithPending()) {
         const matched = await store.receipts.matchPending(accountId);
         if (matched > 0) logger.info({ accountId, matched }, 'receipts matched to sends recorded after them');
@@ -67,6 +71,7 @@ export function receiptRoutes(deps: ReceiptRouteDeps): Router {
   const router = express.Router();
   const http = new HttpClient({ connections: 4, timeoutMs: 10_000 });
   const lastSweep = new Map<string, number>();
+  const batcher = new ReceiptBatcher((accountId, kind, receipts) => deps.store.receipts.ingest(accountId, kind, receipts), deps.logger);
   const perMinute = deps.perMinute ?? DEFAULT_RECEIPT_RATE_PER_MINUTE;
   const limiter = rateLimit({
     windowMs: 60_000,
@@ -106,6 +111,7 @@ export function receiptRoutes(deps: ReceiptRouteDeps): Router {
           secrets,
           trustedSnsOrigins: deps.trustedSnsOrigins ?? [],
           now: new Date(),
+          bindToken: (t, eventId, signedAt) => deps.store.receipts.bindToken(accountId, kind, t, eventId, signedAt),
           fetchText: async (url) => {
             const r = await http.send(url, { method: 'GET' });
             return { status: r.status, text: r.text };
@@ -117,18 +123,16 @@ export function receiptRoutes(deps: ReceiptRouteDeps): Router {
       if (err instanceof ReceiptMalformed) return answer(res, 400, 'invalid_input', err.message);
       throw err;
     }
-    const result = await deps.store.receipts.ingest(accountId, kind, verified.receipts);
-    const unmatched = result.received - result.matched;
+    // With those of concurrent requests of the account and kind: one statement for many one-event requests.
+    await batcher.add(accountId, kind, verified.receipts);
     // Receipts that came before their send was recorded are matched by a later request's pass.
-    let later = 0;
     const now = Date.now();
     if (now - (lastSweep.get(accountId) ?? 0) >= SWEEP_EVERY_MS) {
       lastSweep.set(accountId, now);
-      later = await deps.store.receipts.matchPending(accountId);
+      const later = await deps.store.receipts.matchPending(accountId);
+      if (later > 0) deps.logger.info({ accountId, kind, matchedLater: later }, 'receipts matched to sends recorded after them');
     }
-    if (unmatched > 0 || verified.note) {
-      deps.logger.info({ accountId, kind, ...result, unmatched, matchedLater: later, note: verified.note }, 'receipts: kept for a later match or noted');
-    }
+    if (verified.note) deps.logger.info({ accountId, kind, note: verified.note }, 'receipts: noted');
     // The same answer whether or not the messages are known.
     res.json({ ok: true });
   });
