@@ -1,11 +1,33 @@
-/** Per-provider pacing: at most `concurrency` calls at once and `ratePerSecond` starts per second (token bucket). */
+/**
+ * Per-provider pacing: at most `concurrency` calls at once (per worker process) and `ratePerSecond` starts per
+ * second: a local token bucket, or, with `slots`, slots booked on the account provider's timeline in the store, so
+ * the rate holds across every worker.
+ */
+import type { BookedSlots } from '../store/provider-limits';
 import { NOT_STARTED, type SendOutcome } from './provider';
 
-/** Limits a provider applies to its own calls, per worker process. */
+/** Books `count` start slots `intervalMs` apart on the account provider's shared timeline. */
+export type SlotSource = (count: number, intervalMs: number) => Promise<BookedSlots>;
+
+/** Limits a provider applies to its own calls. */
 export interface Limits {
   concurrency?: number;
   ratePerSecond?: number;
+  /** Where the rate is shared across workers; without it the rate holds per worker process. */
+  slots?: SlotSource;
 }
+
+/** A provider's limits from its settings: `concurrency` calls at once, and its rate (shared when `slots` is given). */
+export function limitsOf(pacing: { ratePerSecond?: number; slots?: SlotSource }, concurrency: number): Limits {
+  return {
+    concurrency,
+    ...(pacing.ratePerSecond ? { ratePerSecond: pacing.ratePerSecond } : {}),
+    ...(pacing.ratePerSecond && pacing.slots ? { slots: pacing.slots } : {}),
+  };
+}
+
+/** The outcome for a message left unsent because its start slot could not be booked (the store failed). */
+const NO_SLOT: SendOutcome = { status: 'retryable', error: 'not sent: no start slot (the store did not answer)', notTaken: true };
 
 /** A batch's abort as a promise: one listener per batch, however many of its messages wait. */
 interface Abort {
@@ -32,10 +54,12 @@ export class Limiter {
   private refilledAt = Date.now();
   /** The bucket holds at least one token, so a rate below one per second still sends one every 1/rate s. */
   private readonly capacity: number;
+  private readonly shared: SharedPace | undefined;
 
   constructor(private readonly limits: Limits = {}) {
     this.capacity = Math.max(1, limits.ratePerSecond ?? 0);
     this.tokens = this.capacity;
+    this.shared = limits.slots && limits.ratePerSecond ? new SharedPace(limits.ratePerSecond, limits.slots) : undefined;
   }
 
   /**
@@ -60,7 +84,13 @@ export class Limiter {
           if (!(await this.acquire(abort))) return NOT_STARTED;
           try {
             if (stopped()) return NOT_STARTED;
-            if (!(await this.take(abort)) || stopped()) return NOT_STARTED;
+            let paced: boolean;
+            try {
+              paced = await this.take(abort);
+            } catch {
+              return NO_SLOT;
+            }
+            if (!paced || stopped()) return NOT_STARTED;
             return await send(m);
           } finally {
             this.release();
@@ -99,10 +129,11 @@ export class Limiter {
     else this.active--;
   }
 
-  /** Waits for a rate token; false when `signal` aborts first. */
+  /** Waits for a rate token (or a shared slot); false when `signal` aborts first. */
   private async take(abort: Abort): Promise<boolean> {
     const rate = this.limits.ratePerSecond;
     if (!rate || rate <= 0) return true;
+    if (this.shared) return this.shared.take(abort);
     for (;;) {
       const now = Date.now();
       this.tokens = Math.min(this.capacity, this.tokens + ((now - this.refilledAt) / 1000) * rate);
@@ -113,6 +144,86 @@ export class Limiter {
       }
       if (!(await sleep(Math.ceil(((1 - this.tokens) / rate) * 1000), abort))) return false;
     }
+  }
+}
+
+/**
+ * How much slower than `ratePerSecond` the shared timeline runs: slots are (1 + PACE_GUARD) / rate seconds apart, so
+ * starts up to LATE_MS late plus up to (PACE_GUARD s - LATE_MS) of jitter on the way still put at most `rate`
+ * arrivals in any one second at the provider (any second then spans less than `rate` slot intervals).
+ */
+const PACE_GUARD = 0.05;
+/** A slot not started within this of its time is given up: starting it later would crowd the next slots. */
+const LATE_MS = 20;
+/** A block of slots lasts about this long: a sending worker does about ten store round trips a second. */
+const BLOCK_MS = 100;
+
+/**
+ * Start slots booked from the account provider's shared timeline, a block at a time, and spent by this process's
+ * calls in order, each at its slot's time. The store's clock is mapped onto ours with the offset measured on the
+ * fastest recent booking (as NTP does), so workers on different hosts keep one timeline.
+ */
+class SharedPace {
+  private readonly intervalMs: number;
+  private readonly blockSize: number;
+  /** Our clock's time of the next unspent slot, and how many of the block are left. */
+  private next = 0;
+  private left = 0;
+  private booking: Promise<void> | undefined;
+  /** Calls waiting for the booking in flight: the next block is sized for them. */
+  private wanting = 0;
+  private clock: { offset: number; rtt: number; at: number } | undefined;
+
+  constructor(
+    ratePerSecond: number,
+    private readonly book: SlotSource,
+  ) {
+    this.intervalMs = (1000 * (1 + PACE_GUARD)) / ratePerSecond;
+    this.blockSize = Math.max(1, Math.floor(BLOCK_MS / this.intervalMs));
+  }
+
+  /** Waits for this call's slot; false when `signal` aborts first (the slot is lost); throws if booking fails. */
+  async take(abort: Abort): Promise<boolean> {
+    for (;;) {
+      if (abort.signal.aborted) return false;
+      const now = Date.now();
+      const late = now - this.next - LATE_MS;
+      if (this.left > 0 && late > 0) {
+        const missed = Math.min(this.left, Math.ceil(late / this.intervalMs));
+        this.left -= missed;
+        this.next += missed * this.intervalMs;
+      }
+      if (this.left > 0) {
+        const at = this.next;
+        this.next += this.intervalMs;
+        this.left--;
+        if (at > now && !(await sleep(Math.ceil(at - now), abort))) return false;
+        // A timer that fired late (a busy event loop) must not start the call on a later slot's time.
+        if (Date.now() - at <= LATE_MS) return true;
+        continue;
+      }
+      this.booking ??= this.bookBlock().finally(() => (this.booking = undefined));
+      this.wanting++;
+      try {
+        if (!(await Promise.race([this.booking.then(() => true as const), abort.happened]))) return false;
+      } finally {
+        this.wanting--;
+      }
+    }
+  }
+
+  private async bookBlock(): Promise<void> {
+    // Let the calls starting in this same turn queue up first, so the block is no larger than they need.
+    await new Promise((resolve) => setImmediate(resolve));
+    const sentAt = Date.now();
+    const slots = await this.book(Math.min(this.blockSize, Math.max(1, this.wanting)), this.intervalMs);
+    const now = Date.now();
+    const rtt = now - sentAt;
+    if (!this.clock || rtt <= this.clock.rtt || now - this.clock.at > 60_000) {
+      this.clock = { offset: slots.storeNow - (sentAt + now) / 2, rtt, at: now };
+    }
+    this.next = slots.firstAt - this.clock.offset;
+    this.left = slots.count;
   }
 }
 

@@ -17,6 +17,7 @@ import {
 import { hashApiKey, newId } from './ids';
 import { CONTACT_COLUMNS, DeliverySql, prefixSql, tallySql, toContact } from './deliveries';
 import { SqlReceipts, type ReceiptStore } from './receipts';
+import { bookSlots, type BookedSlots } from './provider-limits';
 import { countHit, hitsIn } from './rate-limits';
 import type { SqlClient } from './sql-client';
 import {
@@ -494,6 +495,10 @@ export class SqlStore implements Store {
       [accountId, contactId, channel],
     );
     return rows.length > 0;
+  }
+
+  bookProviderSlots(accountId: string, channel: Channel, count: number, intervalMs: number): Promise<BookedSlots> {
+    return bookSlots(this.db, accountId, channel, count, intervalMs);
   }
 
   async getProviderSettings(accountId: string, channel: Channel): Promise<StoredProviderSettings | null> {

@@ -13,6 +13,7 @@ import type {
   Throttle,
 } from '../domain/types';
 import type { CampaignStatus, Channel, DeliveryState, NotSentReason, Scope } from '../domain/vocabulary';
+import type { BookedSlots } from './provider-limits';
 import type { ReceiptStore } from './receipts';
 
 /** Who is calling: the account and the API key (by its public id, for the audit log). */
@@ -253,6 +254,8 @@ export interface Store {
   /** Adds `channel` to the contact's suppressed channels (unsubscribe, bounce, unregistered token). */
   suppressContact(accountId: string, contactId: string, channel: Channel): Promise<boolean>;
 
+  /** Books `count` start slots `intervalMs` apart on the account provider's timeline, shared by every worker. */
+  bookProviderSlots(accountId: string, channel: Channel, count: number, intervalMs: number): Promise<BookedSlots>;
   getProviderSettings(accountId: string, channel: Channel): Promise<StoredProviderSettings | null>;
   listProviderSettings(accountId: string): Promise<StoredProviderSettings[]>;
   putProviderSettings(

@@ -400,4 +400,21 @@ describe.each(STORE_KINDS)('store (%s)', (kind) => {
     expect(all.items.map((c) => c.id).sort()).toEqual([kept.id, gone.id].sort());
     expect(all.items.find((c) => c.id === gone.id)?.deletedAt).toEqual(NOW);
   });
+
+  test("an account provider's slots form one timeline: blocks booked together never overlap, and an idle one starts now", async () => {
+    const interval = 5;
+    const blocks = await Promise.all([1, 2, 3, 4].map(() => store.bookProviderSlots(accountId, 'sms', 10, interval)));
+    const starts = blocks.map((b) => b.firstAt).sort((a, b) => a - b);
+    for (let i = 1; i < starts.length; i++) expect(starts[i]! - starts[i - 1]!).toBeCloseTo(10 * interval, 6);
+    // The first block starts at the store's clock when it was booked: an idle timeline saves up no burst.
+    const first = blocks.find((b) => b.firstAt === starts[0])!;
+    expect(first.firstAt).toBe(first.storeNow);
+    // Another channel has its own timeline; once the booked slots are past, a block starts at the store's now again.
+    const email = await store.bookProviderSlots(accountId, 'email', 1, interval);
+    expect(email.firstAt).toBe(email.storeNow);
+    await new Promise((resolve) => setTimeout(resolve, 4 * 10 * interval + 20));
+    const later = await store.bookProviderSlots(accountId, 'sms', 2, interval);
+    expect(later.firstAt).toBe(later.storeNow);
+    expect(later.count).toBe(2);
+  });
 });
