@@ -60,6 +60,17 @@ export class SinkLedger {
   }
 }
 
+/** The most arrivals in any one second (any window [t, t + 1000 ms), not only whole clock seconds), of `times` in ms. */
+export function maxInAnySecond(times: number[]): number {
+  const sorted = [...times].sort((a, b) => a - b);
+  let most = 0;
+  for (let first = 0, last = 0; first < sorted.length; first++) {
+    while (last < sorted.length && sorted[last]! < sorted[first]! + 1000) last++;
+    most = Math.max(most, last - first);
+  }
+  return most;
+}
+
 /** Runs the sink on a free loopback port until the process ends. */
 function main(): void {
   const ledger = new SinkLedger();

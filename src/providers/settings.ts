@@ -188,7 +188,7 @@ export const PROVIDER_KINDS = {
   },
   webhook: {
     channels: ['email', 'sms', 'push', 'webpush'],
-    config: z.object({ url: z.url(), timeoutMs: Pacing.timeoutMs, concurrency: Pacing.concurrency }).strict(),
+    config: z.object({ url: z.url(), ...Pacing }).strict(),
     secrets: z.object({ authorization: z.string().max(2000).optional() }).strict(),
   },
   sandbox: {
