@@ -90,6 +90,8 @@ function common(env: HeraldEnv, name: string): Record<string, string> {
     WEBHOOK_CONCURRENCY: String(env.concurrency),
     WORKFLOW_BUNDLE: env.workflowBundle,
     LOG_LEVEL: 'WARN',
+    // The account providers of the shared-rate trial post to the local sink.
+    PROVIDER_ALLOWED_HOSTS: '127.0.0.1',
   };
 }
 

@@ -2,8 +2,9 @@
  * `npm run bench`: Herald side by side with a plain HTTP loop (the upper bound), the naive Temporal design (one
  * activity per recipient) and a job queue (BullMQ on the local Redis), all posting the same messages with the same
  * concurrency to the same local sink process; then the latency of stop, pause and the account brake at random
- * moments of a running campaign, and what the sink received after each answer; optionally a large campaign and
- * two workers. Everything it needs it starts itself. Prints markdown tables and writes JSON to bench/results/.
+ * moments of a running campaign, and what the sink received after each answer; an account's provider rate held by
+ * two workers (the most the sink received in any second), and what sharing the rate costs; optionally a large
+ * campaign and two workers. Everything it needs it starts itself. Prints markdown tables and writes JSON to bench/results/.
  */
 import { mkdirSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
@@ -36,7 +37,9 @@ const { values: opts } = parseArgs({
     'hold-recipients': { type: 'string', default: '10000' },
     'provider-ms': { type: 'string', default: '5' },
     'stop-stores': { type: 'string' },
-    only: { type: 'string', default: [...CONTENDERS, 'stops'].join(',') },
+    only: { type: 'string', default: [...CONTENDERS, 'stops', 'shared-rate'].join(',') },
+    rate: { type: 'string', default: '200' },
+    'overhead-rate': { type: 'string', default: '5000' },
     scale: { type: 'string' },
     workers: { type: 'boolean', default: false },
     'worker-node-options': { type: 'string' },
@@ -59,7 +62,9 @@ if (opts.help) {
   --hold-recipients N    recipients of each of the 3 campaigns sending during a pause or brake (default 10000)
   --provider-ms MS       the sink's answer time for stop, pause and brake trials (default 5)
   --stop-stores LIST     stores for the control trials (default: --stores)
-  --only LIST            any of raw,naive,bullmq,herald,stops (default all)
+  --only LIST            any of raw,naive,bullmq,herald,stops,shared-rate (default all)
+  --rate R               shared-rate: the account provider's ratePerSecond, 2 workers, R x 10 messages (default 200)
+  --overhead-rate R      shared-rate: one worker sends --recipients without a rate and at R/s (default 5000)
   --scale N              also send one campaign of N recipients on PostgreSQL (e.g. 1000000)
   --workers              also compare one and two worker processes on PostgreSQL
   --worker-node-options=S  NODE_OPTIONS for Herald's PostgreSQL worker processes (e.g. --worker-node-options=--max-old-space-size=128)
@@ -89,15 +94,16 @@ interface Throughput {
 const cleanup: (() => Promise<unknown>)[] = [];
 let sinkUrl = '';
 
-async function sinkStats(campaignId?: string, after?: number) {
+async function sinkStats(campaignId?: string, after?: number, perSecond = false) {
   const url = new URL(sinkUrl.replace(/\/messages$/, '/stats'));
   if (campaignId) url.searchParams.set('campaignId', campaignId);
   if (after !== undefined) url.searchParams.set('after', String(after));
+  if (perSecond) url.searchParams.set('perSecond', '1');
   return (await (await fetch(url)).json()) as {
     delivered: number;
     duplicates: number;
     replays: number;
-    campaign?: { count: number; first: number | null; last: number | null; after: number };
+    campaign?: { count: number; first: number | null; last: number | null; after: number; maxInAnySecond?: number };
   };
 }
 
@@ -134,6 +140,7 @@ async function main(): Promise<void> {
   const results: Throughput[] = [];
   const stopRows: StopRow[] = [];
   const holdRows: HoldRow[] = [];
+  const rateRows: RateRow[] = [];
   const measure = async (run: () => Promise<Throughput>) => {
     const duplicatesBefore = (await sinkStats()).duplicates;
     const row = await run();
@@ -194,6 +201,25 @@ async function main(): Promise<void> {
     }
   }
 
+  if (only.has('shared-rate')) {
+    const rate = Number(opts.rate);
+    const overhead = Number(opts['overhead-rate']);
+    console.log(`shared rate: ${rate}/s with 2 workers on PostgreSQL; then 1 worker without a rate and at ${overhead}/s`);
+    const two = await startPostgres(env, opts['database-url'], 2, 'rate-2');
+    try {
+      rateRows.push(await rateRun(client, two, 2, rate * 10, rate));
+    } finally {
+      await two.stop();
+    }
+    const one = await startPostgres(env, opts['database-url'], 1, 'rate-1');
+    try {
+      rateRows.push(await rateRun(client, one, 1, N, undefined));
+      rateRows.push(await rateRun(client, one, 1, N, overhead));
+    } finally {
+      await one.stop();
+    }
+  }
+
   if (opts.scale) {
     const n = Number(opts.scale);
     console.log(`scale: ${n.toLocaleString('en')} recipients on PostgreSQL`);
@@ -218,7 +244,7 @@ async function main(): Promise<void> {
     }
   }
 
-  report(results, stopRows, holdRows);
+  report(results, stopRows, holdRows, rateRows);
 }
 
 /** The upper bound: a plain loop posting every message, `C` at a time over keep-alive connections; no durability. */
@@ -306,6 +332,38 @@ async function heraldRun(client: Client, herald: Herald, audience: string, n: nu
   return row(label, n, seconds, peak, events, (await sinkStats(id)).campaign!.count);
 }
 
+/** One campaign of the shared-rate trial: the most the sink received in any one second. */
+interface RateRow {
+  workers: number;
+  ratePerSecond: number | null;
+  recipients: number;
+  seconds: number;
+  perSecond: number;
+  maxInAnySecond: number;
+}
+
+/**
+ * A campaign of `n` emails through the account's own webhook provider (at `rate`, or without one), `C` requests in
+ * flight, on a Herald with `workers` worker processes.
+ */
+async function rateRun(client: Client, herald: Herald, workers: number, n: number, rate: number | undefined): Promise<RateRow> {
+  await herald.api.call('PUT', '/v1/providers/email', { kind: 'webhook', config: { url: sinkUrl, concurrency: C, ...(rate ? { ratePerSecond: rate } : {}) } });
+  const audience = await herald.api.audience(`rate${rate ?? 'none'}`, n);
+  const id = await herald.api.campaign(audience, `rate ${rate ?? 'none'}`);
+  const started = Date.now();
+  await herald.api.call('POST', `/v1/campaigns/${id}/send`);
+  await client.workflow.getHandle(campaignWorkflowId(id)).result();
+  const seconds = (Date.now() - started) / 1000;
+  const stats = (await sinkStats(id, undefined, true)).campaign!;
+  const campaign = await herald.api.call<{ status: string; counts: { sent: number } }>('GET', `/v1/campaigns/${id}`);
+  if (campaign.counts.sent !== n || stats.count !== n) {
+    throw new Error(`campaign ${id} ended ${campaign.status} with ${JSON.stringify(campaign.counts)}; the sink received ${stats.count} of ${n}`);
+  }
+  const result = { workers, ratePerSecond: rate ?? null, recipients: n, seconds, perSecond: n / seconds, maxInAnySecond: stats.maxInAnySecond! };
+  console.log(`  ${workers} worker(s), rate ${rate ?? 'none'}: ${n} in ${seconds.toFixed(2)} s = ${Math.round(result.perSecond)}/s, at most ${result.maxInAnySecond} in any second`);
+  return result;
+}
+
 function row(contender: string, recipients: number, seconds: number, peakRss: number | null, events: number | null, delivered: number): Throughput {
   return {
     contender,
@@ -335,7 +393,7 @@ interface HoldRow {
   samples: HoldSample[];
 }
 
-function report(results: Throughput[], stopRows: StopRow[], holdRows: HoldRow[]): void {
+function report(results: Throughput[], stopRows: StopRow[], holdRows: HoldRow[], rateRows: RateRow[]): void {
   const byContender = new Map<string, Throughput[]>();
   for (const r of results) byContender.set(r.contender, [...(byContender.get(r.contender) ?? []), r]);
   const median = (rows: Throughput[]) => [...rows].sort((a, b) => a.perSecond - b.perSecond)[Math.floor(rows.length / 2)]!;
@@ -379,13 +437,22 @@ function report(results: Throughput[], stopRows: StopRow[], holdRows: HoldRow[])
       );
     }
   }
+  if (rateRows.length > 0) {
+    lines.push('', '| account provider rate | workers | recipients | time (s) | messages/s | most in any second |', '| --- | ---: | ---: | ---: | ---: | ---: |');
+    for (const r of rateRows) {
+      lines.push(
+        `| ${r.ratePerSecond === null ? 'none' : `${r.ratePerSecond.toLocaleString('en')}/s (shared)`} | ${r.workers} | ${r.recipients.toLocaleString('en')} | ` +
+          `${r.seconds.toFixed(2)} | ${Math.round(r.perSecond).toLocaleString('en')} | ${r.maxInAnySecond.toLocaleString('en')} |`,
+      );
+    }
+  }
   const table = lines.join('\n');
   console.log(`\n${table}\n`);
   const dir = path.join(ROOT, 'bench', 'results');
   mkdirSync(dir, { recursive: true });
   const file = path.join(dir, `${new Date().toISOString().replace(/[:.]/g, '-')}.json`);
   const machine = { cpus: os.cpus().length, cpu: os.cpus()[0]?.model, memoryGb: Math.round(os.totalmem() / 2 ** 30), node: process.version };
-  writeFileSync(file, `${JSON.stringify({ command: process.argv.slice(2), options: opts, machine, results, stops: stopRows, holds: holdRows, table }, null, 2)}\n`);
+  writeFileSync(file, `${JSON.stringify({ command: process.argv.slice(2), options: opts, machine, results, stops: stopRows, holds: holdRows, rates: rateRows, table }, null, 2)}\n`);
   console.log(`written to ${path.relative(ROOT, file)}`);
 }
 
