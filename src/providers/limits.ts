@@ -86,7 +86,7 @@ export class Limiter {
             if (stopped()) return NOT_STARTED;
             let paced: boolean;
             try {
-              paced = await this.take(abort);
+              paced = await this.take(abort, startBy);
             } catch {
               return NO_SLOT;
             }
@@ -129,11 +129,11 @@ export class Limiter {
     else this.active--;
   }
 
-  /** Waits for a rate token (or a shared slot); false when `signal` aborts first. */
-  private async take(abort: Abort): Promise<boolean> {
+  /** Waits for a rate token (or a shared slot, not one after `startBy`); false when `signal` aborts first. */
+  private async take(abort: Abort, startBy: number): Promise<boolean> {
     const rate = this.limits.ratePerSecond;
     if (!rate || rate <= 0) return true;
-    if (this.shared) return this.shared.take(abort);
+    if (this.shared) return this.shared.take(abort, startBy);
     for (;;) {
       const now = Date.now();
       this.tokens = Math.min(this.capacity, this.tokens + ((now - this.refilledAt) / 1000) * rate);
@@ -194,8 +194,11 @@ class SharedPace {
     this.minBlock = Math.min(this.blockSize, Math.ceil((EARLY_MS + LATE_MS) / this.intervalMs));
   }
 
-  /** Waits for this call's slot; false when `signal` aborts first (the slot is lost); throws if booking fails. */
-  async take(abort: Abort): Promise<boolean> {
+  /**
+   * Waits for this call's slot; false when `signal` aborts first or the slot comes after `startBy` (a
+   * `performance.now()` time; the slot is lost either way); throws if booking fails.
+   */
+  async take(abort: Abort, startBy: number): Promise<boolean> {
     this.taking++;
     try {
       for (;;) {
@@ -212,6 +215,7 @@ class SharedPace {
         if (--block.left === 0) this.blocks.shift();
         // The block is spent and more calls want slots: book the next one now, so they need not wait for the store.
         if (this.unspent() === 0 && this.taking > 1) void this.booked().catch(() => {});
+        if (at - EARLY_MS - now > startBy - performance.now()) return false;
         if (at - now > EARLY_MS && !(await sleep(Math.ceil(at - EARLY_MS - now), abort))) return false;
         // A timer that fired late (a busy event loop) must not start the call on a later slot's time.
         if (Date.now() - at <= LATE_MS) return true;
