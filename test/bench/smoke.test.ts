@@ -15,8 +15,9 @@ test('npm run bench runs every contender and the control trials, with no duplica
   const args = [
     ...['--import', 'tsx', 'bench/run.ts', '--recipients', '400', '--naive-recipients', '100', '--stores', 'embedded,postgres'],
     ...['--stops', '1', '--stop-sizes', '5000', '--slow-stops', '0', '--hold-recipients', '4000', '--stop-stores', 'postgres'],
+    ...['--rate', '50', '--overhead-rate', '5000'],
   ];
-  const run = spawnSync(process.execPath, args, { cwd: ROOT, encoding: 'utf8', timeout: 240_000, env: { ...process.env, LOG_LEVEL: 'WARN' } });
+  const run = spawnSync(process.execPath, args, { cwd: ROOT, encoding: 'utf8', timeout: 300_000, env: { ...process.env, LOG_LEVEL: 'WARN' } });
   expect({ status: run.status, stderr: run.status === 0 ? '' : run.stderr.slice(-2000) }).toEqual({ status: 0, stderr: '' });
 
   const written = /written to (bench\/results\/\S+\.json)/.exec(run.stdout)?.[1];
@@ -25,6 +26,7 @@ test('npm run bench runs every contender and the control trials, with no duplica
     results: { contender: string; recipients: number; delivered: number; duplicates: number }[];
     stops: { store: string; size: number; samples: { afterAnswer: number; exact: boolean }[] }[];
     holds: { action: string; samples: { afterAnswer: number }[] }[];
+    rates: { workers: number; ratePerSecond: number | null; maxInAnySecond: number }[];
   };
   expect(result.results.map((r) => r.contender)).toEqual([
     'raw HTTP loop (no durability)',
@@ -41,5 +43,12 @@ test('npm run bench runs every contender and the control trials, with no duplica
     ['pause', [0]],
     ['brake', [0]],
   ]);
+  // Two workers on one account provider's rate: never more than it in any second at the sink.
+  expect(result.rates.map((r) => [r.workers, r.ratePerSecond])).toEqual([
+    [2, 50],
+    [1, null],
+    [1, 5000],
+  ]);
+  expect(result.rates[0]!.maxInAnySecond).toBeLessThanOrEqual(50);
   expect(run.stdout).toMatch(/\| contender \| recipients \| time \(s\) \| messages\/s/);
-}, 300_000);
+}, 360_000);
