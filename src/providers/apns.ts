@@ -6,7 +6,7 @@
 import { randomUUID } from 'node:crypto';
 import { connect, constants, type ClientHttp2Session } from 'node:http2';
 import { SignJWT, importPKCS8, type KeyLike } from 'jose';
-import { Limiter, limitsOf, retryAfterMs, type SlotSource } from './limits';
+import { Limiter, limitsOf, retryAfterMs, type SharedLimits } from './limits';
 import { NOT_STARTED, type OutboundMessage, type Provider, type SendOutcome } from './provider';
 
 /** APNs settings (secrets apart). */
@@ -22,8 +22,8 @@ export interface ApnsConfig {
   concurrency?: number;
   ratePerSecond?: number;
   timeoutMs?: number;
-  /** The account provider's shared timeline, so `ratePerSecond` holds across workers. */
-  slots?: SlotSource;
+  /** The account provider's limits in the store, so `ratePerSecond` and `concurrency` hold across workers. */
+  shared?: SharedLimits;
 }
 
 /** APNs credentials: the .p8 key's PEM text. */

@@ -1,7 +1,7 @@
 /** The HTTP client providers share: undici with keep-alive connection pools, JSON and form bodies, timeouts. */
 import { Agent, request } from 'undici';
 import { guardedConnector, type EgressPolicy } from './egress';
-import { Limiter, limitsOf, retryAfterMs, type SlotSource } from './limits';
+import { Limiter, limitsOf, retryAfterMs, type SharedLimits } from './limits';
 import { cleanOutcome, httpError, logProviderAnswer, networkReason } from './outcomes';
 import type { OutboundMessage, Provider, SendOutcome } from './provider';
 
@@ -74,8 +74,8 @@ export interface HttpPacing {
   ratePerSecond?: number;
   timeoutMs?: number;
   egress?: EgressPolicy;
-  /** The account provider's shared timeline, so `ratePerSecond` holds across workers. */
-  slots?: SlotSource;
+  /** The account provider's limits in the store, so `ratePerSecond` and `concurrency` hold across workers. */
+  shared?: SharedLimits;
 }
 
 /**

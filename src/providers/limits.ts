@@ -1,28 +1,41 @@
 /**
- * Per-provider pacing: at most `concurrency` calls at once (per worker process) and `ratePerSecond` starts per
- * second: a local token bucket, or, with `slots`, slots booked on the account provider's timeline in the store, so
- * the rate holds across every worker.
+ * Per-provider pacing: at most `concurrency` calls at once and `ratePerSecond` starts per second. Alone they hold
+ * per worker process (a semaphore, a token bucket); with `shared` (the account provider's limits in the store)
+ * they hold across every worker: the rate by slots booked on one timeline, the concurrency by leased shares.
  */
-import type { BookedSlots } from '../store/provider-limits';
+import { randomUUID } from 'node:crypto';
+import type { BookedSlots, PermitAsk } from '../store/provider-limits';
 import { NOT_STARTED, type SendOutcome } from './provider';
 
-/** Books `count` start slots `intervalMs` apart on the account provider's shared timeline. */
-export type SlotSource = (count: number, intervalMs: number) => Promise<BookedSlots>;
+/** The account provider's limits in the store, shared by every worker. */
+export interface SharedLimits {
+  /** Books `count` start slots `intervalMs` apart on the account provider's timeline. */
+  slots(count: number, intervalMs: number): Promise<BookedSlots>;
+  /** Leases this limiter's share of the account provider's concurrency; returns it. */
+  permits(ask: PermitAsk): Promise<number>;
+}
 
 /** Limits a provider applies to its own calls. */
 export interface Limits {
   concurrency?: number;
   ratePerSecond?: number;
-  /** Where the rate is shared across workers; without it the rate holds per worker process. */
-  slots?: SlotSource;
+  /** The rate is shared across workers with it; without it the rate holds per worker process. */
+  slots?: SharedLimits['slots'];
+  /** The concurrency is shared across workers with it (see SharedConcurrency). */
+  permits?: SharedLimits['permits'];
 }
 
-/** A provider's limits from its settings: `concurrency` calls at once, and its rate (shared when `slots` is given). */
-export function limitsOf(pacing: { ratePerSecond?: number; slots?: SlotSource }, concurrency: number): Limits {
+/**
+ * A provider's limits from its settings: its rate and, when set, its concurrency hold for the account across
+ * workers with `shared`; `localConcurrency` caps calls in this process (its connection pool).
+ */
+export function limitsOf(pacing: { ratePerSecond?: number; concurrency?: number; shared?: SharedLimits }, localConcurrency: number): Limits {
+  const { shared } = pacing;
   return {
-    concurrency,
+    concurrency: localConcurrency,
     ...(pacing.ratePerSecond ? { ratePerSecond: pacing.ratePerSecond } : {}),
-    ...(pacing.ratePerSecond && pacing.slots ? { slots: pacing.slots } : {}),
+    ...(pacing.ratePerSecond && shared ? { slots: (count: number, intervalMs: number) => shared.slots(count, intervalMs) } : {}),
+    ...(pacing.concurrency && shared ? { permits: (ask: PermitAsk) => shared.permits(ask) } : {}),
   };
 }
 
@@ -55,11 +68,30 @@ export class Limiter {
   /** The bucket holds at least one token, so a rate below one per second still sends one every 1/rate s. */
   private readonly capacity: number;
   private readonly shared: SharedPace | undefined;
+  private readonly permits: SharedConcurrency | undefined;
 
   constructor(private readonly limits: Limits = {}) {
     this.capacity = Math.max(1, limits.ratePerSecond ?? 0);
     this.tokens = this.capacity;
     this.shared = limits.slots && limits.ratePerSecond ? new SharedPace(limits.ratePerSecond, limits.slots) : undefined;
+    this.permits =
+      limits.permits && limits.concurrency
+        ? new SharedConcurrency(limits.concurrency, limits.permits, () => ({ inFlight: this.active, wanted: this.active + this.waiting.length }), () => this.grow())
+        : undefined;
+  }
+
+  /** Calls that may run at once here now: the local limit, and this process's share of the account's. */
+  private allowed(): number {
+    const local = this.limits.concurrency ?? Number.POSITIVE_INFINITY;
+    return this.permits ? Math.min(local, this.permits.granted) : local;
+  }
+
+  /** The share grew: waiters take the new room. */
+  private grow(): void {
+    while (this.waiting.length > 0 && this.active < this.allowed()) {
+      this.active++;
+      this.waiting.shift()!.wake();
+    }
   }
 
   /**
@@ -105,7 +137,8 @@ export class Limiter {
   /** Takes a concurrency slot; false (and no slot) when `signal` aborts first. */
   private async acquire(abort: Abort): Promise<boolean> {
     if (abort.signal.aborted) return false;
-    if (this.active < (this.limits.concurrency ?? Number.POSITIVE_INFINITY)) {
+    this.permits?.wanted();
+    if (this.active < this.allowed()) {
       this.active++;
       return true;
     }
@@ -122,9 +155,9 @@ export class Limiter {
     return got;
   }
 
-  /** Hands the slot to the next waiter (who keeps `active` as it is), or frees it. */
+  /** Hands the slot to the next waiter (who keeps `active` as it is), or frees it (also when the share shrank). */
   private release(): void {
-    const next = this.waiting.shift();
+    const next = this.active <= this.allowed() ? this.waiting.shift() : undefined;
     if (next) next.wake();
     else this.active--;
   }
@@ -187,7 +220,7 @@ class SharedPace {
 
   constructor(
     ratePerSecond: number,
-    private readonly book: SlotSource,
+    private readonly book: NonNullable<Limits['slots']>,
   ) {
     this.intervalMs = (1000 * (1 + PACE_GUARD)) / ratePerSecond;
     this.blockSize = Math.max(1, Math.floor(BLOCK_MS / this.intervalMs));
@@ -260,6 +293,62 @@ class SharedPace {
       this.clock = { offset: slots.storeNow - (sentAt + now) / 2, rtt, at: now };
     }
     this.blocks.push({ next: slots.firstAt - this.clock.offset, left: slots.count });
+  }
+}
+
+/** How often a sending worker renews its share of a shared concurrency, and how long a share lasts unrenewed. */
+const RENEW_MS = 500;
+const LEASE_MS = 3_000;
+
+/**
+ * This process's share of the account provider's concurrency, leased in the store and renewed while calls run or
+ * wait: the live holders split the limit fairly, a share shrinks only as its calls finish, and a worker that dies
+ * gives its share back when the lease runs out. Until the first lease answers nothing starts; if a renewal fails,
+ * the share drops to nothing (calls in flight finish) until one succeeds.
+ */
+class SharedConcurrency {
+  granted = 0;
+  private readonly holder = randomUUID();
+  private running = false;
+
+  constructor(
+    private readonly limit: number,
+    private readonly lease: NonNullable<Limits['permits']>,
+    private readonly demand: () => { inFlight: number; wanted: number },
+    private readonly changed: () => void,
+  ) {}
+
+  /** A call wants to run: keep the lease renewed while there is demand. */
+  wanted(): void {
+    if (this.running) return;
+    this.running = true;
+    void this.renew();
+  }
+
+  private async renew(): Promise<void> {
+    // Let the calls of this same turn queue up first, so the first lease asks for all of them.
+    await new Promise((resolve) => setImmediate(resolve));
+    for (;;) {
+      const { inFlight, wanted } = this.demand();
+      // Idle: nothing runs or waits, so the share is given back (it is asked for again with the next call).
+      const idle = inFlight === 0 && wanted === 0;
+      try {
+        this.granted = await this.lease({ holder: this.holder, inFlight, wanted, limit: this.limit, ttlMs: LEASE_MS });
+      } catch {
+        this.granted = 0;
+      }
+      this.changed();
+      if (idle) {
+        const now = this.demand();
+        // A call that came while the share was given back is served by this loop, not left waiting.
+        if (now.inFlight === 0 && now.wanted === 0) {
+          this.running = false;
+          return;
+        }
+        continue;
+      }
+      await new Promise((resolve) => setTimeout(resolve, RENEW_MS).unref());
+    }
   }
 }
 

@@ -13,7 +13,7 @@ import { VONAGE_SIGNATURE_METHODS } from '../receipts/vonage';
 import { ApnsProvider } from './apns';
 import { STRICT_EGRESS, checkSmtpSetting, checkUrlSetting, type EgressPolicy } from './egress';
 import { FcmProvider } from './fcm';
-import type { SlotSource } from './limits';
+import type { SharedLimits } from './limits';
 import { MailgunProvider } from './mailgun';
 import { PostmarkProvider } from './postmark';
 import { SendgridProvider } from './sendgrid';
@@ -265,17 +265,17 @@ async function checkDestinations(kind: ProviderKind, config: Record<string, unkn
 }
 
 /**
- * Builds the provider stored settings describe; every connection it opens obeys `egress`. With `slots` (the account
- * provider's timeline in the store) its `ratePerSecond` holds across every worker.
+ * Builds the provider stored settings describe; every connection it opens obeys `egress`. With `shared` (the account
+ * provider's limits in the store) its `ratePerSecond` and `concurrency` hold across every worker.
  */
 export function buildProvider(
   settings: Pick<StoredProviderSettings, 'kind' | 'config' | 'sealedSecrets'>,
   secretsKey: Buffer,
   egress: EgressPolicy = STRICT_EGRESS,
-  slots?: SlotSource,
+  shared?: SharedLimits,
 ): Provider {
   const secrets = settings.sealedSecrets ? unseal<Record<string, unknown>>(settings.sealedSecrets, secretsKey) : {};
-  const config = { ...settings.config, egress, ...(slots ? { slots } : {}) };
+  const config = { ...settings.config, egress, ...(shared ? { shared } : {}) };
   switch (settings.kind as ProviderKind) {
     case 'smtp':
       return new SmtpProvider(config as never, secrets as never);

@@ -17,7 +17,7 @@ import {
 import { hashApiKey, newId } from './ids';
 import { CONTACT_COLUMNS, DeliverySql, prefixSql, tallySql, toContact } from './deliveries';
 import { SqlReceipts, type ReceiptStore } from './receipts';
-import { bookSlots, type BookedSlots } from './provider-limits';
+import { bookSlots, leasePermits, type BookedSlots, type PermitAsk } from './provider-limits';
 import { countHit, hitsIn } from './rate-limits';
 import type { SqlClient } from './sql-client';
 import {
@@ -499,6 +499,10 @@ export class SqlStore implements Store {
 
   bookProviderSlots(accountId: string, channel: Channel, count: number, intervalMs: number): Promise<BookedSlots> {
     return bookSlots(this.db, accountId, channel, count, intervalMs);
+  }
+
+  leaseProviderPermits(accountId: string, channel: Channel, ask: PermitAsk): Promise<number> {
+    return leasePermits(this.db, accountId, channel, ask);
   }
 
   async getProviderSettings(accountId: string, channel: Channel): Promise<StoredProviderSettings | null> {

@@ -1,6 +1,6 @@
 /** A provider's own limits: never more calls at once than its concurrency, never faster than its rate. */
 import { maxInAnySecond } from '../../bench/sink';
-import { Limiter, retryAfterMs, type SlotSource } from '../../src/providers/limits';
+import { Limiter, retryAfterMs, type Limits } from '../../src/providers/limits';
 import { NOT_STARTED } from '../../src/providers/provider';
 import type { Store } from '../../src/store';
 import { newAccount, openTestStore } from '../helpers';
@@ -89,14 +89,15 @@ test('an abort ends the wait for a concurrency slot at once', async () => {
 
 describe("a rate shared through the store (the account provider's timeline)", () => {
   let store: Store;
-  let slots: SlotSource;
+  let slots: NonNullable<Limits['slots']>;
+  let accountId: string;
 
   beforeAll(async () => {
     store = await openTestStore('embedded');
   });
   afterAll(() => store.close());
   beforeEach(async () => {
-    const { accountId } = await newAccount(store);
+    ({ accountId } = await newAccount(store));
     slots = (count, intervalMs) => store.bookProviderSlots(accountId, 'sms', count, intervalMs);
   });
 
@@ -135,6 +136,28 @@ describe("a rate shared through the store (the account provider's timeline)", ()
     expect(late.filter((o) => o === NOT_STARTED).length).toBeGreaterThanOrEqual(3);
     expect(Date.now() - due).toBeLessThan(1_000);
   }, 10_000);
+
+  test('two limiters (two workers) sharing one concurrency never run more calls at once together, and both run', async () => {
+    const permits: NonNullable<Limits['permits']> = (ask) => store.leaseProviderPermits(accountId, 'sms', ask);
+    const workers = [new Limiter({ concurrency: 4, permits }), new Limiter({ concurrency: 4, permits })];
+    let running = 0;
+    let most = 0;
+    const ran = [0, 0];
+    await Promise.all(
+      workers.map((limiter, w) =>
+        limiter.each(Array.from({ length: 40 }, (_, i) => i), new AbortController().signal, async () => {
+          most = Math.max(most, ++running);
+          ran[w]!++;
+          await new Promise((r) => setTimeout(r, 50));
+          running--;
+          return accepted;
+        }),
+      ),
+    );
+    expect(ran).toEqual([40, 40]);
+    expect(most).toBeLessThanOrEqual(4);
+    expect(most).toBeGreaterThanOrEqual(2);
+  }, 20_000);
 
   test('when the store cannot book a slot, nothing starts and the messages stay unsent (retryable, not taken)', async () => {
     const limiter = new Limiter({ ratePerSecond: 100, slots: () => Promise.reject(new Error('store down')) });

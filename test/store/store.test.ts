@@ -417,4 +417,23 @@ describe.each(STORE_KINDS)('store (%s)', (kind) => {
     expect(later.firstAt).toBe(later.storeNow);
     expect(later.count).toBe(2);
   });
+
+  test("an account provider's concurrency is leased in fair shares that never add up to more than the limit", async () => {
+    const ask = (holder: string, wanted: number, inFlight = 0, ttlMs = 60_000) => store.leaseProviderPermits(accountId, 'sms', { holder, inFlight, wanted, limit: 10, ttlMs });
+    expect(await ask('a', 10)).toBe(10);
+    // Another holder comes: nothing is free yet, and the first one's fair part is now half.
+    expect(await ask('b', 10)).toBe(0);
+    expect(await ask('a', 10, 10)).toBe(5);
+    // Its ten calls still count until they finish: only then is there room for the second.
+    expect(await ask('b', 10)).toBe(0);
+    expect(await ask('a', 10, 5)).toBe(5);
+    expect(await ask('b', 10)).toBe(5);
+    // Given back, a share is free for the others; an expired lease too (a worker that died).
+    expect(await ask('a', 0, 0)).toBe(0);
+    expect(await ask('b', 10, 5)).toBe(10);
+    expect(await ask('c', 10, 0, 500)).toBe(0);
+    expect(await ask('b', 10, 10)).toBe(5);
+    await new Promise((resolve) => setTimeout(resolve, 600));
+    expect(await ask('b', 10, 5)).toBe(10);
+  });
 });
