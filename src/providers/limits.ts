@@ -67,13 +67,13 @@ export class Limiter {
   private refilledAt = Date.now();
   /** The bucket holds at least one token, so a rate below one per second still sends one every 1/rate s. */
   private readonly capacity: number;
-  private readonly shared: SharedPace | undefined;
+  private readonly pace: SharedPace | undefined;
   private readonly permits: SharedConcurrency | undefined;
 
   constructor(private readonly limits: Limits = {}) {
     this.capacity = Math.max(1, limits.ratePerSecond ?? 0);
     this.tokens = this.capacity;
-    this.shared = limits.slots && limits.ratePerSecond ? new SharedPace(limits.ratePerSecond, limits.slots) : undefined;
+    this.pace = limits.slots && limits.ratePerSecond ? new SharedPace(limits.ratePerSecond, limits.slots) : undefined;
     this.permits =
       limits.permits && limits.concurrency
         ? new SharedConcurrency(limits.concurrency, limits.permits, () => ({ inFlight: this.active, wanted: this.active + this.waiting.length }), () => this.grow())
@@ -166,7 +166,7 @@ export class Limiter {
   private async take(abort: Abort, startBy: number): Promise<boolean> {
     const rate = this.limits.ratePerSecond;
     if (!rate || rate <= 0) return true;
-    if (this.shared) return this.shared.take(abort, startBy);
+    if (this.pace) return this.pace.take(abort, startBy);
     for (;;) {
       const now = Date.now();
       this.tokens = Math.min(this.capacity, this.tokens + ((now - this.refilledAt) / 1000) * rate);
