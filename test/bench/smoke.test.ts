@@ -48,6 +48,8 @@ test('npm run bench runs every contender and the control trials, with no duplica
     [2, 50],
     [1, null],
     [1, 5000],
+    [1, null],
+    [1, 5000],
   ]);
   expect(result.rates[0]!.maxInAnySecond).toBeLessThanOrEqual(50);
   expect(run.stdout).toMatch(/\| contender \| recipients \| time \(s\) \| messages\/s/);
