@@ -1,8 +1,9 @@
 /**
- * Provider pacing shared through the store: each account's provider has one timeline of start slots, `intervalMs`
- * apart, and every worker books its next few slots from it in one statement. Slots are points in time, not tokens,
- * so nothing can pile up into a burst: two workers' slots interleave on one timeline, and a worker that dies loses
- * only the slots it had booked.
+ * Provider limits shared through the store, so they hold for an account's provider whatever the number of workers.
+ * Rate: each account's provider has one timeline of start slots, `intervalMs` apart, and every worker books its
+ * next few slots from it in one statement. Slots are points in time, not tokens, so nothing can pile up into a
+ * burst: two workers' slots interleave on one timeline, and a worker that dies loses only the slots it had booked.
+ * Concurrency: each worker leases a share, renewed while it sends, that lapses if it dies.
  */
 import type { Channel } from '../domain/vocabulary';
 import type { SqlClient, SqlExecutor } from './sql-client';
