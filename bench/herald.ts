@@ -103,7 +103,7 @@ function common(env: HeraldEnv, name: string): Record<string, string> {
     WEBHOOK_URL: env.providerLatencyMs ? `${env.sinkUrl}?latencyMs=${env.providerLatencyMs}` : env.sinkUrl,
     WEBHOOK_CONCURRENCY: String(env.concurrency),
     WORKFLOW_BUNDLE: env.workflowBundle,
-    // Accounts' own provider settings may point at the local servers the trials start.
+    // Accounts' own provider settings (channels, shared-rate trials) may point at the local servers the trials start.
     PROVIDER_ALLOWED_HOSTS: '127.0.0.1',
     LOG_LEVEL: 'WARN',
   };

@@ -2,8 +2,9 @@
  * `npm run bench`: Herald side by side with a plain HTTP loop (the upper bound), the naive Temporal design (one
  * activity per recipient) and a job queue (BullMQ on the local Redis), all posting the same messages with the same
  * concurrency to the same local sink process; then the latency of stop, pause and the account brake at random
- * moments of a running campaign, and what the sink received after each answer; optionally a large campaign and
- * two workers. Everything it needs it starts itself. Prints markdown tables and writes JSON to bench/results/.
+ * moments of a running campaign, and what the sink received after each answer; an account's provider rate held by
+ * two workers (the most the sink received in any second), and what sharing the rate costs; optionally a large
+ * campaign and two workers. Everything it needs it starts itself. Prints markdown tables and writes JSON to bench/results/.
  */
 import { spawnSync } from 'node:child_process';
 import { mkdirSync, writeFileSync } from 'node:fs';
@@ -40,7 +41,9 @@ const { values: opts } = parseArgs({
     'provider-ms': { type: 'string', default: '5' },
     'stop-stores': { type: 'string' },
     'channel-recipients': { type: 'string', default: '20000' },
-    only: { type: 'string', default: [...CONTENDERS, 'stops', 'channels'].join(',') },
+    only: { type: 'string', default: [...CONTENDERS, 'stops', 'channels', 'shared-rate'].join(',') },
+    rate: { type: 'string', default: '200' },
+    'overhead-rate': { type: 'string', default: '5000' },
     scale: { type: 'string' },
     workers: { type: 'boolean', default: false },
     compiled: { type: 'boolean', default: false },
@@ -66,8 +69,10 @@ if (opts.help) {
   --hold-recipients N    recipients of each of the 3 campaigns sending during a pause or brake (default 10000)
   --provider-ms MS       the sink's answer time for stop, pause and brake trials (default 5)
   --stop-stores LIST     stores for the control trials (default: --stores)
-  --only LIST            any of raw,naive,bullmq,herald,stops,channels (default all)
+  --only LIST            any of raw,naive,bullmq,herald,stops,channels,shared-rate (default all)
   --channel-recipients N SMS alone and beside an SMTP email channel, N each (default 20000; PostgreSQL)
+  --rate R               shared-rate: the account provider's ratePerSecond, 2 workers, R x 10 messages (default 200)
+  --overhead-rate R      shared-rate: one worker sends --recipients without a rate and at R/s (default 5000)
   --scale N              also send one campaign of N recipients on PostgreSQL (e.g. 1000000)
   --workers              also compare one and two worker processes on PostgreSQL
   --compiled             Herald on PostgreSQL runs compiled JavaScript (dist/, built if stale) as in production
@@ -98,15 +103,16 @@ interface Throughput {
 const cleanup: (() => Promise<unknown>)[] = [];
 let sinkUrl = '';
 
-async function sinkStats(campaignId?: string, after?: number) {
+async function sinkStats(campaignId?: string, after?: number, perSecond = false) {
   const url = new URL(sinkUrl.replace(/\/messages$/, '/stats'));
   if (campaignId) url.searchParams.set('campaignId', campaignId);
   if (after !== undefined) url.searchParams.set('after', String(after));
+  if (perSecond) url.searchParams.set('perSecond', '1');
   return (await (await fetch(url)).json()) as {
     delivered: number;
     duplicates: number;
     replays: number;
-    campaign?: { count: number; first: number | null; last: number | null; after: number };
+    campaign?: { count: number; first: number | null; last: number | null; after: number; maxInAnySecond?: number };
   };
 }
 
@@ -147,6 +153,7 @@ async function main(): Promise<void> {
   const results: Throughput[] = [];
   const stopRows: StopRow[] = [];
   const holdRows: HoldRow[] = [];
+  const rateRows: RateRow[] = [];
   const measure = async (run: () => Promise<Throughput>) => {
     const duplicatesBefore = (await sinkStats()).duplicates;
     const row = await run();
@@ -222,6 +229,25 @@ async function main(): Promise<void> {
     }
   }
 
+  if (only.has('shared-rate')) {
+    const rate = Number(opts.rate);
+    const overhead = Number(opts['overhead-rate']);
+    console.log(`shared rate: ${rate}/s with 2 workers on PostgreSQL; then 1 worker without a rate and at ${overhead}/s`);
+    const two = await startPostgres(env, opts['database-url'], 2, 'rate-2');
+    try {
+      rateRows.push(await rateRun(client, two, 2, rate * 10, rate, 'two'));
+    } finally {
+      await two.stop();
+    }
+    const one = await startPostgres(env, opts['database-url'], 1, 'rate-1');
+    try {
+      // Twice each, in turn: the first campaign of a fresh worker is slower (a cold JIT and cache), whichever it is.
+      for (const [i, rate] of [undefined, overhead, undefined, overhead].entries()) rateRows.push(await rateRun(client, one, 1, N, rate, `${i}`));
+    } finally {
+      await one.stop();
+    }
+  }
+
   if (opts.scale) {
     const n = Number(opts.scale);
     console.log(`scale: ${n.toLocaleString('en')} recipients on PostgreSQL`);
@@ -246,7 +272,7 @@ async function main(): Promise<void> {
     }
   }
 
-  report(results, stopRows, holdRows, channels);
+  report(results, stopRows, holdRows, rateRows, channels);
 }
 
 /** The upper bound: a plain loop posting every message, `C` at a time over keep-alive connections; no durability. */
@@ -334,6 +360,38 @@ async function heraldRun(client: Client, herald: Herald, audience: string, n: nu
   return row(label, n, seconds, peak, events, (await sinkStats(id)).campaign!.count);
 }
 
+/** One campaign of the shared-rate trial: the most the sink received in any one second. */
+interface RateRow {
+  workers: number;
+  ratePerSecond: number | null;
+  recipients: number;
+  seconds: number;
+  perSecond: number;
+  maxInAnySecond: number;
+}
+
+/**
+ * A campaign of `n` emails (contacts `rate<set>...`) through the account's own webhook provider (at `rate`, or
+ * without one), `C` requests in flight, on a Herald with `workers` worker processes.
+ */
+async function rateRun(client: Client, herald: Herald, workers: number, n: number, rate: number | undefined, set: string): Promise<RateRow> {
+  await herald.api.call('PUT', '/v1/providers/email', { kind: 'webhook', config: { url: sinkUrl, concurrency: C, ...(rate ? { ratePerSecond: rate } : {}) } });
+  const audience = await herald.api.audience(`rate${set}`, n);
+  const id = await herald.api.campaign(audience, `rate ${rate ?? 'none'}`);
+  const started = Date.now();
+  await herald.api.call('POST', `/v1/campaigns/${id}/send`);
+  await client.workflow.getHandle(campaignWorkflowId(id)).result();
+  const seconds = (Date.now() - started) / 1000;
+  const stats = (await sinkStats(id, undefined, true)).campaign!;
+  const campaign = await herald.api.call<{ status: string; counts: { sent: number } }>('GET', `/v1/campaigns/${id}`);
+  if (campaign.counts.sent !== n || stats.count !== n) {
+    throw new Error(`campaign ${id} ended ${campaign.status} with ${JSON.stringify(campaign.counts)}; the sink received ${stats.count} of ${n}`);
+  }
+  const result = { workers, ratePerSecond: rate ?? null, recipients: n, seconds, perSecond: n / seconds, maxInAnySecond: stats.maxInAnySecond! };
+  console.log(`  ${workers} worker(s), rate ${rate ?? 'none'}: ${n} in ${seconds.toFixed(2)} s = ${Math.round(result.perSecond)}/s, at most ${result.maxInAnySecond} in any second`);
+  return result;
+}
+
 function row(contender: string, recipients: number, seconds: number, peakRss: number | null, events: number | null, delivered: number): Throughput {
   return {
     contender,
@@ -365,7 +423,7 @@ interface HoldRow {
   samples: HoldSample[];
 }
 
-function report(results: Throughput[], stopRows: StopRow[], holdRows: HoldRow[], channels?: ChannelsRow): void {
+function report(results: Throughput[], stopRows: StopRow[], holdRows: HoldRow[], rateRows: RateRow[], channels?: ChannelsRow): void {
   const byContender = new Map<string, Throughput[]>();
   for (const r of results) byContender.set(r.contender, [...(byContender.get(r.contender) ?? []), r]);
   const median = (rows: Throughput[]) => [...rows].sort((a, b) => a.perSecond - b.perSecond)[Math.floor(rows.length / 2)]!;
@@ -418,13 +476,22 @@ function report(results: Throughput[], stopRows: StopRow[], holdRows: HoldRow[],
         `${(channels.smsBesideEmailSeconds / channels.smsAloneSeconds).toFixed(2)}x | ${channels.emailsByThen.toLocaleString('en')} | ${channels.exact ? 'yes' : 'NO'} |`,
     );
   }
+  if (rateRows.length > 0) {
+    lines.push('', '| account provider rate | workers | recipients | time (s) | messages/s | most in any second |', '| --- | ---: | ---: | ---: | ---: | ---: |');
+    for (const r of rateRows) {
+      lines.push(
+        `| ${r.ratePerSecond === null ? 'none' : `${r.ratePerSecond.toLocaleString('en')}/s (shared)`} | ${r.workers} | ${r.recipients.toLocaleString('en')} | ` +
+          `${r.seconds.toFixed(2)} | ${Math.round(r.perSecond).toLocaleString('en')} | ${r.maxInAnySecond.toLocaleString('en')} |`,
+      );
+    }
+  }
   const table = lines.join('\n');
   console.log(`\n${table}\n`);
   const dir = path.join(ROOT, 'bench', 'results');
   mkdirSync(dir, { recursive: true });
   const file = path.join(dir, `${new Date().toISOString().replace(/[:.]/g, '-')}.json`);
   const machine = { cpus: os.cpus().length, cpu: os.cpus()[0]?.model, memoryGb: Math.round(os.totalmem() / 2 ** 30), node: process.version };
-  writeFileSync(file, `${JSON.stringify({ command: process.argv.slice(2), options: opts, machine, results, stops: stopRows, holds: holdRows, channels, table }, null, 2)}\n`);
+  writeFileSync(file, `${JSON.stringify({ command: process.argv.slice(2), options: opts, machine, results, stops: stopRows, holds: holdRows, rates: rateRows, channels, table }, null, 2)}\n`);
   console.log(`written to ${path.relative(ROOT, file)}`);
 }
 

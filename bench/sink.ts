@@ -2,7 +2,7 @@
  * The benchmark's provider: a local HTTP sink that accepts one message per POST. It honours the idempotency key
  * (a resend is answered and counted as a replay, not delivered again), counts real duplicates (the same
  * campaign, channel and contact delivered under two keys) and keeps each campaign's arrival times. Run on its
- * own (`node --import tsx bench/sink.ts`) it prints `{"url": ...}` and answers `GET /stats?campaignId=&after=`. A
+ * own (`node --import tsx bench/sink.ts`) it prints `{"url": ...}` and answers `GET /stats?campaignId=&after=&perSecond`. A
  * POST to `/messages?latencyMs=N` is answered N ms after it arrived (a provider's round trip); the message counts as
  * delivered when it arrives.
  */
@@ -51,13 +51,27 @@ export class SinkLedger {
     return this.duplicateTriples;
   }
 
-  /** A campaign's deliveries: how many, the first and last arrival, and how many arrived after `after` (epoch ms). */
-  campaign(campaignId: string, after = Number.POSITIVE_INFINITY) {
+  /**
+   * A campaign's deliveries: how many, the first and last arrival, and how many arrived after `after` (epoch ms);
+   * with `perSecond`, also the most that arrived in any one second (what a provider's rate limit counts).
+   */
+  campaign(campaignId: string, after = Number.POSITIVE_INFINITY, perSecond = false) {
     const list = this.arrivals.get(campaignId) ?? [];
     let late = 0;
     for (const at of list) if (at > after) late++;
-    return { count: list.length, first: list[0] ?? null, last: list.at(-1) ?? null, after: late };
+    return { count: list.length, first: list[0] ?? null, last: list.at(-1) ?? null, after: late, ...(perSecond ? { maxInAnySecond: maxInAnySecond(list) } : {}) };
   }
+}
+
+/** The most arrivals in any one second (any window [t, t + 1000 ms), not only whole clock seconds), of `times` in ms. */
+export function maxInAnySecond(times: number[]): number {
+  const sorted = [...times].sort((a, b) => a - b);
+  let most = 0;
+  for (let first = 0, last = 0; first < sorted.length; first++) {
+    while (last < sorted.length && sorted[last]! < sorted[first]! + 1000) last++;
+    most = Math.max(most, last - first);
+  }
+  return most;
 }
 
 /** Runs the sink on a free loopback port until the process ends. */
@@ -72,7 +86,7 @@ function main(): void {
         delivered: ledger.delivered,
         replays: ledger.replays,
         duplicates: ledger.duplicates(),
-        ...(campaignId ? { campaign: ledger.campaign(campaignId, after) } : {}),
+        ...(campaignId ? { campaign: ledger.campaign(campaignId, after, url.searchParams.has('perSecond')) } : {}),
         rssBytes: process.memoryUsage.rss(),
       };
       res.writeHead(200, { 'content-type': 'application/json' }).end(JSON.stringify(body));

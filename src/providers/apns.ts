@@ -6,7 +6,7 @@
 import { randomUUID } from 'node:crypto';
 import { connect, constants, type ClientHttp2Session } from 'node:http2';
 import { SignJWT, importPKCS8, type KeyLike } from 'jose';
-import { Limiter, retryAfterMs } from './limits';
+import { Limiter, limitsOf, retryAfterMs, type SharedLimits } from './limits';
 import { NOT_STARTED, type OutboundMessage, type Provider, type SendOutcome } from './provider';
 
 /** APNs settings (secrets apart). */
@@ -22,6 +22,8 @@ export interface ApnsConfig {
   concurrency?: number;
   ratePerSecond?: number;
   timeoutMs?: number;
+  /** The account provider's limits in the store, so `ratePerSecond` and `concurrency` hold across workers. */
+  shared?: SharedLimits;
 }
 
 /** APNs credentials: the .p8 key's PEM text. */
@@ -45,7 +47,7 @@ export class ApnsProvider implements Provider {
     private readonly config: ApnsConfig,
     private readonly secrets: ApnsSecrets,
   ) {
-    this.limiter = new Limiter({ concurrency: config.concurrency ?? 100, ...(config.ratePerSecond ? { ratePerSecond: config.ratePerSecond } : {}) });
+    this.limiter = new Limiter(limitsOf(config, config.concurrency ?? 100));
   }
 
   send(messages: OutboundMessage[], signal: AbortSignal): Promise<SendOutcome[]> {

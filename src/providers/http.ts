@@ -1,7 +1,7 @@
 /** The HTTP client providers share: undici with keep-alive connection pools, JSON and form bodies, timeouts. */
 import { Agent, request } from 'undici';
 import { guardedConnector, type EgressPolicy } from './egress';
-import { Limiter, retryAfterMs } from './limits';
+import { Limiter, limitsOf, retryAfterMs, type SharedLimits } from './limits';
 import { cleanOutcome, httpError, logProviderAnswer, networkReason } from './outcomes';
 import type { OutboundMessage, Provider, SendOutcome } from './provider';
 
@@ -74,6 +74,8 @@ export interface HttpPacing {
   ratePerSecond?: number;
   timeoutMs?: number;
   egress?: EgressPolicy;
+  /** The account provider's limits in the store, so `ratePerSecond` and `concurrency` hold across workers. */
+  shared?: SharedLimits;
 }
 
 /**
@@ -92,7 +94,7 @@ export abstract class HttpProvider implements Provider {
       ...(pacing.timeoutMs ? { timeoutMs: pacing.timeoutMs } : {}),
       ...(pacing.egress ? { egress: pacing.egress } : {}),
     });
-    this.limiter = new Limiter({ concurrency, ...(pacing.ratePerSecond ? { ratePerSecond: pacing.ratePerSecond } : {}) });
+    this.limiter = new Limiter(limitsOf(pacing, concurrency));
   }
 
   send(messages: OutboundMessage[], signal: AbortSignal, startBy?: number): Promise<SendOutcome[]> {

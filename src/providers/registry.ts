@@ -6,6 +6,7 @@ import type { Config } from '../config';
 import type { Channel } from '../domain/vocabulary';
 import type { Store } from '../store/store';
 import type { EgressPolicy } from './egress';
+import type { SharedLimits } from './limits';
 import type { Provider, ProviderRegistry } from './provider';
 import { SandboxProvider, type SandboxOptions } from './sandbox';
 import { buildProvider } from './settings';
@@ -37,7 +38,11 @@ export function createProviderRegistry(fallback: Provider = new SandboxProvider(
       }
       const version = stored.updatedAt.getTime();
       if (cached?.version === version) return cached.provider;
-      const provider = buildProvider(stored, settings.secretsKey, settings.egress);
+      const shared: SharedLimits = {
+        slots: (count, intervalMs) => settings.store.bookProviderSlots(accountId, channel, count, intervalMs),
+        permits: (ask) => settings.store.leaseProviderPermits(accountId, channel, ask),
+      };
+      const provider = buildProvider(stored, settings.secretsKey, settings.egress, shared);
       built.set(key, { version, provider });
       // Batches still using the old instance finish on it; its pooled connections close when idle.
       if (cached) setTimeout(() => void cached.provider.close?.(), 60_000).unref();

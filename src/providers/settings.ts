@@ -13,6 +13,7 @@ import { VONAGE_SIGNATURE_METHODS } from '../receipts/vonage';
 import { ApnsProvider } from './apns';
 import { STRICT_EGRESS, checkSmtpSetting, checkUrlSetting, type EgressPolicy } from './egress';
 import { FcmProvider } from './fcm';
+import type { SharedLimits } from './limits';
 import { MailgunProvider } from './mailgun';
 import { PostmarkProvider } from './postmark';
 import { SendgridProvider } from './sendgrid';
@@ -187,7 +188,7 @@ export const PROVIDER_KINDS = {
   },
   webhook: {
     channels: ['email', 'sms', 'push', 'webpush'],
-    config: z.object({ url: z.url(), timeoutMs: Pacing.timeoutMs, concurrency: Pacing.concurrency }).strict(),
+    config: z.object({ url: z.url(), ...Pacing }).strict(),
     secrets: z.object({ authorization: z.string().max(2000).optional() }).strict(),
   },
   sandbox: {
@@ -263,14 +264,18 @@ async function checkDestinations(kind: ProviderKind, config: Record<string, unkn
   }
 }
 
-/** Builds the provider stored settings describe; every connection it opens obeys `egress`. */
+/**
+ * Builds the provider stored settings describe; every connection it opens obeys `egress`. With `shared` (the account
+ * provider's limits in the store) its `ratePerSecond` and `concurrency` hold across every worker.
+ */
 export function buildProvider(
   settings: Pick<StoredProviderSettings, 'kind' | 'config' | 'sealedSecrets'>,
   secretsKey: Buffer,
   egress: EgressPolicy = STRICT_EGRESS,
+  shared?: SharedLimits,
 ): Provider {
   const secrets = settings.sealedSecrets ? unseal<Record<string, unknown>>(settings.sealedSecrets, secretsKey) : {};
-  const config = { ...settings.config, egress };
+  const config = { ...settings.config, egress, ...(shared ? { shared } : {}) };
   switch (settings.kind as ProviderKind) {
     case 'smtp':
       return new SmtpProvider(config as never, secrets as never);

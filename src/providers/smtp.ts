@@ -1,7 +1,7 @@
 /** Email over SMTP with nodemailer: pooled connections, TLS options, the account's sender, List-Unsubscribe. */
 import nodemailer, { type Transporter } from 'nodemailer';
 import { EgressRefusedError, isAllowedHost, resolvePublic, type EgressPolicy } from './egress';
-import { Limiter } from './limits';
+import { Limiter, limitsOf, type SharedLimits } from './limits';
 import { cleanOutcome, networkReason } from './outcomes';
 import type { OutboundMessage, Provider, SendOutcome } from './provider';
 
@@ -23,6 +23,8 @@ export interface SmtpConfig {
   /** Pooled connections kept open (default 5). */
   maxConnections?: number;
   ratePerSecond?: number;
+  /** The account provider's limits in the store, so `ratePerSecond` and `concurrency` hold across workers. */
+  shared?: SharedLimits;
   /** For an account's relay: where it may connect (checked once, then the transport is pinned to that address). */
   egress?: EgressPolicy;
 }
@@ -48,7 +50,7 @@ export class SmtpProvider implements Provider {
     private readonly secrets: SmtpSecrets = {},
   ) {
     const maxConnections = config.maxConnections ?? 5;
-    this.limiter = new Limiter({ concurrency: maxConnections, ...(config.ratePerSecond ? { ratePerSecond: config.ratePerSecond } : {}) });
+    this.limiter = new Limiter(limitsOf(config, maxConnections));
     this.domain = /@([^>\s]+)/.exec(config.from)?.[1] ?? 'herald.invalid';
   }
 

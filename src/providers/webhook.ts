@@ -2,18 +2,14 @@
  * A generic HTTP provider (listmonk's "postback" messenger): POSTs each message as JSON to a URL, with the
  * delivery as idempotency key. For in-house gateways, and the local sink the tests and the benchmark count with.
  */
-import { HttpProvider, failure, json } from './http';
+import { HttpProvider, failure, json, type HttpPacing } from './http';
 import type { OutboundMessage, SendOutcome } from './provider';
 
-/** Options of the webhook provider. */
-export interface WebhookOptions {
+/** Options of the webhook provider; `concurrency` (requests in flight at once) defaults to 50. */
+export interface WebhookOptions extends HttpPacing {
   url: string;
-  /** Per-request timeout (a timed-out message is retryable). */
-  timeoutMs?: number;
   /** Sent as `Authorization` when set. */
   authorization?: string;
-  /** Requests in flight at once (default 50). */
-  concurrency?: number;
 }
 
 /**

@@ -1,5 +1,6 @@
 /** The provider settings aggregate in SQL: each account's provider per channel, its config, its sealed secrets. */
 import type { Channel } from '../domain/vocabulary';
+import { bookSlots, leasePermits, type BookedSlots, type PermitAsk } from './provider-limits';
 import { one } from './rows';
 import type { SqlClient } from './sql-client';
 import type { ProviderStore, StoredProviderSettings } from './store';
@@ -62,5 +63,13 @@ export class ProviderSql implements ProviderStore {
       channel,
     ]);
     return rows.length > 0;
+  }
+
+  bookProviderSlots(accountId: string, channel: Channel, count: number, intervalMs: number): Promise<BookedSlots> {
+    return bookSlots(this.db, accountId, channel, count, intervalMs);
+  }
+
+  leaseProviderPermits(accountId: string, channel: Channel, ask: PermitAsk): Promise<number> {
+    return leasePermits(this.db, accountId, channel, ask);
   }
 }

@@ -13,6 +13,7 @@ import type {
   Throttle,
 } from '../domain/types';
 import type { CampaignStatus, Channel, DeliveryState, NotSentReason, Scope } from '../domain/vocabulary';
+import type { BookedSlots, PermitAsk } from './provider-limits';
 import type { ReceiptStore } from './receipts';
 
 /** Who is calling: the account and the API key (by its public id, for the audit log). */
@@ -289,6 +290,10 @@ export interface ProviderStore {
     settings: Omit<StoredProviderSettings, 'updatedAt'>,
   ): Promise<StoredProviderSettings>;
   deleteProviderSettings(accountId: string, channel: Channel): Promise<boolean>;
+  /** Books `count` start slots `intervalMs` apart on the account provider's timeline, shared by every worker. */
+  bookProviderSlots(accountId: string, channel: Channel, count: number, intervalMs: number): Promise<BookedSlots>;
+  /** Leases a worker's share of the account provider's concurrency (see provider-limits.ts); returns the permits. */
+  leaseProviderPermits(accountId: string, channel: Channel, ask: PermitAsk): Promise<number>;
 }
 
 /** The audit log: who did what to which target (audit.ts). */

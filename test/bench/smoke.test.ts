@@ -16,8 +16,9 @@ test('npm run bench runs every contender and the control trials, with no duplica
     ...['--import', 'tsx', 'bench/run.ts', '--recipients', '400', '--naive-recipients', '100', '--stores', 'embedded,postgres'],
     ...['--stops', '1', '--stop-sizes', '5000', '--slow-stops', '0', '--hold-recipients', '4000', '--stop-stores', 'postgres'],
     ...['--channel-recipients', '300'],
+    ...['--rate', '50', '--overhead-rate', '5000'],
   ];
-  const run = spawnSync(process.execPath, args, { cwd: ROOT, encoding: 'utf8', timeout: 240_000, env: { ...process.env, LOG_LEVEL: 'WARN' } });
+  const run = spawnSync(process.execPath, args, { cwd: ROOT, encoding: 'utf8', timeout: 300_000, env: { ...process.env, LOG_LEVEL: 'WARN' } });
   expect({ status: run.status, stderr: run.status === 0 ? '' : run.stderr.slice(-2000) }).toEqual({ status: 0, stderr: '' });
 
   const written = /written to (bench\/results\/\S+\.json)/.exec(run.stdout)?.[1];
@@ -27,6 +28,7 @@ test('npm run bench runs every contender and the control trials, with no duplica
     stops: { store: string; size: number; samples: { afterAnswer: number; exact: boolean }[] }[];
     holds: { action: string; samples: { afterAnswer: number }[] }[];
     channels: { recipients: number; exact: boolean };
+    rates: { workers: number; ratePerSecond: number | null; maxInAnySecond: number }[];
   };
   expect(result.results.map((r) => r.contender)).toEqual([
     'raw HTTP loop (no durability)',
@@ -45,5 +47,14 @@ test('npm run bench runs every contender and the control trials, with no duplica
   ]);
   // SMS alone and beside an SMTP email channel: both timed, and the books exact after the stop.
   expect(result.channels).toMatchObject({ recipients: 300, exact: true });
+  // Two workers on one account provider's rate: never more than it in any second at the sink.
+  expect(result.rates.map((r) => [r.workers, r.ratePerSecond])).toEqual([
+    [2, 50],
+    [1, null],
+    [1, 5000],
+    [1, null],
+    [1, 5000],
+  ]);
+  expect(result.rates[0]!.maxInAnySecond).toBeLessThanOrEqual(50);
   expect(run.stdout).toMatch(/\| contender \| recipients \| time \(s\) \| messages\/s/);
-}, 300_000);
+}, 360_000);

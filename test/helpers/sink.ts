@@ -20,6 +20,8 @@ export interface Sink {
   /** (campaign, channel, contact) triples delivered more than once. */
   duplicates(): number;
   forCampaign(campaignId: string): SinkRecord[];
+  /** The most requests it held at once (received, not yet answered). */
+  mostInFlight(): number;
   close(): Promise<void>;
 }
 
@@ -27,14 +29,20 @@ export interface Sink {
 export async function startSink(opts: { latencyMs?: number } = {}): Promise<Sink> {
   const ledger = new SinkLedger();
   const delivered: SinkRecord[] = [];
+  let inFlight = 0;
+  let mostInFlight = 0;
   const server = await startLocalServer((req, res, body) => {
+    mostInFlight = Math.max(mostInFlight, ++inFlight);
     const key = String(req.headers['idempotency-key'] ?? '');
     const m = JSON.parse(body.toString()) as SinkMessage;
     const at = Date.now();
     const { id, fresh } = ledger.accept(key, m, at);
     if (fresh) delivered.push({ key, campaignId: m.campaignId, channel: m.channel, contactId: m.contactId, at });
     const answer = JSON.stringify({ id });
-    setTimeout(() => res.writeHead(202, { 'content-type': 'application/json' }).end(answer), opts.latencyMs ?? 0);
+    setTimeout(() => {
+      inFlight--;
+      res.writeHead(202, { 'content-type': 'application/json' }).end(answer);
+    }, opts.latencyMs ?? 0);
   });
   return {
     url: `${server.origin}/messages`,
@@ -42,6 +50,7 @@ export async function startSink(opts: { latencyMs?: number } = {}): Promise<Sink
     replays: () => ledger.replays,
     duplicates: () => ledger.duplicates(),
     forCampaign: (campaignId) => delivered.filter((r) => r.campaignId === campaignId),
+    mostInFlight: () => mostInFlight,
     close: server.close,
   };
 }

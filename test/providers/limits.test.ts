@@ -1,6 +1,9 @@
 /** A provider's own limits: never more calls at once than its concurrency, never faster than its rate. */
-import { Limiter, retryAfterMs } from '../../src/providers/limits';
+import { maxInAnySecond } from '../../bench/sink';
+import { Limiter, retryAfterMs, type Limits } from '../../src/providers/limits';
 import { NOT_STARTED } from '../../src/providers/provider';
+import type { Store } from '../../src/store';
+import { newAccount, openTestStore } from '../helpers';
 
 const accepted = { status: 'accepted', providerMessageId: 'x' } as const;
 
@@ -97,3 +100,87 @@ test("messages that cannot start by their start-by time stop waiting behind anot
   release();
   expect(await first).toEqual([accepted]);
 }, 5_000);
+
+describe("a rate shared through the store (the account provider's timeline)", () => {
+  let store: Store;
+  let slots: NonNullable<Limits['slots']>;
+  let accountId: string;
+
+  beforeAll(async () => {
+    store = await openTestStore('embedded');
+  });
+  afterAll(() => store.close());
+  beforeEach(async () => {
+    ({ accountId } = await newAccount(store));
+    slots = (count, intervalMs) => store.bookProviderSlots(accountId, 'sms', count, intervalMs);
+  });
+
+  test('two limiters (two workers) on one timeline never start more than the rate in any second together', async () => {
+    const workers = [new Limiter({ concurrency: 10, ratePerSecond: 50, slots }), new Limiter({ concurrency: 10, ratePerSecond: 50, slots })];
+    const starts: number[] = [];
+    const began = Date.now();
+    const sent = await Promise.all(
+      workers.map((limiter) =>
+        limiter.each(Array.from({ length: 60 }, (_, i) => i), new AbortController().signal, async () => {
+          starts.push(Date.now());
+          return accepted;
+        }),
+      ),
+    );
+    expect(sent.flat()).toEqual(Array(120).fill(accepted));
+    // Alone, each would send 50 in its first second (the local bucket's burst); together they share 50/s.
+    expect(maxInAnySecond(starts)).toBeLessThanOrEqual(50);
+    expect(Date.now() - began).toBeGreaterThanOrEqual(2_200);
+  }, 20_000);
+
+  test('a call waiting for its slot is not started after an abort, nor after its start-by time', async () => {
+    const limiter = new Limiter({ ratePerSecond: 5, slots });
+    const controller = new AbortController();
+    setTimeout(() => controller.abort(), 500);
+    const began = Date.now();
+    const aborted = await limiter.each(Array.from({ length: 10 }, (_, i) => i), controller.signal, async () => accepted);
+    expect(aborted.filter((o) => o === accepted).length).toBeGreaterThanOrEqual(1);
+    expect(aborted.filter((o) => o === accepted).length).toBeLessThanOrEqual(4);
+    expect(aborted.filter((o) => o === NOT_STARTED).length).toBeGreaterThanOrEqual(6);
+    expect(Date.now() - began).toBeLessThan(1_000);
+
+    // Slots after the start-by time are not waited for.
+    const due = Date.now();
+    const late = await limiter.each([1, 2, 3, 4, 5, 6], new AbortController().signal, async () => accepted, performance.now() + 300);
+    expect(late.filter((o) => o === NOT_STARTED).length).toBeGreaterThanOrEqual(3);
+    expect(Date.now() - due).toBeLessThan(1_000);
+  }, 10_000);
+
+  test('two limiters (two workers) sharing one concurrency never run more calls at once together, and both run', async () => {
+    const permits: NonNullable<Limits['permits']> = (ask) => store.leaseProviderPermits(accountId, 'sms', ask);
+    const workers = [new Limiter({ concurrency: 4, permits }), new Limiter({ concurrency: 4, permits })];
+    let running = 0;
+    let most = 0;
+    const ran = [0, 0];
+    await Promise.all(
+      workers.map((limiter, w) =>
+        limiter.each(Array.from({ length: 40 }, (_, i) => i), new AbortController().signal, async () => {
+          most = Math.max(most, ++running);
+          ran[w]!++;
+          await new Promise((r) => setTimeout(r, 50));
+          running--;
+          return accepted;
+        }),
+      ),
+    );
+    expect(ran).toEqual([40, 40]);
+    expect(most).toBeLessThanOrEqual(4);
+    expect(most).toBeGreaterThanOrEqual(2);
+  }, 20_000);
+
+  test('when the store cannot book a slot, nothing starts and the messages stay unsent (retryable, not taken)', async () => {
+    const limiter = new Limiter({ ratePerSecond: 100, slots: () => Promise.reject(new Error('store down')) });
+    let calls = 0;
+    const outcomes = await limiter.each([1, 2], new AbortController().signal, async () => {
+      calls++;
+      return accepted;
+    });
+    expect(calls).toBe(0);
+    expect(outcomes).toEqual(Array(2).fill(expect.objectContaining({ status: 'retryable', notTaken: true })));
+  });
+});

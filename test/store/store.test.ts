@@ -568,6 +568,41 @@ describe.each(STORE_KINDS)('store (%s)', (kind) => {
   test('the store answers a readiness ping', async () => {
     await expect(store.ping()).resolves.toBeUndefined();
   });
+  test("an account provider's slots form one timeline: blocks booked together never overlap, and an idle one starts now", async () => {
+    const interval = 5;
+    const blocks = await Promise.all([1, 2, 3, 4].map(() => store.bookProviderSlots(accountId, 'sms', 10, interval)));
+    const starts = blocks.map((b) => b.firstAt).sort((a, b) => a - b);
+    for (let i = 1; i < starts.length; i++) expect(starts[i]! - starts[i - 1]!).toBeCloseTo(10 * interval, 6);
+    // The first block starts at the store's clock when it was booked: an idle timeline saves up no burst.
+    const first = blocks.find((b) => b.firstAt === starts[0])!;
+    expect(first.firstAt).toBe(first.storeNow);
+    // Another channel has its own timeline; once the booked slots are past, a block starts at the store's now again.
+    const email = await store.bookProviderSlots(accountId, 'email', 1, interval);
+    expect(email.firstAt).toBe(email.storeNow);
+    await new Promise((resolve) => setTimeout(resolve, 4 * 10 * interval + 20));
+    const later = await store.bookProviderSlots(accountId, 'sms', 2, interval);
+    expect(later.firstAt).toBe(later.storeNow);
+    expect(later.count).toBe(2);
+  });
+
+  test("an account provider's concurrency is leased in fair shares that never add up to more than the limit", async () => {
+    const ask = (holder: string, wanted: number, inFlight = 0, ttlMs = 60_000) => store.leaseProviderPermits(accountId, 'sms', { holder, inFlight, wanted, limit: 10, ttlMs });
+    expect(await ask('a', 10)).toBe(10);
+    // Another holder comes: nothing is free yet, and the first one's fair part is now half.
+    expect(await ask('b', 10)).toBe(0);
+    expect(await ask('a', 10, 10)).toBe(5);
+    // Its ten calls still count until they finish: only then is there room for the second.
+    expect(await ask('b', 10)).toBe(0);
+    expect(await ask('a', 10, 5)).toBe(5);
+    expect(await ask('b', 10)).toBe(5);
+    // Given back, a share is free for the others; an expired lease too (a worker that died).
+    expect(await ask('a', 0, 0)).toBe(0);
+    expect(await ask('b', 10, 5)).toBe(10);
+    expect(await ask('c', 10, 0, 500)).toBe(0);
+    expect(await ask('b', 10, 10)).toBe(5);
+    await new Promise((resolve) => setTimeout(resolve, 600));
+    expect(await ask('b', 10, 5)).toBe(10);
+  });
 });
 
 describe.each(STORE_KINDS)('store rows written by hand (%s)', (kind) => {
