@@ -18,20 +18,15 @@ import { mkdirSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { parseArgs } from 'node:util';
-import { Client, Connection } from '@temporalio/client';
-import { bundleWorkflowCode } from '@temporalio/worker';
 import pg from 'pg';
 import { request } from 'undici';
 import { receiptPath } from '../src/api/receipts/receipts.routes';
-import { findTemporalCli, freePort, registerSearchAttributes, startDevServer } from '../src/cli/temporal';
 import { seal } from '../src/providers/secrets';
 import { openStore, type Store } from '../src/store';
 import { emptyReceiptCounts, type ReceiptCounts } from '../src/store/receipts';
 import { campaignWorkflowId } from '../src/workflows/definitions';
+import { startBenchEnvironment } from './environment';
 import { startPostgres, type Herald } from './herald';
-import { startTs } from './processes';
-
-const ROOT = path.resolve(__dirname, '..');
 
 const { values: opts } = parseArgs({
   options: {
@@ -182,24 +177,10 @@ async function main(): Promise<void> {
   console.log(`receipts bench: ${os.cpus().length} cores, load average ${os.loadavg().map((l) => l.toFixed(1)).join(' ')}`);
   const cleanup: (() => Promise<unknown>)[] = [];
   try {
-    const cli = findTemporalCli(path.join(ROOT, '.herald', 'tools'));
-    const temporal = await startDevServer({ cli, port: await freePort() });
-    cleanup.unshift(() => temporal.stop());
-    const connection = await Connection.connect({ address: temporal.address });
-    cleanup.unshift(() => connection.close());
-    await registerSearchAttributes(connection, 'default');
-    const client = new Client({ connection });
-    const dir = path.join(ROOT, '.herald', 'bench');
-    mkdirSync(dir, { recursive: true });
-    const workflowBundle = path.join(dir, 'workflow-bundle.js');
-    const silent = { log() {}, trace() {}, debug() {}, info() {}, warn: console.warn, error: console.error };
-    writeFileSync(workflowBundle, (await bundleWorkflowCode({ workflowsPath: path.join(ROOT, 'src/workflows'), logger: silent })).code);
-    const sink = await startTs(path.join(__dirname, 'sink.ts'), {}, (l) => l.startsWith('{"url"'));
-    cleanup.unshift(() => sink.child.stop());
-    const sinkUrl = (JSON.parse(sink.line) as { url: string }).url;
+    const { temporalAddress, client, workflowBundle, sinkUrl, sinkPid } = await startBenchEnvironment(cleanup);
 
     const herald: Herald = await startPostgres(
-      { temporalAddress: temporal.address, sinkUrl, concurrency: Number(opts['send-concurrency']), workflowBundle },
+      { temporalAddress, sinkUrl, concurrency: Number(opts['send-concurrency']), workflowBundle },
       opts['database-url'],
     );
     cleanup.unshift(() => herald.stop());
@@ -220,7 +201,7 @@ async function main(): Promise<void> {
       sealedSecrets: seal({ apiKey: 'SG.bench-key' }, secretsKey),
     });
     const audience = await herald.api.audience('send', M);
-    const processes = { 'API process': apiPid, 'worker process': herald.workerPids[0]!, 'Temporal server': devServerPid(temporal.address.split(':').pop()!), sink: sink.child.pid, 'bench (load)': process.pid };
+    const processes = { 'API process': apiPid, 'worker process': herald.workerPids[0]!, 'Temporal server': devServerPid(temporalAddress.split(':').pop()!), sink: sinkPid, 'bench (load)': process.pid };
     const phases: Phase[] = [];
     const measure = async (phase: string, run: () => Promise<{ messages?: number; receipts?: number }>) => {
       const cpu = sampleCpu(processes, admin, database);

@@ -11,13 +11,12 @@ import { mkdirSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { parseArgs } from 'node:util';
-import { Client, Connection } from '@temporalio/client';
-import { bundleWorkflowCode } from '@temporalio/worker';
+import type { Client } from '@temporalio/client';
 import { Queue } from 'bullmq';
-import { findTemporalCli, freePort, registerSearchAttributes, startDevServer } from '../src/cli/temporal';
 import { campaignWorkflowId } from '../src/workflows/definitions';
 import { startEmbedded, startPostgres, type Herald, type HeraldEnv } from './herald';
 import { channelsTrial, type ChannelsRow } from './channels';
+import { startBenchEnvironment } from './environment';
 import { holdTrials, percentile, stopTrials, type HoldSample, type SinkStats, type StopSample } from './controls';
 import { post, sinkClient } from './message';
 import { sampleRss, startTs, type Child } from './processes';
@@ -121,28 +120,14 @@ const mb = (bytes: number) => Math.round(bytes / 1024 / 1024);
 
 async function main(): Promise<void> {
   console.log(`Herald benchmark: ${N.toLocaleString('en')} recipients, concurrency ${C}, ${os.cpus().length} cores, Node ${process.version}`);
-  const cli = findTemporalCli(path.join(ROOT, '.herald', 'tools'));
-  const temporal = await startDevServer({ cli, port: await freePort() });
-  cleanup.push(() => temporal.stop());
-  const connection = await Connection.connect({ address: temporal.address });
-  cleanup.unshift(() => connection.close());
-  await registerSearchAttributes(connection, 'default');
-  const client = new Client({ connection });
-
-  const dir = path.join(ROOT, '.herald', 'bench');
-  mkdirSync(dir, { recursive: true });
-  const workflowBundle = path.join(dir, 'workflow-bundle.js');
-  const silent = { log() {}, trace() {}, debug() {}, info() {}, warn: console.warn, error: console.error };
-  writeFileSync(workflowBundle, (await bundleWorkflowCode({ workflowsPath: path.join(ROOT, 'src/workflows'), logger: silent })).code);
+  const { temporalAddress, client, workflowBundle, sinkUrl: url } = await startBenchEnvironment(cleanup);
+  sinkUrl = url;
 
   if (opts.compiled && spawnSync(process.execPath, [path.join(ROOT, 'scripts/build.mjs'), '--if-stale'], { stdio: 'inherit' }).status !== 0) {
     throw new Error('npm run build failed');
   }
-  const sink = await startTs(path.join(__dirname, 'sink.ts'), {}, (l) => l.startsWith('{"url"'));
-  cleanup.unshift(() => sink.child.stop());
-  sinkUrl = (JSON.parse(sink.line) as { url: string }).url;
   const env: HeraldEnv = {
-    temporalAddress: temporal.address,
+    temporalAddress,
     sinkUrl,
     concurrency: C,
     workflowBundle,
@@ -165,7 +150,7 @@ async function main(): Promise<void> {
   for (let r = 1; r <= RUNS; r++) {
     console.log(`run ${r} of ${RUNS}`);
     if (only.has('raw')) await measure(() => raw(`raw-${r}`, N));
-    if (only.has('naive')) await measure(() => naive(client, temporal.address, `naive-${r}`, Number(opts['naive-recipients'])));
+    if (only.has('naive')) await measure(() => naive(client, temporalAddress, `naive-${r}`, Number(opts['naive-recipients'])));
     if (only.has('bullmq')) await measure(() => bullmq(`bullmq-${r}`, N));
     if (only.has('herald')) {
       for (const store of stores) {
