@@ -168,11 +168,12 @@ export function createActivities({ store, providers, send, share, notSentChunk =
      * settles it) or when cancelled.
      */
     async awaitQuiet(input: { campaignId: string; withinMs: number }): Promise<boolean> {
-      const signal = Context.current().cancellationSignal;
+      const ctx = Context.current();
       const until = Date.now() + input.withinMs;
       for (;;) {
         if (await store.isQuiet(input.campaignId)) return true;
-        if (signal.aborted || Date.now() >= until) return false;
+        ctx.heartbeat();
+        if (ctx.cancellationSignal.aborted || Date.now() >= until) return false;
         await new Promise((resolve) => setTimeout(resolve, QUIET_POLL_MS));
       }
     },

@@ -94,6 +94,19 @@ const planner = proxyActivities<Activities>({
   retry: { initialInterval: '200ms', maximumInterval: '30s', nonRetryableErrorTypes: NON_RETRYABLE },
 });
 
+/**
+ * The quiet watch (see `watchQuiet`) is a regular activity, not a local one: a local activity keeps the workflow
+ * task open while it runs, and the cancels of the batches in flight would leave only when it ends (so chunks
+ * waiting for their provider's slots would be sent instead of given back). It heartbeats each look, so a cancel
+ * reaches it; nothing waits for the cancel to be confirmed.
+ */
+const watcher = proxyActivities<Activities>({
+  startToCloseTimeout: '1 minute',
+  heartbeatTimeout: '10s',
+  cancellationType: ActivityCancellationType.TRY_CANCEL,
+  retry: { initialInterval: '50ms', maximumInterval: '1s', maximumAttempts: 3 },
+});
+
 /** Provider recall talks to providers: a normal activity, retried (elsewhere if its worker is lost), paced by the provider. */
 const recaller = proxyActivities<Activities>({
   startToCloseTimeout: '10 minutes',
@@ -123,10 +136,10 @@ type Ending = keyof typeof ENDINGS;
 const now = (): string => new Date().toISOString();
 
 /**
- * How long a closing request asks the store whether it is quiet before leaving it to the batches' confirmations.
- * Short: the workflow task stays open while a local activity runs, so new updates wait for it.
+ * How long a closing request asks the store whether it is quiet before leaving it to the batches' confirmations (a
+ * lost worker's chunk keeps it from being quiet until its batch's heartbeat timeout settles it).
  */
-const QUIET_WITHIN_MS = 2_000;
+const QUIET_WITHIN_MS = 15_000;
 
 /** The state of one campaign run and everything that acts on it. */
 class CampaignRun {
@@ -250,7 +263,7 @@ class CampaignRun {
       await scope.run(async () => {
         await this.fencing;
         if (fence) await store.fence({ campaignId: this.campaignId, fence });
-        if (await store.awaitQuiet({ campaignId: this.campaignId, withinMs: QUIET_WITHIN_MS })) this.quietPass = pass;
+        if (await watcher.awaitQuiet({ campaignId: this.campaignId, withinMs: QUIET_WITHIN_MS })) this.quietPass = pass;
       });
     });
     watch.catch(() => undefined);
