@@ -172,7 +172,7 @@ export function createActivities({ store, providers, send, share, notSentChunk =
       const until = Date.now() + input.withinMs;
       for (;;) {
         if (await store.isQuiet(input.campaignId)) return true;
-        ctx.heartbeat();
+        if (!ctx.info.isLocal) ctx.heartbeat();
         if (ctx.cancellationSignal.aborted || Date.now() >= until) return false;
         await new Promise((resolve) => setTimeout(resolve, QUIET_POLL_MS));
       }

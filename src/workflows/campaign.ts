@@ -141,6 +141,9 @@ const now = (): string => new Date().toISOString();
  */
 const QUIET_WITHIN_MS = 15_000;
 
+/** The short first watch, as a local activity: it delays the batches' cancels by as much, so it stays short. */
+const QUICK_QUIET_MS = 100;
+
 /** The state of one campaign run and everything that acts on it. */
 class CampaignRun {
   readonly state: CampaignRunState;
@@ -239,7 +242,9 @@ class CampaignRun {
       this.inFlightAtRequest = this.inFlight;
       this.aborted = 0;
       this.sendScope.cancel();
-      this.watchQuiet(this.sendScope);
+      // A stop's or delete's fence was written by the API before the update: what was on the wire is usually done
+      // by now, so a short first look in this workflow task is worth it; a pause or brake goes straight to the watch.
+      this.watchQuiet(this.sendScope, undefined, action === 'stop' || action === 'delete');
     } else if (!underWay) {
       // Nothing is sending. (A stop that follows a pause still in progress reports what the pause found in flight.)
       this.inFlightAtRequest = 0;
@@ -251,9 +256,9 @@ class CampaignRun {
    * Once the fence is written (or the brake is on), asks the store until nothing of the campaign is on the wire: then
    * `pass` may end at once, without waiting for each batch to confirm its cancel through the server (those batches
    * can hand nothing more over). A lost worker's chunk keeps the store from being quiet; its batch's heartbeat
-   * timeout ends the pass instead.
+   * timeout ends the pass instead. `fence` is written first when given; `first` adds a short look before the watch.
    */
-  private watchQuiet(pass: CancellationScope, fence?: Fence): void {
+  private watchQuiet(pass: CancellationScope, fence?: Fence, first = false): void {
     this.quietWatch?.cancel();
     // Shielded from the workflow's own cancellation (a cancelled workflow is stopped, and this ends its pass), but
     // cancelled once the pass is over.
@@ -263,7 +268,12 @@ class CampaignRun {
       await scope.run(async () => {
         await this.fencing;
         if (fence) await store.fence({ campaignId: this.campaignId, fence });
-        if (await watcher.awaitQuiet({ campaignId: this.campaignId, withinMs: QUIET_WITHIN_MS })) this.quietPass = pass;
+        // With `first`, a short watch in this workflow task, then the regular one (once the batches' cancels have left).
+        const { campaignId } = this;
+        const quiet =
+          (first && (await store.awaitQuiet({ campaignId, withinMs: QUICK_QUIET_MS }))) ||
+          (await watcher.awaitQuiet({ campaignId, withinMs: QUIET_WITHIN_MS }));
+        if (quiet) this.quietPass = pass;
       });
     });
     watch.catch(() => undefined);
