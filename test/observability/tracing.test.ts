@@ -13,7 +13,7 @@ import { createApp } from '../../src/api/app';
 import { WORKFLOW_TRACING_MODULE, clientInterceptors, startTracing } from '../../src/observability/tracing';
 import { SandboxProvider } from '../../src/providers/sandbox';
 import { createProviderRegistry } from '../../src/providers/registry';
-import { CAMPAIGN_WORKFLOW_TYPE, DEFAULT_SEND_OPTIONS } from '../../src/workflows/definitions';
+import { CAMPAIGN_WORKFLOW_TYPE, DEFAULT_SEND_OPTIONS, campaignWorkflowId } from '../../src/workflows/definitions';
 import { createWorker } from '../../src/worker';
 import { api, campaignEnded, draftCampaign, newAccount, openTestStore, quietRuntime, taskQueueFor, temporalAddress } from '../helpers';
 
@@ -43,9 +43,10 @@ test("one send's trace: API request -> client start -> workflow -> activities ->
   });
   const running = worker.run();
   try {
+    const client = new Client({ connection, interceptors: clientInterceptors(tracing) });
     const app = createApp({
       store,
-      temporal: new Client({ connection, interceptors: clientInterceptors(tracing) }),
+      temporal: client,
       settings: { taskQueue, namespace: 'default', temporalUiUrl: 'http://127.0.0.1:8233', sendOptions: DEFAULT_SEND_OPTIONS, secretsKey: randomBytes(32) },
       tracing,
     });
@@ -55,6 +56,8 @@ test("one send's trace: API request -> client start -> workflow -> activities ->
     const id = await draftCampaign(app, apiKey, { type: 'list', contactIds: ['ada', 'ben'] }, { channels: [{ channel: 'email', subject: 'Hi', body: 'Hello' }] });
     await http.post(`/v1/campaigns/${id}/send`).expect(202);
     expect((await campaignEnded(app, apiKey, id)).counts.sent).toBe(2);
+    // The store says Finished a moment before the workflow returns and its span ends.
+    await client.workflow.getHandle(campaignWorkflowId(id)).result();
     await tracing.spanProcessor.forceFlush();
 
     const spans = exporter.getFinishedSpans();
