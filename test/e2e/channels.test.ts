@@ -42,7 +42,11 @@ test('a slow channel never holds up a fast one; a stop answers with exact books 
   const smsSeconds = (Date.now() - started) / 1000;
   const emailSoFar = slow.forCampaign(id).length;
   expect(emailSoFar).toBeLessThan(500);
-  const byChannel = (await http.get(`/v1/campaigns/${id}`).expect(200)).body.byChannel;
+  // The last chunk's outcomes are written just after the provider has it.
+  const byChannel = await eventually(async () => {
+    const c = (await http.get(`/v1/campaigns/${id}`).expect(200)).body.byChannel;
+    return c.sms.sent === 1_000 ? c : undefined;
+  }, 5_000, 20);
   expect(byChannel.sms).toMatchObject({ planned: 1_000, sent: 1_000, pending: 0 });
   expect(byChannel.email.pending).toBeGreaterThan(400);
 
