@@ -19,6 +19,12 @@ export function openPostgresClient(url: string, max = 10): SqlClient {
     },
     transaction: async (fn) => {
       const conn = await pool.connect();
+      // A checked-out connection has no pool listener: a server that ends it mid-transaction (pg_terminate_backend,
+      // restart) would emit an unhandled 'error' and crash the process. The pending query fails with the same error,
+      // and the broken connection is destroyed on release instead of going back to the pool.
+      let lost: Error | undefined;
+      const onLost = (err: Error) => (lost = err);
+      conn.on('error', onLost);
       try {
         await conn.query('BEGIN');
         const result = await fn({
@@ -27,10 +33,11 @@ export function openPostgresClient(url: string, max = 10): SqlClient {
         await conn.query('COMMIT');
         return result;
       } catch (err) {
-        await conn.query('ROLLBACK').catch(() => undefined);
+        if (!lost) await conn.query('ROLLBACK').catch(() => undefined);
         throw err;
       } finally {
-        conn.release();
+        conn.off('error', onLost);
+        conn.release(lost);
       }
     },
     close: () => pool.end(),
