@@ -7,6 +7,7 @@ import { campaignWorkflowId } from '../workflows/definitions';
 import { batchesInFlight, countNotSent } from '../observability/metrics';
 import type { ProviderRegistry } from '../providers/provider';
 import { foldUnsent, type CampaignCounts, type ChannelTally, type Fence, type PlanPageResult, type RunStore } from '../store/store';
+import { ClosedWatch } from './closed';
 import { recallPage, type RecallPage } from './compensate';
 import { OutcomeWriteError, sendLease, type SendSettings } from './send';
 import type { SlotHold, SlotShare } from './share';
@@ -66,6 +67,8 @@ export function createActivities({ store, providers, send, share, notSentChunk =
     return campaign;
   };
 
+  const closedWatch = new ClosedWatch((ids) => store.closedOf(ids));
+
   return {
     /** Reads the campaign's throttle and end date. */
     async loadPacing(input: { campaignId: string }): Promise<CampaignPacing> {
@@ -88,8 +91,10 @@ export function createActivities({ store, providers, send, share, notSentChunk =
      * in the lease first (refused once the campaign is fenced or the account's brake is on). It heartbeats while it
      * runs, so a cancel (pause, stop, brake) reaches it within the worker's heartbeat throttle; it then stops between
      * chunks or aborts the provider call, records what was on the wire, and throws the cancellation once nothing
-     * more can leave. A retried attempt first settles what the failed one left handed over. While the worker is
-     * full, a batch of an account holding more than its share of the slots ends early, `yielded` (see ./share).
+     * more can leave. Sooner still, once the worker sees the campaign closed (see ./closed), nothing more starts at
+     * the provider: what was handed and not started stays pending. A retried attempt first settles what the failed
+     * one left handed over. While the worker is full, a batch of an account holding more than its share of the
+     * slots ends early, `yielded` (see ./share).
      */
     async sendBatch(input: { campaignId: string; channel: Channel; batchSize: number; batchKey: string }): Promise<BatchResult> {
       const ctx = Context.current();
@@ -97,6 +102,7 @@ export function createActivities({ store, providers, send, share, notSentChunk =
       const started = Date.now();
       batchesInFlight.inc();
       let slot: SlotHold | undefined;
+      const closed = closedWatch.watch(input.campaignId);
       try {
         const campaign = await load(input.campaignId);
         slot = share?.hold(campaign.accountId);
@@ -119,6 +125,7 @@ export function createActivities({ store, providers, send, share, notSentChunk =
           claimed,
           settings: send,
           ...(slot ? { slot } : {}),
+          closed: closed.signal,
         });
         await store.releaseLease(input.campaignId, input.batchKey);
         log.debug(
@@ -140,6 +147,7 @@ export function createActivities({ store, providers, send, share, notSentChunk =
         if (!(err instanceof OutcomeWriteError)) await store.releaseLease(input.campaignId, input.batchKey).catch(() => undefined);
         throw err;
       } finally {
+        closed.release();
         slot?.release();
         batchesInFlight.dec();
         clearInterval(beat);

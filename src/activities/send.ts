@@ -71,12 +71,16 @@ export async function sendLease(args: {
   claimed: ClaimedDelivery[];
   settings: SendSettings;
   slot?: SlotHold;
+  /** Aborts once the campaign is seen closed to senders (see ./closed): nothing more starts at the provider. */
+  closed?: AbortSignal;
 }): Promise<LeaseTally> {
   const { ctx, store, provider, campaign, channel, batchKey, claimed, settings, slot } = args;
   const content = campaign.channels.find((c) => c.channel === channel);
   if (!content) throw ApplicationFailure.nonRetryable(`campaign ${campaign.id} has no ${channel} content`, 'NoContent');
   const compiled = compileContent(content);
   const cancelled = ctx.cancellationSignal;
+  // What the provider may start: nothing once the batch is cancelled or its campaign is closed.
+  const startable = args.closed ? AbortSignal.any([cancelled, args.closed]) : cancelled;
   const lastAttempt = ctx.info.attempt >= settings.maxAttempts;
   const patienceOver = Date.now() - ctx.info.scheduledTimestampMs >= (settings.throttlePatienceMs ?? THROTTLE_PATIENCE_MS);
   const tally: LeaseTally = { sent: 0, failed: 0, inDoubt: 0, closed: false, yielded: false, returned: 0 };
@@ -87,6 +91,11 @@ export async function sendLease(args: {
   try {
     for (let chunks = 0; queue.length > 0 && !tally.closed; chunks++) {
       cancelled.throwIfAborted();
+      // Closed meanwhile: the handover would be refused; what is left stays pending.
+      if (args.closed?.aborted) {
+        tally.closed = true;
+        break;
+      }
       // At least one chunk per batch, so a batch that yields has always moved its campaign on.
       if (chunks > 0 && slot?.shouldYield()) {
         tally.yielded = true;
@@ -107,7 +116,7 @@ export async function sendLease(args: {
         if (await store.handOver(campaign.id, batchKey, handed)) {
           const now = performance.now();
           const budgetEnd = slot && slot.budgetEndsAt > now ? slot.budgetEndsAt : Number.POSITIVE_INFINITY;
-          outcomes = await sendChunk(provider, messages, cancelled, Math.min(now + HANDOVER_TTL_MS, budgetEnd));
+          outcomes = await sendChunk(provider, messages, startable, Math.min(now + HANDOVER_TTL_MS, budgetEnd));
         } else {
           tally.closed = true;
         }
@@ -124,8 +133,8 @@ export async function sendLease(args: {
           // Handed over and no answer: it may have arrived. Recorded so, and never sent again by a stop.
           results.push({ ...base, state: 'inDoubt', error: outcome.error });
           retry = retryOf(retry, outcome);
-        } else if (cancelled.aborted) {
-          // Not started because the batch was cancelled: it stays pending.
+        } else if (cancelled.aborted || (outcome === NOT_STARTED && args.closed?.aborted)) {
+          // Not started because the batch was cancelled or its campaign closed: it stays pending.
         } else if (outcome === NOT_STARTED) {
           // Its handover time ran out before the provider could start it: handed over again (the fence checked anew).
           queue.push(chunk.find((d) => d.id === m.deliveryId)!);

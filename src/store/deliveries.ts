@@ -265,6 +265,15 @@ export class DeliverySql implements DeliveryStore {
     return rows[0]?.quiet === true;
   }
 
+  async closedOf(campaignIds: string[]): Promise<string[]> {
+    const { rows } = await this.db.query<{ id: string }>(
+      `SELECT c.id FROM campaigns c JOIN accounts a ON a.id = c.account_id
+       WHERE c.id = ANY($1::text[]) AND (c.fence IS NOT NULL OR a.brake_on)`,
+      [campaignIds],
+    );
+    return rows.map((r) => r.id);
+  }
+
   async fence(campaignId: string, fence: Fence | null): Promise<void> {
     await this.db.query('UPDATE campaigns SET fence = $2 WHERE id = $1', [campaignId, fence]);
   }

@@ -248,6 +248,8 @@ export interface DeliveryStore {
    * none of its leases names a chunk as handed over (every call answered, its outcome recorded).
    */
   isQuiet(campaignId: string): Promise<boolean>;
+  /** Of `campaignIds`, those closed to senders now: fenced, or their account braked. */
+  closedOf(campaignIds: string[]): Promise<string[]>;
   /** Closes the campaign to senders (`pause`, `stop`, `delete`) or opens it again (null). */
   fence(campaignId: string, fence: Fence | null): Promise<void>;
   /**
