@@ -66,8 +66,11 @@ const ConfigSchema = z.object({
   SEND_CONCURRENCY: int(DEFAULT_SEND_OPTIONS.concurrency),
   PLAN_PAGE_SIZE: int(DEFAULT_SEND_OPTIONS.pageSize),
   CHUNK_SIZE: int(50),
-  /** Deliveries a stop's compensation marks notSent (with their events) per statement, after the answer. */
-  NOT_SENT_CHUNK: int(20_000),
+  /**
+   * Deliveries a stop's compensation marks notSent (with their events) per statement, after the answer: 20,000 on
+   * PostgreSQL, 2,000 on the embedded store, whose one connection every API request waits behind (see notSentChunk).
+   */
+  NOT_SENT_CHUNK: z.coerce.number().int().positive().optional(),
   MAX_SEND_ATTEMPTS: int(10),
   WORKER_MAX_ACTIVITIES: int(32),
   /**
@@ -155,6 +158,11 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
 }
 
 /** Where the store lives: PostgreSQL when DATABASE_URL is set, else the embedded store in the data folder. */
+/** The compensation's notSent statement size (NOT_SENT_CHUNK unless set: 20,000 on PostgreSQL, 2,000 embedded). */
+export function notSentChunk(config: Pick<Config, 'NOT_SENT_CHUNK' | 'DATABASE_URL'>): number {
+  return config.NOT_SENT_CHUNK ?? (config.DATABASE_URL ? 20_000 : 2_000);
+}
+
 export function storeLocation(config: Config): StoreLocation {
   return config.DATABASE_URL
     ? { databaseUrl: config.DATABASE_URL }

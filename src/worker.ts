@@ -9,7 +9,7 @@ import { installLogging } from './observability/log';
 import { HEALTH_PATH, READY_PATH, readiness } from './observability/health';
 import { bearerIs, registry } from './observability/metrics';
 import { startTracing, tracedRegistry, workerTracing, type Tracing } from './observability/tracing';
-import { DEFAULT_BATCH_TIME_BUDGET_MS, egressPolicy, loadConfig, publicUrl, secretsKey, type Config } from './config';
+import { DEFAULT_BATCH_TIME_BUDGET_MS, egressPolicy, loadConfig, notSentChunk, publicUrl, secretsKey, type Config } from './config';
 import type { ProviderRegistry } from './providers/provider';
 import { createProviderRegistry, defaultProvider } from './providers/registry';
 import { openStore, type Store } from './store';
@@ -21,7 +21,7 @@ export interface WorkerDeps {
   store: Store;
   providers: ProviderRegistry;
   config: Pick<Config, 'TEMPORAL_NAMESPACE' | 'TASK_QUEUE' | 'CHUNK_SIZE' | 'MAX_SEND_ATTEMPTS' | 'WORKER_MAX_ACTIVITIES'> &
-    Partial<Pick<Config, 'NOT_SENT_CHUNK' | 'BATCH_TIME_BUDGET_MS'>>;
+    Partial<Pick<Config, 'NOT_SENT_CHUNK' | 'BATCH_TIME_BUDGET_MS' | 'DATABASE_URL'>>;
   /** A prebuilt workflow bundle (tests bundle once); otherwise the workflows are bundled from source. */
   workflowBundle?: WorkerOptions['workflowBundle'];
   /** Where emails' one-click unsubscribe links point (the API's public URL) and the key that signs them. */
@@ -55,7 +55,7 @@ export function createWorker({ connection, store, providers, config, workflowBun
     activities: createActivities({
       store,
       providers: tracedRegistry(providers, tracing),
-      ...(config.NOT_SENT_CHUNK ? { notSentChunk: config.NOT_SENT_CHUNK } : {}),
+      notSentChunk: notSentChunk(config),
       share: new SlotShare(config.WORKER_MAX_ACTIVITIES, config.BATCH_TIME_BUDGET_MS ?? DEFAULT_BATCH_TIME_BUDGET_MS),
       send: {
         chunkSize: config.CHUNK_SIZE,

@@ -48,7 +48,10 @@ export interface LeaseTally {
   inDoubt: number;
   /** A handover was refused: the campaign is fenced or the account's brake is on. Nothing more was sent. */
   closed: boolean;
-  /** The batch gave its worker slot back before the end of its lease (see ./share): `returned` deliveries were never handed. */
+  /**
+   * The batch gave its worker slot back before the end of its lease (see ./share): `returned` deliveries were never
+   * handed. (A closed batch returns what it has no outcome for, too.)
+   */
   yielded: boolean;
   returned: number;
 }
@@ -133,8 +136,11 @@ export async function sendLease(args: {
           // Handed over and no answer: it may have arrived. Recorded so, and never sent again by a stop.
           results.push({ ...base, state: 'inDoubt', error: outcome.error });
           retry = retryOf(retry, outcome);
-        } else if (cancelled.aborted || (outcome === NOT_STARTED && args.closed?.aborted)) {
-          // Not started because the batch was cancelled or its campaign closed: it stays pending.
+        } else if (cancelled.aborted) {
+          // Not started because the batch was cancelled: it stays pending.
+        } else if (outcome === NOT_STARTED && args.closed?.aborted) {
+          // Not started because the campaign closed meanwhile: it stays pending, and the batch ends.
+          tally.closed = true;
         } else if (outcome === NOT_STARTED) {
           // Its handover time ran out before the provider could start it: handed over again (the fence checked anew).
           queue.push(chunk.find((d) => d.id === m.deliveryId)!);
@@ -157,6 +163,8 @@ export async function sendLease(args: {
   }
   // A cancelled batch reports the cancellation, not the retry its unstarted messages asked for.
   cancelled.throwIfAborted();
+  // Closed, it gives back what it had no outcome for: pending again.
+  if (tally.closed) tally.returned = claimed.length - tally.sent - tally.failed - tally.inDoubt;
   if (retry && !tally.closed) {
     throw ApplicationFailure.create({
       message: retry.error,

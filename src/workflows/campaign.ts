@@ -242,9 +242,11 @@ class CampaignRun {
       this.inFlightAtRequest = this.inFlight;
       this.aborted = 0;
       this.sendScope.cancel();
-      // A stop's or delete's fence was written by the API before the update: what was on the wire is usually done
-      // by now, so a short first look in this workflow task is worth it; a pause or brake goes straight to the watch.
-      this.watchQuiet(this.sendScope, undefined, action === 'stop' || action === 'delete');
+      // The campaign is closed (a stop's or delete's fence and the brake were written before the update, a pause's
+      // just above), and the batches stop starting messages as soon as their worker sees it (../activities/closed):
+      // what was on the wire is usually done within a round trip, so a short first look in this workflow task is
+      // worth the delay it puts on the batches' cancels.
+      this.watchQuiet(this.sendScope, undefined, true);
     } else if (!underWay) {
       // Nothing is sending. (A stop that follows a pause still in progress reports what the pause found in flight.)
       this.inFlightAtRequest = 0;

@@ -196,6 +196,31 @@ describe('stops with worker processes in trouble (postgres store)', () => {
     expect(sink.duplicates()).toBe(0);
   }, 240_000);
 
+  test('behind a slow provider a stop waits only for the requests on the wire: what was handed over and not started stays unsent', async () => {
+    const { apiKey } = await newAccount(store);
+    const http = api(herald.app, apiKey);
+    const id = await draft(http, people(1_000, 'wire'));
+    // 4 requests at a time, 1 s each: the chunks of 50 handed over drain at 4 a second.
+    const provider = await startSink({ latencyMs: 1_000 });
+    try {
+      await start(env(provider.url, { WEBHOOK_CONCURRENCY: '4' }));
+      await http.post(`/v1/campaigns/${id}/send`).expect(202);
+      await eventually(async () => (provider.forCampaign(id).length >= 8 ? true : undefined), 60_000, 10);
+      const requestedAt = Date.now();
+      const answer = (await http.post(`/v1/campaigns/${id}/stop`, { confirmation: id }).expect(200)).body as Report;
+      // Only requests that started before the worker saw the fence went out: at most a round of the 4 slots.
+      const late = provider.forCampaign(id).filter((m) => m.at > requestedAt);
+      expect(late.length).toBeLessThanOrEqual(8);
+      // Every request on the wire ended before the answer, its outcome recorded; the rest of the chunks is notSent.
+      expect(answer.counts).toMatchObject({ sent: provider.forCampaign(id).length, inDoubt: 0, pending: 0 });
+      expect(total(answer.counts)).toBe(2_000);
+      await new Promise((r) => setTimeout(r, 1_500));
+      expect(provider.forCampaign(id)).toHaveLength(answer.counts.sent);
+    } finally {
+      await provider.close();
+    }
+  }, 120_000);
+
   test('a stop while the worker is frozen with messages on the wire: those are inDoubt in the answer, and nothing more leaves when it wakes', async () => {
     const { apiKey } = await newAccount(store);
     const http = api(herald.app, apiKey);

@@ -53,10 +53,13 @@ export class BrakeService {
   async set(principal: Principal, on: boolean): Promise<BrakeResult> {
     const started = Date.now();
     const { store, temporal } = this.deps;
-    const brake = await store.setBrake(principal.accountId, on, principal.keyId, new Date());
-    const ids = on
-      ? await store.campaignIdsWhere(principal.accountId, { statuses: ['Sending'] })
-      : await store.campaignIdsWhere(principal.accountId, { statuses: ['Paused', 'Scheduled'], heldByBrake: true });
+    // Read beside the switch: a campaign that starts sending meanwhile meets the brake at its first handover.
+    const [brake, ids] = await Promise.all([
+      store.setBrake(principal.accountId, on, principal.keyId, new Date()),
+      on
+        ? store.campaignIdsWhere(principal.accountId, { statuses: ['Sending'] })
+        : store.campaignIdsWhere(principal.accountId, { statuses: ['Paused', 'Scheduled'], heldByBrake: true }),
+    ]);
     const result: BrakeResult = { ...brake, campaigns: [], skipped: [], errors: [], ms: 0 };
     const requestedBy = principal.keyId;
     const expireBefore = brakeExpiry(brake.since);

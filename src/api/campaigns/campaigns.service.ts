@@ -149,7 +149,7 @@ export class CampaignService {
     // Read while the workflow works, so only the audit line is left between its answer and the response.
     const requesterName = keyName(this.deps.store, principal.accountId, principal.keyId);
     requesterName.catch(() => undefined);
-    const report = await this.carryOut(principal, campaign, 'stop', () =>
+    const update = () =>
       temporal.workflow.executeUpdateWithStart(stopUpdate, {
         args: [{ confirmation, requestedBy: principal.keyId }],
         startWorkflowOperation: new WithStartWorkflowOperation<typeof campaignWorkflow>(CAMPAIGN_WORKFLOW_TYPE, {
@@ -160,11 +160,15 @@ export class CampaignService {
           typedSearchAttributes: this.searchAttributes(principal, channels, 'Finished'),
           ...uiMetadata(campaign),
         }),
-      }),
+      });
+    return this.carryOut(
+      principal,
+      campaign,
+      'stop',
+      () => this.fenced(id, 'stop', update),
+      // (An earlier stop's report names whoever asked then.)
+      async (report) => (report.requestedBy === principal.keyId ? { ...report, requestedByName: await requesterName } : this.named(principal, report)),
     );
-    // (An earlier stop's report names whoever asked then.)
-    if (report.requestedBy !== principal.keyId) return this.named(principal, report);
-    return { ...report, requestedByName: await requesterName };
   }
 
   /** Scheduled -> Cancelled; a started campaign is stopped instead (with the same confirmation). */
@@ -183,10 +187,13 @@ export class CampaignService {
   async delete(principal: Principal, id: string, confirmation: string): Promise<ControlReport> {
     const campaign = await this.confirmed(principal, id, confirmation, 'delete');
     const handle = this.deps.temporal.workflow.getHandle(campaignWorkflowId(id));
-    const report = await this.carryOut(principal, campaign, 'delete', () =>
-      handle.executeUpdate(deleteUpdate, { args: [{ confirmation, requestedBy: principal.keyId }] }),
+    return this.carryOut(
+      principal,
+      campaign,
+      'delete',
+      () => this.fenced(id, 'delete', () => handle.executeUpdate(deleteUpdate, { args: [{ confirmation, requestedBy: principal.keyId }] })),
+      (report) => this.named(principal, report),
     );
-    return this.named(principal, report);
   }
 
   /** Planned sends, soonest first: campaigns sending or paused, and with `scheduled` those waiting for their time. */
@@ -322,8 +329,13 @@ export class CampaignService {
     await this.allow(principal, campaign, action);
     const update = { pause: pauseUpdate, resume: resumeUpdate, unschedule: unscheduleUpdate }[action];
     const handle = this.deps.temporal.workflow.getHandle(campaignWorkflowId(campaign.id));
-    await this.carryOut(principal, campaign, action, () => handle.executeUpdate(update, { args: [{ requestedBy: principal.keyId }] }));
-    return this.get(principal, campaign.id);
+    return this.carryOut(
+      principal,
+      campaign,
+      action,
+      () => handle.executeUpdate(update, { args: [{ requestedBy: principal.keyId }] }),
+      () => this.get(principal, campaign.id),
+    );
   }
 
   /** The campaign, once `confirmation` is its id (else 422, audited) and its status allows `action` (else 409). */
@@ -334,10 +346,21 @@ export class CampaignService {
       throw new ConfirmationError(`confirmation: type the campaign id exactly to ${action} it`);
     }
     await this.allow(principal, campaign, action);
-    // Durable at once, before the workflow hears of it: no worker, not even one back from an outage before the
-    // workflow runs again, hands another message of the campaign to a provider. (Never lifted: both are final.)
-    await this.deps.store.fence(id, action);
     return campaign;
+  }
+
+  /**
+   * Runs `update` while the campaign's fence is written: durable before the answer, so no worker, not even one back
+   * from an outage before the workflow runs again, hands another message of the campaign over. (Never lifted: stop
+   * and delete are final.) Beside the update rather than before it, so the workflow hears a store round trip
+   * sooner; it writes the fence too, and answers only once the fence is visible.
+   */
+  private async fenced<T>(id: string, action: 'stop' | 'delete', update: () => Promise<T>): Promise<T> {
+    const fence = this.deps.store.fence(id, action);
+    fence.catch(() => undefined);
+    const result = await update();
+    await fence;
+    return result;
   }
 
   /** Refuses (409, audited) an action while the account's brake is on; returns the brake (off). */
@@ -360,14 +383,21 @@ export class CampaignService {
     return { ...report, requestedByName: await keyName(this.deps.store, principal.accountId, report.requestedBy) };
   }
 
-  /** Runs a workflow update, maps its refusals to 409/422, and audits the outcome. */
-  private async carryOut<T>(principal: Principal, campaign: Campaign, action: ControlAction, call: () => Promise<T>): Promise<T> {
+  /**
+   * Runs a workflow update, maps its refusals to 409/422, and audits the outcome; `respond` makes the response from
+   * the update's result, its reads beside the audit line's write (the answer has come: only these are left).
+   */
+  private async carryOut<T, R = T>(
+    principal: Principal,
+    campaign: Campaign,
+    action: ControlAction,
+    call: () => Promise<T>,
+    respond: (result: T) => Promise<R> = (result) => Promise.resolve(result as unknown as R),
+  ): Promise<R> {
     const started = Date.now();
+    let result: T;
     try {
-      const result = await call();
-      controlLatency.observe({ action }, (Date.now() - started) / 1000);
-      await audit(this.deps.store, principal, `campaign.${action}`, campaign.id, 'ok', { ms: Date.now() - started });
-      return result;
+      result = await call();
     } catch (err) {
       const refusal = refusalOf(err, action, campaign.status);
       await audit(this.deps.store, principal, `campaign.${action}`, campaign.id, refusal ? 'refused' : 'error', {
@@ -375,6 +405,12 @@ export class CampaignService {
       });
       throw refusal ?? err;
     }
+    controlLatency.observe({ action }, (Date.now() - started) / 1000);
+    const [, response] = await Promise.all([
+      audit(this.deps.store, principal, `campaign.${action}`, campaign.id, 'ok', { ms: Date.now() - started }),
+      respond(result),
+    ]);
+    return response;
   }
 
   private async require(principal: Principal, id: string): Promise<Campaign> {
