@@ -54,6 +54,7 @@ export function createWorker({ connection, store, providers, config, workflowBun
     ...(workflowBundle ? { workflowBundle } : { workflowsPath: require.resolve('./workflows') }),
     activities: createActivities({
       store,
+      sendStore: store.sending,
       providers: tracedRegistry(providers, tracing),
       notSentChunk: notSentChunk(config),
       share: new SlotShare(config.WORKER_MAX_ACTIVITIES, config.BATCH_TIME_BUDGET_MS ?? DEFAULT_BATCH_TIME_BUDGET_MS),

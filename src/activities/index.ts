@@ -6,7 +6,7 @@ import { log } from '../observability/log';
 import { campaignWorkflowId } from '../workflows/definitions';
 import { batchesInFlight, countNotSent } from '../observability/metrics';
 import type { ProviderRegistry } from '../providers/provider';
-import { foldUnsent, type CampaignCounts, type ChannelTally, type Fence, type PlanPageResult, type RunStore } from '../store/store';
+import { foldUnsent, type CampaignCounts, type ChannelTally, type DeliveryStore, type Fence, type PlanPageResult, type RunStore } from '../store/store';
 import { ClosedWatch } from './closed';
 import { recallPage, type RecallPage } from './compensate';
 import { OutcomeWriteError, sendLease, type SendSettings } from './send';
@@ -16,6 +16,8 @@ import type { SlotHold, SlotShare } from './share';
 export interface ActivityDeps {
   /** The deliveries, and the few campaign and brake calls a run makes: nothing of the API's side of the store. */
   store: RunStore;
+  /** The deliveries for the send path's statements and the notSent writes after a stop (Store.sending); `store` unless given. */
+  sendStore?: DeliveryStore;
   providers: ProviderRegistry;
   send: SendSettings;
   /** The worker's slots shared between accounts: batches of an account over its share yield them (see ./share). */
@@ -60,7 +62,7 @@ export const CAMPAIGN_NOT_FOUND = 'CampaignNotFound';
 
 
 /** Creates the activity functions. */
-export function createActivities({ store, providers, send, share, notSentChunk = 20_000, clock = () => new Date() }: ActivityDeps) {
+export function createActivities({ store, sendStore = store, providers, send, share, notSentChunk = 20_000, clock = () => new Date() }: ActivityDeps) {
   const load = async (campaignId: string): Promise<Campaign> => {
     const campaign = await store.loadCampaign(campaignId);
     if (!campaign) throw ApplicationFailure.nonRetryable(`campaign ${campaignId} not found`, CAMPAIGN_NOT_FOUND);
@@ -110,14 +112,14 @@ export function createActivities({ store, providers, send, share, notSentChunk =
         if (ctx.info.attempt > 1) {
           // The attempt before was lost (or failed) with its chunk maybe at the provider: in doubt, resent only
           // where the provider honours the idempotency key, or where the campaign chose at-least-once.
-          await store.settleLeases(campaign.id, input.batchKey);
-          if (provider.idempotent || campaign.resendInDoubt) await store.retryInDoubt(campaign.id, [input.channel]);
+          await sendStore.settleLeases(campaign.id, input.batchKey);
+          if (provider.idempotent || campaign.resendInDoubt) await sendStore.retryInDoubt(campaign.id, [input.channel]);
         }
-        const claimed = await store.claimLease(campaign.id, input.channel, input.batchKey, input.batchSize, clock());
+        const claimed = await sendStore.claimLease(campaign.id, input.channel, input.batchKey, input.batchSize, clock());
         if (claimed.length === 0) return { claimed: 0, sent: 0, failed: 0 };
         const tally = await sendLease({
           ctx,
-          store,
+          store: sendStore,
           provider,
           campaign,
           channel: input.channel,
@@ -127,7 +129,7 @@ export function createActivities({ store, providers, send, share, notSentChunk =
           ...(slot ? { slot } : {}),
           closed: closed.signal,
         });
-        await store.releaseLease(input.campaignId, input.batchKey);
+        await sendStore.releaseLease(input.campaignId, input.batchKey);
         log.debug(
           { ...campaignFields(campaign), channel: input.channel, attempt: ctx.info.attempt, claimed: claimed.length, ...tally, ms: Date.now() - started },
           'batch sent',
@@ -144,7 +146,7 @@ export function createActivities({ store, providers, send, share, notSentChunk =
       } catch (err) {
         // Cancelled or failing with every write landed: what the lease still holds is free again. (A write that
         // failed leaves the lease, and its chunk in doubt, to be settled.)
-        if (!(err instanceof OutcomeWriteError)) await store.releaseLease(input.campaignId, input.batchKey).catch(() => undefined);
+        if (!(err instanceof OutcomeWriteError)) await sendStore.releaseLease(input.campaignId, input.batchKey).catch(() => undefined);
         throw err;
       } finally {
         closed.release();
@@ -239,7 +241,7 @@ export function createActivities({ store, providers, send, share, notSentChunk =
       const before = input.plannedBefore ? new Date(input.plannedBefore) : undefined;
       const total: ChannelTally = {};
       for (let n = 0; n < (input.chunks ?? Number.POSITIVE_INFINITY); n++) {
-        const chunk = await store.markUnsent(campaign, input.reason, notSentChunk, before);
+        const chunk = await sendStore.markUnsent(campaign, input.reason, notSentChunk, before);
         const entries = Object.entries(chunk) as [Channel, number][];
         if (entries.length === 0) break;
         for (const [channel, n] of entries) total[channel] = (total[channel] ?? 0) + n;

@@ -1,19 +1,24 @@
 /**
  * The embedded store's thread: owns the PGlite instance (PostgreSQL in WebAssembly) so that its work runs on a core
  * of its own, not on the event loop of the API, the send lanes and Temporal's worker. It answers the messages of
- * `EmbeddedRequest` from src/store/embedded.ts. PGlite itself serialises: one transaction at a time, plain queries
- * queued behind it, exactly as when it ran in the main thread.
+ * `EmbeddedRequest` from src/store/embedded.ts, one at a time (PGlite serialises them anyway): the open
+ * transaction's first, then the foreground's, then the background's; one transaction at a time, plain queries
+ * queued behind it, exactly as when PGlite ran in the main thread.
  */
 import { parentPort, workerData } from 'node:worker_threads';
 import { PGlite, type Transaction } from '@electric-sql/pglite';
 import { INT8_OID } from './sql-client';
 
-/** What the main thread asks of the store thread; `id` pairs a request with its answer. */
-export type EmbeddedRequest =
+/**
+ * What the main thread asks of the store thread; `id` pairs a request with its answer. A request of the
+ * `background` lane (the send path's many small statements) waits while any other request waits.
+ */
+export type EmbeddedRequest = (
   | { id: number; op: 'query'; sql: string; params?: unknown[]; tx?: number }
   | { id: number; op: 'begin' }
   | { id: number; op: 'end'; tx: number; commit: boolean }
-  | { id: number; op: 'close' };
+  | { id: number; op: 'close' }
+) & { lane?: 'background' };
 
 /** The store thread's answer to one request: rows, a transaction id, or the error it raised. */
 export type EmbeddedAnswer =
@@ -86,6 +91,20 @@ function main(): void {
   });
   const open = new Map<number, OpenTransaction>();
   let nextTx = 1;
+  // Requests go to PGlite one at a time, so the thread, not PGlite's own queue, decides which goes next: the open
+  // transaction's own, else the first of the foreground lane (the API's reads, a stop's fence), else the first of
+  // the background one. PGlite would run them one at a time anyway; this only lets a stop overtake the batches.
+  const waiting: Record<'foreground' | 'background', EmbeddedRequest[]> = { foreground: [], background: [] };
+  let inTransaction: number | undefined;
+  let busy = false;
+  const next = (): EmbeddedRequest | undefined => {
+    if (inTransaction === undefined) return waiting.foreground.shift() ?? waiting.background.shift();
+    for (const lane of [waiting.foreground, waiting.background]) {
+      const i = lane.findIndex((r) => (r.op === 'query' || r.op === 'end') && r.tx === inTransaction);
+      if (i >= 0) return lane.splice(i, 1)[0];
+    }
+    return undefined;
+  };
 
   const handle = async (req: EmbeddedRequest): Promise<EmbeddedAnswer> => {
     const db = await opening;
@@ -98,12 +117,14 @@ function main(): void {
       case 'begin': {
         const tx = nextTx++;
         open.set(tx, await begin(db));
+        inTransaction = tx;
         return { id: req.id, tx };
       }
       case 'end': {
         const t = open.get(req.tx);
         if (!t) throw new Error(`transaction ${req.tx} is not open`);
         open.delete(req.tx);
+        if (inTransaction === req.tx) inTransaction = undefined;
         await t.end(req.commit);
         return { id: req.id };
       }
@@ -120,15 +141,30 @@ function main(): void {
       port.postMessage({ id: a.id, error: errorOf(err) } satisfies EmbeddedAnswer);
     }
   };
+  const pump = (): void => {
+    if (busy) return;
+    const req = next();
+    if (!req) return;
+    busy = true;
+    handle(req)
+      .then(
+        (a) => {
+          answer(a);
+          // Closed: the thread ends by itself once its port is closed (so a --cpu-prof profile of it is written).
+          if (req.op === 'close') port.close();
+        },
+        (err: unknown) => answer({ id: req.id, error: errorOf(err) }),
+      )
+      .finally(() => {
+        busy = false;
+        // PGlite in memory may answer within the same turn: the next is picked once the messages that came
+        // meanwhile are queued, so a foreground one sent during a long backlog goes first.
+        setImmediate(pump);
+      });
+  };
   port.on('message', (req: EmbeddedRequest) => {
-    handle(req).then(
-      (a) => {
-        answer(a);
-        // Closed: the thread ends by itself once its port is closed (so a --cpu-prof profile of it is written).
-        if (req.op === 'close') port.close();
-      },
-      (err: unknown) => answer({ id: req.id, error: errorOf(err) }),
-    );
+    waiting[req.lane ?? 'foreground'].push(req);
+    if (!busy) setImmediate(pump);
   });
   // A folder that cannot be opened fails every request with PGlite's error (not the thread).
   opening.catch(() => undefined);

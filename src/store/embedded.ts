@@ -9,7 +9,7 @@ import { Worker } from 'node:worker_threads';
 import { PGlite } from '@electric-sql/pglite';
 import type { EmbeddedAnswer, EmbeddedRequest, EmbeddedThreadData } from './embedded-thread';
 import { lockFolder } from './folder-lock';
-import { INT8_OID, type SqlClient } from './sql-client';
+import { INT8_OID, type SqlClient, type SqlExecutor } from './sql-client';
 
 /** Where PGlite runs: in a worker thread of its own (the default), or on the caller's thread. */
 export type EmbeddedEngine = 'thread' | 'inline';
@@ -113,9 +113,22 @@ async function openThreadClient(dataDir: string | undefined): Promise<SqlClient>
         reject(err as Error);
       }
     });
-  const query = async <R>(sql: string, params?: unknown[], tx?: number) => {
-    const { rows } = await call({ op: 'query', sql, ...(params ? { params } : {}), ...(tx === undefined ? {} : { tx }) });
+  type Lane = { lane?: 'background' };
+  const query = async <R>(sql: string, params?: unknown[], tx?: number, lane: Lane = {}) => {
+    const { rows } = await call({ op: 'query', sql, ...(params ? { params } : {}), ...(tx === undefined ? {} : { tx }), ...lane });
     return { rows: rows as R[] };
+  };
+  const transaction = async <T>(fn: (tx: SqlExecutor) => Promise<T>, lane: Lane = {}): Promise<T> => {
+    const { tx } = await call({ op: 'begin', ...lane });
+    let result;
+    try {
+      result = await fn({ query: (sql, params) => query(sql, params, tx) });
+    } catch (err) {
+      await call({ op: 'end', tx: tx!, commit: false }).catch(() => undefined);
+      throw err;
+    }
+    await call({ op: 'end', tx: tx!, commit: true });
+    return result;
   };
 
   try {
@@ -124,20 +137,16 @@ async function openThreadClient(dataDir: string | undefined): Promise<SqlClient>
     await worker.terminate();
     throw err;
   }
+  const background: SqlClient = {
+    query: (sql, params) => query(sql, params, undefined, { lane: 'background' }),
+    transaction: (fn) => transaction(fn, { lane: 'background' }),
+    // The connection belongs to the foreground client: closing it is its business.
+    close: () => Promise.resolve(),
+  };
   return {
-    query,
-    transaction: async (fn) => {
-      const { tx } = await call({ op: 'begin' });
-      let result;
-      try {
-        result = await fn({ query: (sql, params) => query(sql, params, tx) });
-      } catch (err) {
-        await call({ op: 'end', tx: tx!, commit: false }).catch(() => undefined);
-        throw err;
-      }
-      await call({ op: 'end', tx: tx!, commit: true });
-      return result;
-    },
+    query: (sql, params) => query(sql, params),
+    transaction: (fn) => transaction(fn),
+    background: () => background,
     close: async () => {
       if (gone) return;
       const exited = new Promise((resolve) => worker.once('exit', resolve));

@@ -5,6 +5,12 @@ export interface SqlClient {
   query<R = Record<string, unknown>>(sql: string, params?: unknown[]): Promise<{ rows: R[] }>;
   /** Runs `fn` in one transaction on one connection; rolls back if it throws. */
   transaction<T>(fn: (tx: SqlExecutor) => Promise<T>): Promise<T>;
+  /**
+   * The same connection for the send path's many small statements, behind everything else: on the embedded store
+   * (one connection) a stop's fence or an API read then waits for the statement running, not for every batch's
+   * queued one. Without it (PostgreSQL's pool) the send path uses this client.
+   */
+  background?(): SqlClient;
   close(): Promise<void>;
 }
 

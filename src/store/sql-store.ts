@@ -23,6 +23,7 @@ export function sqlStore(db: SqlClient): Store {
     ...methodsOf(new ProviderSql(db)),
     ...methodsOf(new AuditSql(db)),
     receipts: new SqlReceipts(db),
+    sending: new DeliverySql(db.background?.() ?? db),
     async ping() {
       await db.query('SELECT 1');
     },

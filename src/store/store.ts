@@ -311,6 +311,12 @@ export interface AuditStore {
 export interface Store extends AccountStore, ContactStore, CampaignStore, DeliveryStore, ProviderStore, AuditStore {
   /** What providers report after sent: receipts, their counts, the receipt routes, suppression causes. */
   readonly receipts: ReceiptStore;
+  /**
+   * The deliveries for the send path's statements (leases, handovers, outcomes, and the notSent rows written after a
+   * stop): on the embedded store they wait
+   * behind every other query (see SqlClient.background), so a stop or an API read overtakes the batches.
+   */
+  readonly sending: DeliveryStore;
 
   /** Answers once the database does (readiness probes); throws when it cannot. */
   ping(): Promise<void>;

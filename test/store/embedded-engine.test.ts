@@ -88,3 +88,28 @@ test('a data folder written by the store thread is there when it is opened again
     rmSync(dir, { recursive: true, force: true });
   }
 }, 60_000);
+
+test('in the store thread, a query overtakes the background queries queued before it; a background transaction keeps its own', async () => {
+  const db = await openEmbeddedClient(undefined, 'thread');
+  try {
+    const background = db.background!();
+    const done: string[] = [];
+    const slow = 'SELECT count(*) FROM generate_series(1, 200000)';
+    const queued = Array.from({ length: 6 }, (_, i) => background.query(slow).then(() => done.push(`background ${i}`)));
+    // A background transaction queued behind them, and a plain query sent while it is open: the transaction's own
+    // statements go first, then the plain query.
+    const tx = background.transaction(async (t) => {
+      await t.query(slow);
+      await t.query(slow);
+      done.push('background transaction');
+    });
+    await db.query('SELECT 1').then(() => done.push('foreground'));
+    await Promise.all([...queued, tx]);
+    // Only the background query running when it came is ahead of it.
+    expect(done.indexOf('foreground')).toBeLessThanOrEqual(1);
+    expect(done).toHaveLength(8);
+    expect(done.filter((d) => d.startsWith('background ')).slice(0, 6)).toEqual(Array.from({ length: 6 }, (_, i) => `background ${i}`));
+  } finally {
+    await db.close();
+  }
+}, 60_000);
