@@ -59,7 +59,8 @@ if (opts.help) {
   --stores LIST          Herald stores: embedded,postgres (default both); embedded-inline runs PGlite on the main thread
   --runs R               throughput runs per contender (default 1; the table shows the median)
   --naive-recipients N   recipients for naive Temporal (default 5000: its history cannot hold many more)
-  --stops K              stops per size and store, pauses and brakes, at random 10-60 % of a send (default 20; 0 skips)
+  --stops K              stops per size and store, pauses and brakes, at random 10-60 % of a send (default 20; 0 skips
+                         them, leaving the slow-provider trials)
   --stop-sizes LIST      recipients of the campaigns stopped (default 10000,100000; add 1000000 for the large trial)
   --large-stops K        stops at sizes of 1,000,000 and more (default 5)
   --large-shares A-B     the random share (%) of the send at which those are stopped (default 1-6: 10,000-60,000 of a
@@ -165,11 +166,11 @@ async function main(): Promise<void> {
     }
   }
 
-  if (only.has('stops') && Number(opts.stops) > 0) {
+  if (only.has('stops') && (Number(opts.stops) > 0 || Number(opts['slow-stops']) > 0)) {
     const sink: SinkStats = async (campaignId, after) => (await sinkStats(campaignId, after)).campaign!;
     for (const store of opts['stop-stores']?.split(',').filter(Boolean) ?? stores) {
       for (const [latency, sizes] of [
-        [Number(opts['provider-ms']), opts['stop-sizes'].split(',').map(Number)],
+        [Number(opts['provider-ms']), Number(opts.stops) > 0 ? opts['stop-sizes'].split(',').map(Number) : []],
         [800, Number(opts['slow-stops']) > 0 ? [3_000] : []],
       ] as const) {
         if (sizes.length === 0) continue;
