@@ -205,7 +205,13 @@ export class CampaignSql implements CampaignStore {
   }
 
   async saveReport(campaignId: string, report: ControlReport): Promise<void> {
-    await this.db.query('UPDATE campaigns SET report = $2 WHERE id = $1', [campaignId, JSON.stringify(report)]);
+    // A completed report is final. One saved later without completedAt is stale: a worker that was cut off and came
+    // back may still run the local activities of a workflow task the server has since given to another worker.
+    await this.db.query(
+      `UPDATE campaigns SET report = $2::jsonb
+       WHERE id = $1 AND (report IS NULL OR report->>'completedAt' IS NULL OR $2::jsonb->>'completedAt' IS NOT NULL)`,
+      [campaignId, JSON.stringify(report)],
+    );
   }
 
   async getReport(accountId: string, campaignId: string): Promise<ControlReport | null> {

@@ -198,6 +198,7 @@ export interface CampaignStore {
    * release.
    */
   holdForBrake(campaignId: string, status: CampaignStatus): Promise<BrakeState>;
+  /** Keeps a stop's, cancel's or delete's report; once one is completed, an incomplete one saved later is ignored. */
   saveReport(campaignId: string, report: ControlReport): Promise<void>;
   getReport(accountId: string, campaignId: string): Promise<ControlReport | null>;
 }

@@ -251,6 +251,14 @@ describe('stops with worker processes in trouble (postgres store)', () => {
     const report = await eventually(async () => {
       const r = (await http.get(`/v1/campaigns/${id}/report`).expect(200)).body as Report;
       return r.completedAt ? r : undefined;
+    }).catch(async (err: unknown) => {
+      const r = (await http.get(`/v1/campaigns/${id}/report`).expect(200)).body as Report;
+      const history = await herald.client.workflow.getHandle(`campaign-${id}`).fetchHistory();
+      const tail = (history.events ?? []).map((e) => {
+        const attrs = Object.entries(e).find(([k]) => k.endsWith('Attributes'))?.[1] as Record<string, unknown> | undefined;
+        return `${String(e.eventId)} ${String(e.eventType)} ${String(attrs?.identity ?? '')} ${JSON.stringify((attrs as { activityType?: unknown })?.activityType ?? (attrs as { markerName?: unknown })?.markerName ?? '')} ${Number(e.eventTime?.seconds ?? 0) % 1000}.${String(e.eventTime?.nanos ?? 0).padStart(9, '0').slice(0, 3)}`;
+      });
+      throw new Error(`${(err as Error).message}\nreport: ${JSON.stringify(r)}\nworker output:\n${log.join('').slice(-4000)}\nhistory:\n${tail.join('\n')}`);
     });
     const c = (await http.get(`/v1/campaigns/${id}`).expect(200)).body.counts as Counts;
     expect(total(c)).toBe(4_000);

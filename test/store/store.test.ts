@@ -483,6 +483,12 @@ describe.each(STORE_KINDS)('store (%s)', (kind) => {
     await store.saveReport(campaign.id, report);
     expect(await store.getReport(accountId, campaign.id)).toEqual(report);
     expect(await store.getReport((await store.createAccount('other')).accountId, campaign.id)).toBeNull();
+    // A completed report is final: an earlier one saved late (a worker that was cut off running a stale workflow
+    // task's local activity) does not replace it.
+    const completed = { ...report, completedAt: NOW.toISOString(), steps: [{ step: 'final_counts' as const, at: NOW.toISOString(), result: 'done' }] };
+    await store.saveReport(campaign.id, completed);
+    await store.saveReport(campaign.id, report);
+    expect(await store.getReport(accountId, campaign.id)).toEqual(completed);
   });
 
   test('planned campaigns list soonest first, by their next pending delivery or else their scheduled time', async () => {
