@@ -157,12 +157,12 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
   return parsed.data;
 }
 
-/** Where the store lives: PostgreSQL when DATABASE_URL is set, else the embedded store in the data folder. */
 /** The compensation's notSent statement size (NOT_SENT_CHUNK unless set: 20,000 on PostgreSQL, 2,000 embedded). */
 export function notSentChunk(config: Pick<Config, 'NOT_SENT_CHUNK' | 'DATABASE_URL'>): number {
   return config.NOT_SENT_CHUNK ?? (config.DATABASE_URL ? 20_000 : 2_000);
 }
 
+/** Where the store lives: PostgreSQL when DATABASE_URL is set, else the embedded store in the data folder. */
 export function storeLocation(config: Config): StoreLocation {
   return config.DATABASE_URL
     ? { databaseUrl: config.DATABASE_URL }
