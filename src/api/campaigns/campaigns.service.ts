@@ -146,9 +146,6 @@ export class CampaignService {
     const campaign = await this.confirmed(principal, id, confirmation, 'stop');
     const { temporal, settings } = this.deps;
     const channels = campaign.channels.map((c) => c.channel);
-    // Read while the workflow works, so only the audit line is left between its answer and the response.
-    const requesterName = keyName(this.deps.store, principal.accountId, principal.keyId);
-    requesterName.catch(() => undefined);
     const update = () =>
       temporal.workflow.executeUpdateWithStart(stopUpdate, {
         args: [{ confirmation, requestedBy: principal.keyId }],
@@ -161,14 +158,7 @@ export class CampaignService {
           ...uiMetadata(campaign),
         }),
       });
-    return this.carryOut(
-      principal,
-      campaign,
-      'stop',
-      () => this.fenced(id, 'stop', update),
-      // (An earlier stop's report names whoever asked then.)
-      async (report) => (report.requestedBy === principal.keyId ? { ...report, requestedByName: await requesterName } : this.named(principal, report)),
-    );
+    return this.carryOut(principal, campaign, 'stop', () => this.fenced(id, 'stop', update), (report) => this.named(principal, report));
   }
 
   /** Scheduled -> Cancelled; a started campaign is stopped instead (with the same confirmation). */
