@@ -54,6 +54,12 @@ interface EventRow {
 export const prefixSql = (column: string): string =>
   `(CASE ${column} ${CHANNELS.map((c) => `WHEN '${c}' THEN '${EVENT_PREFIX[c]}'`).join(' ')} END)`;
 
+/**
+ * Over `campaigns c JOIN accounts a`: the campaign is closed to senders, fenced (pause, stop, delete) or its account
+ * braked. A handover checks the opposite under a share lock of both rows.
+ */
+const CLOSED_SQL = '(c.fence IS NOT NULL OR a.brake_on)';
+
 /** The columns of delivery_tallies that count. */
 type TallyColumn = 'planned' | 'sent' | 'failed' | 'not_sent' | 'in_doubt';
 
@@ -158,7 +164,7 @@ export class DeliverySql implements DeliveryStore {
     const { rows } = await this.db.query(
       `WITH open AS (
          SELECT 1 FROM campaigns c JOIN accounts a ON a.id = c.account_id
-         WHERE c.id = $1 AND c.fence IS NULL AND NOT a.brake_on FOR SHARE OF c, a)
+         WHERE c.id = $1 AND NOT ${CLOSED_SQL} FOR SHARE OF c, a)
        UPDATE leases SET handed = handed || $3::bigint[], handed_at = coalesce(handed_at, now())
        WHERE campaign_id = $1 AND batch_key = $2 AND EXISTS (SELECT 1 FROM open) RETURNING 1`,
       [campaignId, batchKey, deliveryIds],
@@ -257,7 +263,7 @@ export class DeliverySql implements DeliveryStore {
     // A handover holds a share lock on the campaign and account rows, so the fence or brake write commits after it:
     // once this sees either, it sees every chunk handed before it.
     const { rows } = await this.db.query<{ quiet: boolean }>(
-      `SELECT (c.fence IS NOT NULL OR a.brake_on)
+      `SELECT ${CLOSED_SQL}
               AND NOT EXISTS (SELECT 1 FROM leases l WHERE l.campaign_id = c.id AND cardinality(l.handed) > 0) AS quiet
        FROM campaigns c JOIN accounts a ON a.id = c.account_id WHERE c.id = $1`,
       [campaignId],
@@ -268,7 +274,7 @@ export class DeliverySql implements DeliveryStore {
   async closedOf(campaignIds: string[]): Promise<string[]> {
     const { rows } = await this.db.query<{ id: string }>(
       `SELECT c.id FROM campaigns c JOIN accounts a ON a.id = c.account_id
-       WHERE c.id = ANY($1::text[]) AND (c.fence IS NOT NULL OR a.brake_on)`,
+       WHERE c.id = ANY($1::text[]) AND ${CLOSED_SQL}`,
       [campaignIds],
     );
     return rows.map((r) => r.id);
@@ -284,7 +290,7 @@ export class DeliverySql implements DeliveryStore {
     const { rows } = await this.db.query<{ n: number }>(
       `WITH open AS (
          SELECT 1 FROM campaigns c JOIN accounts a ON a.id = c.account_id
-         WHERE c.id = $1 AND c.fence IS NULL AND NOT a.brake_on FOR SHARE OF c, a),
+         WHERE c.id = $1 AND NOT ${CLOSED_SQL} FOR SHARE OF c, a),
        back AS (
          UPDATE deliveries SET state = 'pending', updated_at = now()
          WHERE campaign_id = $1 AND channel = ANY($2::text[]) AND state = 'inDoubt' AND EXISTS (SELECT 1 FROM open)
