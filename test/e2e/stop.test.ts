@@ -122,6 +122,19 @@ describe('stops with worker processes in trouble (postgres store)', () => {
     WORKFLOW_BUNDLE: workflowBundlePath(),
     ...extra,
   });
+  /**
+   * For a wait that failed: the error again, with what explains it: the campaign's report, the workers' output and
+   * its workflow's history (one line an event: type, worker, activity or marker, time).
+   */
+  const explain = (apiKey: string, id: string) => async (err: unknown): Promise<never> => {
+    const report = (await api(herald.app, apiKey).get(`/v1/campaigns/${id}/report`)).body as unknown;
+    const history = await herald.client.workflow.getHandle(`campaign-${id}`).fetchHistory();
+    const events = (history.events ?? []).map((e) => {
+      const a = Object.entries(e).find(([k]) => k.endsWith('Attributes'))?.[1] as { identity?: string; activityType?: { name?: string }; markerName?: string } | undefined;
+      return [e.eventId, e.eventType, a?.identity ?? '', a?.activityType?.name ?? a?.markerName ?? '', Number(e.eventTime?.seconds ?? 0)].join(' ');
+    });
+    throw new Error(`${(err as Error).message}\nreport: ${JSON.stringify(report)}\nworker output:\n${log.join('').slice(-4000)}\nhistory:\n${events.join('\n')}`);
+  };
   /** Ends every worker process a test left, so the next test's workers alone serve the task queue. */
   const killAll = async () => {
     for (const w of workers) {
@@ -179,11 +192,7 @@ describe('stops with worker processes in trouble (postgres store)', () => {
     const report = await eventually(async () => {
       const r = (await http.get(`/v1/campaigns/${id}/report`).expect(200)).body as Report;
       return r.completedAt ? r : undefined;
-    }, 120_000).catch(async (err: unknown) => {
-      const history = await herald.client.workflow.getHandle(`campaign-${id}`).fetchHistory();
-      const tail = (history.events ?? []).slice(-15).map((e) => JSON.stringify(e).slice(0, 400));
-      throw new Error(`${(err as Error).message}\nworker output:\n${log.join('')}\nhistory:\n${tail.join('\n')}`);
-    });
+    }, 120_000).catch(explain(apiKey, id));
     expect(report.counts).toEqual(answer.counts);
     // The kill cut a workflow task short: the new worker took the writing over.
     const history = await herald.client.workflow.getHandle(`campaign-${id}`).fetchHistory();
@@ -251,15 +260,7 @@ describe('stops with worker processes in trouble (postgres store)', () => {
     const report = await eventually(async () => {
       const r = (await http.get(`/v1/campaigns/${id}/report`).expect(200)).body as Report;
       return r.completedAt ? r : undefined;
-    }).catch(async (err: unknown) => {
-      const r = (await http.get(`/v1/campaigns/${id}/report`).expect(200)).body as Report;
-      const history = await herald.client.workflow.getHandle(`campaign-${id}`).fetchHistory();
-      const tail = (history.events ?? []).map((e) => {
-        const attrs = Object.entries(e).find(([k]) => k.endsWith('Attributes'))?.[1] as Record<string, unknown> | undefined;
-        return `${String(e.eventId)} ${String(e.eventType)} ${String(attrs?.identity ?? '')} ${JSON.stringify((attrs as { activityType?: unknown })?.activityType ?? (attrs as { markerName?: unknown })?.markerName ?? '')} ${Number(e.eventTime?.seconds ?? 0) % 1000}.${String(e.eventTime?.nanos ?? 0).padStart(9, '0').slice(0, 3)}`;
-      });
-      throw new Error(`${(err as Error).message}\nreport: ${JSON.stringify(r)}\nworker output:\n${log.join('').slice(-4000)}\nhistory:\n${tail.join('\n')}`);
-    });
+    }).catch(explain(apiKey, id));
     const c = (await http.get(`/v1/campaigns/${id}`).expect(200)).body.counts as Counts;
     expect(total(c)).toBe(4_000);
     expect(c.pending).toBe(0);

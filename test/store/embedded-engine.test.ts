@@ -98,16 +98,21 @@ test('in the store thread, a query overtakes the background queries queued befor
     const queued = Array.from({ length: 6 }, (_, i) => background.query(slow).then(() => done.push(`background ${i}`)));
     // A background transaction queued behind them, and a plain query sent while it is open: the transaction's own
     // statements go first, then the plain query.
+    let during: Promise<number> | undefined;
     const tx = background.transaction(async (t) => {
       await t.query(slow);
+      during = db.query('SELECT 1').then(() => done.push('foreground during the transaction'));
       await t.query(slow);
       done.push('background transaction');
     });
     await db.query('SELECT 1').then(() => done.push('foreground'));
     await Promise.all([...queued, tx]);
+    await during;
     // Only the background query running when it came is ahead of it.
     expect(done.indexOf('foreground')).toBeLessThanOrEqual(1);
-    expect(done).toHaveLength(8);
+    // A foreground query sent while the transaction is open waits for it: the transaction's statements go first.
+    expect(done.indexOf('foreground during the transaction')).toBeGreaterThan(done.indexOf('background transaction'));
+    expect(done).toHaveLength(9);
     expect(done.filter((d) => d.startsWith('background ')).slice(0, 6)).toEqual(Array.from({ length: 6 }, (_, i) => `background ${i}`));
   } finally {
     await db.close();
