@@ -95,14 +95,72 @@ export function compileContent(content: ChannelContent): CompiledContent {
     ...(content.html === undefined ? {} : { html: parseTemplate(content.html) }),
   };
   const fields = contactFields(Object.values(parts));
+  const fallback = content.fallback ?? '';
+  const body = renderer(content.body, parts.body, fallback);
+  const subject = parts.subject && renderer(content.subject!, parts.subject, fallback);
+  const html = parts.html && renderer(content.html!, parts.html, fallback);
   return {
     render(contact) {
-      const scope = scopeOf(contact, fields, content.fallback);
-      const out: Rendered = { body: liquid.renderSync(parts.body, scope) as string };
-      if (parts.subject) out.subject = liquid.renderSync(parts.subject, scope) as string;
-      if (parts.html) out.html = liquid.renderSync(parts.html, scope) as string;
+      let scope: Scope | undefined;
+      const scopeOfContact = () => (scope ??= scopeOf(contact, fields, fallback));
+      const out: Rendered = { body: body(contact, scopeOfContact) };
+      if (subject) out.subject = subject(contact, scopeOfContact);
+      if (html) out.html = html(contact, scopeOfContact);
       return out;
     },
+  };
+}
+
+type Scope = { contact: Record<string, unknown> };
+
+/**
+ * A template that is only text and plain `{{ contact.name }}` outputs (most messages) has its text pieces and names.
+ * Anything else (filters, tags, whitespace control, `size`/`first`/`last`, which Liquid computes) has none.
+ */
+const PLAIN_OUTPUT = /\{\{\s*contact\.([A-Za-z_][A-Za-z0-9_]*)\s*\}\}/g;
+const COMPUTED = new Set(['size', 'first', 'last']);
+
+function plainParts(source: string): { texts: string[]; names: string[] } | undefined {
+  const texts: string[] = [];
+  const names: string[] = [];
+  let at = 0;
+  for (const m of source.matchAll(PLAIN_OUTPUT)) {
+    texts.push(source.slice(at, m.index));
+    names.push(m[1]!);
+    at = m.index + m[0].length;
+  }
+  texts.push(source.slice(at));
+  if (texts.some((t) => t.includes('{{') || t.includes('{%')) || names.some((n) => COMPUTED.has(n))) return undefined;
+  return { texts, names };
+}
+
+/** What `contact.<name>` is for a template (as `scopeOf` makes it), without building the whole scope. */
+function valueOf(contact: Contact, name: string, fallback: string): unknown {
+  let value: unknown;
+  if (name === 'id' || name === 'email' || name === 'phone' || name === 'timezone') value = contact[name];
+  else if (Object.hasOwn(contact.attributes, name)) value = contact.attributes[name];
+  return (value === undefined || value === null) && fallback !== '' ? fallback : value;
+}
+
+/**
+ * Renders one template: a plain one by joining its pieces (what Liquid would print for text, numbers, booleans and
+ * nothing), else, and for any other value, through Liquid over the contact's scope.
+ */
+function renderer(source: string, parsed: Template[], fallback: string): (contact: Contact, scope: () => Scope) => string {
+  const byLiquid = (scope: Scope) => liquid.renderSync(parsed, scope) as string;
+  const plain = plainParts(source);
+  if (!plain) return (_contact, scope) => byLiquid(scope());
+  const { texts, names } = plain;
+  return (contact, scope) => {
+    let out = texts[0]!;
+    for (let i = 0; i < names.length; i++) {
+      const value = valueOf(contact, names[i]!, fallback);
+      if (typeof value === 'string') out += value;
+      else if (typeof value === 'number' || typeof value === 'boolean') out += String(value);
+      else if (value !== undefined && value !== null) return byLiquid(scope());
+      out += texts[i + 1]!;
+    }
+    return out;
   };
 }
 
@@ -122,7 +180,7 @@ function contactFields(templates: Template[][]): Set<string> {
 }
 
 /** What a template sees as `contact`: attributes plus id, email, phone, timezone; missing fields as `fallback`. */
-function scopeOf(contact: Contact, fields: Set<string>, fallback = ''): { contact: Record<string, unknown> } {
+function scopeOf(contact: Contact, fields: Set<string>, fallback = ''): Scope {
   const values: Record<string, unknown> = {
     ...contact.attributes,
     id: contact.id,

@@ -33,9 +33,24 @@ function tokenKey(secretsKey: Buffer): Buffer {
   return key;
 }
 
+/** Random IVs are drawn from a block of this many (one CSPRNG call per block, not per email); each is used once. */
+const IV_BLOCK = 1024;
+let ivs = Buffer.alloc(0);
+let ivAt = 0;
+
+/** A fresh random 12-byte IV, never handed out twice. */
+function nextIv(): Buffer {
+  if (ivAt >= ivs.length) {
+    ivs = randomBytes(12 * IV_BLOCK);
+    ivAt = 0;
+  }
+  ivAt += 12;
+  return ivs.subarray(ivAt - 12, ivAt);
+}
+
 /** A token for `target`, issued at `issuedAt` (now): opaque, expiring UNSUBSCRIBE_LIFETIME_MS later. */
 export function unsubscribeToken(secretsKey: Buffer, target: UnsubscribeTarget, issuedAt = Date.now()): string {
-  const iv = randomBytes(12);
+  const iv = nextIv();
   const cipher = createCipheriv('aes-256-gcm', tokenKey(secretsKey), iv);
   cipher.setAAD(Buffer.from([VERSION]));
   const expiresAt = Math.ceil((issuedAt + UNSUBSCRIBE_LIFETIME_MS) / 1000);

@@ -1,5 +1,5 @@
 /** The HTTP client providers share: undici with keep-alive connection pools, JSON and form bodies, timeouts. */
-import { Agent, request } from 'undici';
+import { Agent } from 'undici';
 import { guardedConnector, type EgressPolicy } from './egress';
 import { Limiter, limitsOf, retryAfterMs, type SharedLimits } from './limits';
 import { cleanOutcome, httpError, logProviderAnswer, networkReason } from './outcomes';
@@ -34,17 +34,44 @@ export class HttpClient {
     });
   }
 
-  async send(
-    url: string,
-    init: { method?: 'GET' | 'POST'; headers?: Record<string, string>; body?: string | Buffer },
-  ): Promise<HttpResponse> {
-    const res = await request(url, {
-      dispatcher: this.agent,
-      method: init.method ?? 'POST',
-      headers: init.headers ?? {},
-      ...(init.body === undefined ? {} : { body: init.body }),
+  /** The last URL sent to, parsed (a provider posts to the same one over and over). */
+  private target: { url: string; origin: string; path: string } | undefined;
+
+  /**
+   * One request; resolves with the answer read whole (at most MAX_ANSWER_BYTES), rejects on a network failure.
+   * Straight on the dispatcher: no stream per answer, and the URL parsed once.
+   */
+  send(url: string, init: { method?: 'GET' | 'POST'; headers?: Record<string, string>; body?: string | Buffer }): Promise<HttpResponse> {
+    if (this.target?.url !== url) {
+      const parsed = new URL(url);
+      this.target = { url, origin: parsed.origin, path: `${parsed.pathname}${parsed.search}` };
+    }
+    const { origin, path } = this.target;
+    return new Promise((resolve, reject) => {
+      let status = 0;
+      let headers: HttpResponse['headers'] = {};
+      let chunks: Buffer[] = [];
+      this.agent.dispatch(
+        { origin, path, method: init.method ?? 'POST', headers: init.headers ?? {}, body: init.body ?? null },
+        {
+          onRequestStart() {},
+          onResponseStart(_controller, statusCode, responseHeaders) {
+            status = statusCode;
+            headers = responseHeaders;
+            chunks = [];
+          },
+          onResponseData(_controller, chunk) {
+            chunks.push(chunk);
+          },
+          onResponseEnd() {
+            resolve({ status, headers, text: chunks.length === 1 ? chunks[0]!.toString('utf8') : Buffer.concat(chunks).toString('utf8') });
+          },
+          onResponseError(_controller, err) {
+            reject(err);
+          },
+        },
+      );
     });
-    return { status: res.statusCode, headers: res.headers, text: await res.body.text() };
   }
 
   close(): Promise<void> {

@@ -173,6 +173,16 @@ describe('unsubscribe links', () => {
     expect(unsubscribeToken(tokenKey, target)).not.toBe(token);
   });
 
+  test('no two tokens share a nonce, across the blocks nonces are drawn in', () => {
+    const nonces = new Set<string>();
+    for (let i = 0; i < 3_000; i++) {
+      const token = unsubscribeToken(tokenKey, target);
+      nonces.add(Buffer.from(token, 'base64url').subarray(1, 13).toString('hex'));
+      if (i % 1_000 === 0) expect(readUnsubscribeToken(tokenKey, token)).toEqual(target);
+    }
+    expect(nonces.size).toBe(3_000);
+  });
+
   test('a token expires; junk after it, another key, or the secrets key used directly are refused', () => {
     const issuedLongAgo = unsubscribeToken(tokenKey, target, Date.now() - UNSUBSCRIBE_LIFETIME_MS - 1_000);
     expect(readUnsubscribeToken(tokenKey, issuedLongAgo)).toBeNull();
