@@ -8,7 +8,7 @@
 import { parseArgs } from 'node:util';
 import { openEmbeddedClient, type EmbeddedEngine } from '../src/store/embedded';
 import { migrate } from '../src/store/migrate';
-import type { SqlClient } from '../src/store/sql-client';
+import { textOf, type SqlClient } from '../src/store/sql-client';
 import { sqlStore } from '../src/store/sql-store';
 
 const { values: opts } = parseArgs({
@@ -30,7 +30,8 @@ function explaining(db: SqlClient) {
   let probe = '';
   const client: SqlClient = {
     ...db,
-    query: async (sql, params) => {
+    query: async (statement, params) => {
+      const sql = textOf(statement);
       const kind = /INSERT INTO leases/.test(sql) ? 'claim' : /INSERT INTO events/.test(sql) && /unnest/.test(sql) ? 'record' : undefined;
       if (probe && kind && !plans[`${probe} ${kind}`]) {
         await db
@@ -41,7 +42,7 @@ function explaining(db: SqlClient) {
           })
           .catch(() => undefined);
       }
-      return db.query(sql, params);
+      return db.query(statement, params);
     },
   };
   return { client, plans, setProbe: (p: string) => (probe = p) };

@@ -7,7 +7,7 @@ import { CHANNELS, EVENT_PREFIX, type BounceKind, type Channel, type NotSentReas
 import { emptyCounts, type Campaign, type Delivery, type DeliveryCounts, type HeraldEvent } from '../domain/types';
 import { audienceSql, CONTACT_COLUMNS, loadAudience, reachableSql, toContact, type ContactRow } from './contacts';
 import { one, page } from './rows';
-import type { SqlClient } from './sql-client';
+import { prepared, type SqlClient } from './sql-client';
 import {
   foldUnsent,
   RATE_WINDOW_SECONDS,
@@ -74,6 +74,70 @@ export function tallySql(campaign: string, source: string, deltas: Partial<Recor
     FROM ${source} s GROUP BY s.channel
     ON CONFLICT (campaign_id, channel, second) DO UPDATE SET ${columns.map((c) => `${c} = t.${c} + EXCLUDED.${c}`).join(', ')}`;
 }
+
+// The send path's statements, prepared (see Prepared): each runs once or more per chunk of every batch.
+
+/** Hands a chunk over in its lease, only while the campaign is open (see handOver). */
+const HAND_OVER = prepared(
+  'herald_hand_over',
+  `WITH open AS (
+     SELECT 1 FROM campaigns c JOIN accounts a ON a.id = c.account_id
+     WHERE c.id = $1 AND NOT ${CLOSED_SQL} FOR SHARE OF c, a)
+   UPDATE leases SET handed = handed || $3::bigint[], handed_at = coalesce(handed_at, now())
+   WHERE campaign_id = $1 AND batch_key = $2 AND EXISTS (SELECT 1 FROM open) RETURNING 1`,
+);
+
+const SET_OUTCOME = `state = r.state, error = r.error, provider_status = r.provider_status, updated_at = now(),
+             provider_message_id = coalesce(r.provider_message_id, d.provider_message_id)`;
+const OUTCOME_RETURNING = 'd.channel, d.contact_pk, d.state, d.error, r.suppress, r.contact_id';
+
+/**
+ * Records a chunk's outcomes with their events, the lease's handover and the tally (see recordResults). A delivery
+ * pending moves to its outcome; one recorded inDoubt takes a late answer of its lost call. A failure that says the
+ * address is bad suppresses the contact on that channel for later campaigns.
+ */
+const RECORD_RESULTS = prepared(
+  'herald_record_results',
+  `WITH r AS (
+     SELECT * FROM unnest($2::bigint[], $3::text[], $4::text[], $5::text[], $6::text[], $7::boolean[], $8::text[])
+       AS r(id, state, error, provider_message_id, provider_status, suppress, contact_id)),
+   fresh AS (
+     UPDATE deliveries d SET ${SET_OUTCOME}, handed_at = CASE WHEN r.state = 'inDoubt' THEN now() END
+     FROM r WHERE d.id = r.id AND d.campaign_id = $1 AND d.state = 'pending'
+     RETURNING ${OUTCOME_RETURNING}, false AS was_in_doubt),
+   late AS (
+     UPDATE deliveries d SET ${SET_OUTCOME}
+     FROM r WHERE d.id = r.id AND d.campaign_id = $1 AND d.state = 'inDoubt' AND r.state <> 'inDoubt'
+     RETURNING ${OUTCOME_RETURNING}, true AS was_in_doubt),
+   changed AS (SELECT * FROM fresh UNION ALL SELECT * FROM late),
+   sup AS (
+     UPDATE contacts c SET suppressed = array_append(c.suppressed, u.channel), updated_at = now()
+     FROM changed u WHERE u.suppress AND c.pk = u.contact_pk AND NOT u.channel = ANY(c.suppressed)),
+   ev AS (
+     INSERT INTO events (account_id, type, campaign_id, contact_id, channel, error)
+     SELECT $9, ${prefixSql('u.channel')} || '.' || u.state, $1, u.contact_id, u.channel, u.error
+     FROM changed u WHERE u.state <> 'inDoubt'
+     -- A push or web push token the provider says is gone: the message is undelivered, and said so.
+     UNION ALL
+     SELECT $9, ${prefixSql('u.channel')} || '.undelivered', $1, u.contact_id, u.channel, u.error
+     FROM changed u WHERE u.state = 'failed' AND u.suppress AND u.channel IN ('push', 'webpush')),
+   lease AS (
+     UPDATE leases SET handed = ARRAY(SELECT x FROM unnest(handed) x WHERE x <> ALL($11::bigint[])),
+            handed_at = CASE WHEN handed <@ $11::bigint[] THEN NULL ELSE handed_at END
+     WHERE campaign_id = $1 AND batch_key = $10),
+   tally AS (${tallySql('$1', 'changed', {
+     sent: `count(*) FILTER (WHERE s.state = 'sent')`,
+     failed: `count(*) FILTER (WHERE s.state = 'failed')`,
+     in_doubt: `count(*) FILTER (WHERE s.state = 'inDoubt') - count(*) FILTER (WHERE s.was_in_doubt)`,
+   })})
+   SELECT 1`,
+);
+
+/** Which of the campaigns are closed to senders (see closedOf). */
+const CLOSED_OF = prepared(
+  'herald_closed_of',
+  `SELECT c.id FROM campaigns c JOIN accounts a ON a.id = c.account_id WHERE c.id = ANY($1::text[]) AND ${CLOSED_SQL}`,
+);
 
 /** The deliveries of campaigns and their events, over any SqlClient. */
 export class DeliverySql implements DeliveryStore {
@@ -161,58 +225,14 @@ export class DeliverySql implements DeliveryStore {
   async handOver(campaignId: string, batchKey: string, deliveryIds: number[]): Promise<boolean> {
     // The share locks order this against the fence and the brake: either they see this chunk handed, or this
     // sees them and hands nothing.
-    const { rows } = await this.db.query(
-      `WITH open AS (
-         SELECT 1 FROM campaigns c JOIN accounts a ON a.id = c.account_id
-         WHERE c.id = $1 AND NOT ${CLOSED_SQL} FOR SHARE OF c, a)
-       UPDATE leases SET handed = handed || $3::bigint[], handed_at = coalesce(handed_at, now())
-       WHERE campaign_id = $1 AND batch_key = $2 AND EXISTS (SELECT 1 FROM open) RETURNING 1`,
-      [campaignId, batchKey, deliveryIds],
-    );
+    const { rows } = await this.db.query(HAND_OVER, [campaignId, batchKey, deliveryIds]);
     return rows.length > 0;
   }
 
   async recordResults(campaign: Campaign, results: DeliveryResult[], lease?: { batchKey: string; handed: number[] }): Promise<void> {
     if (results.length === 0 && !lease?.handed.length) return;
-    // A delivery pending moves to its outcome; one recorded inDoubt takes a late answer of its lost call. A failure
-    // that says the address is bad suppresses the contact on that channel for later campaigns.
-    const set = `state = r.state, error = r.error, provider_status = r.provider_status, updated_at = now(),
-                 provider_message_id = coalesce(r.provider_message_id, d.provider_message_id)`;
-    const returning = 'd.channel, d.contact_pk, d.state, d.error, r.suppress, r.contact_id';
     await this.db.query(
-      `WITH r AS (
-         SELECT * FROM unnest($2::bigint[], $3::text[], $4::text[], $5::text[], $6::text[], $7::boolean[], $8::text[])
-           AS r(id, state, error, provider_message_id, provider_status, suppress, contact_id)),
-       fresh AS (
-         UPDATE deliveries d SET ${set}, handed_at = CASE WHEN r.state = 'inDoubt' THEN now() END
-         FROM r WHERE d.id = r.id AND d.campaign_id = $1 AND d.state = 'pending'
-         RETURNING ${returning}, false AS was_in_doubt),
-       late AS (
-         UPDATE deliveries d SET ${set}
-         FROM r WHERE d.id = r.id AND d.campaign_id = $1 AND d.state = 'inDoubt' AND r.state <> 'inDoubt'
-         RETURNING ${returning}, true AS was_in_doubt),
-       changed AS (SELECT * FROM fresh UNION ALL SELECT * FROM late),
-       sup AS (
-         UPDATE contacts c SET suppressed = array_append(c.suppressed, u.channel), updated_at = now()
-         FROM changed u WHERE u.suppress AND c.pk = u.contact_pk AND NOT u.channel = ANY(c.suppressed)),
-       ev AS (
-         INSERT INTO events (account_id, type, campaign_id, contact_id, channel, error)
-         SELECT $9, ${prefixSql('u.channel')} || '.' || u.state, $1, u.contact_id, u.channel, u.error
-         FROM changed u WHERE u.state <> 'inDoubt'
-         -- A push or web push token the provider says is gone: the message is undelivered, and said so.
-         UNION ALL
-         SELECT $9, ${prefixSql('u.channel')} || '.undelivered', $1, u.contact_id, u.channel, u.error
-         FROM changed u WHERE u.state = 'failed' AND u.suppress AND u.channel IN ('push', 'webpush')),
-       lease AS (
-         UPDATE leases SET handed = ARRAY(SELECT x FROM unnest(handed) x WHERE x <> ALL($11::bigint[])),
-                handed_at = CASE WHEN handed <@ $11::bigint[] THEN NULL ELSE handed_at END
-         WHERE campaign_id = $1 AND batch_key = $10),
-       tally AS (${tallySql('$1', 'changed', {
-         sent: `count(*) FILTER (WHERE s.state = 'sent')`,
-         failed: `count(*) FILTER (WHERE s.state = 'failed')`,
-         in_doubt: `count(*) FILTER (WHERE s.state = 'inDoubt') - count(*) FILTER (WHERE s.was_in_doubt)`,
-       })})
-       SELECT 1`,
+      RECORD_RESULTS,
       [
         campaign.id,
         results.map((r) => r.id),
@@ -272,11 +292,7 @@ export class DeliverySql implements DeliveryStore {
   }
 
   async closedOf(campaignIds: string[]): Promise<string[]> {
-    const { rows } = await this.db.query<{ id: string }>(
-      `SELECT c.id FROM campaigns c JOIN accounts a ON a.id = c.account_id
-       WHERE c.id = ANY($1::text[]) AND ${CLOSED_SQL}`,
-      [campaignIds],
-    );
+    const { rows } = await this.db.query<{ id: string }>(CLOSED_OF, [campaignIds]);
     return rows.map((r) => r.id);
   }
 

@@ -9,7 +9,7 @@ import { Worker } from 'node:worker_threads';
 import { PGlite } from '@electric-sql/pglite';
 import type { EmbeddedAnswer, EmbeddedRequest, EmbeddedThreadData } from './embedded-thread';
 import { lockFolder } from './folder-lock';
-import { INT8_OID, type SqlClient, type SqlExecutor } from './sql-client';
+import { INT8_OID, textOf, type Sql, type SqlClient, type SqlExecutor } from './sql-client';
 
 /** Where PGlite runs: in a worker thread of its own (the default), or on the caller's thread. */
 export type EmbeddedEngine = 'thread' | 'inline';
@@ -41,14 +41,14 @@ async function openInlineClient(dataDir: string | undefined): Promise<SqlClient>
   const db = await PGlite.create(dataDir, { parsers: { [INT8_OID]: (v: string) => Number(v) } });
   return {
     query: async (sql, params) => {
-      const r = await db.query(sql, params);
+      const r = await db.query(textOf(sql), params);
       return { rows: r.rows as never[] };
     },
     transaction: (fn) =>
       db.transaction((tx) =>
         fn({
           query: async (sql, params) => {
-            const r = await tx.query(sql, params);
+            const r = await tx.query(textOf(sql), params);
             return { rows: r.rows as never[] };
           },
         }),
@@ -114,8 +114,8 @@ async function openThreadClient(dataDir: string | undefined): Promise<SqlClient>
       }
     });
   type Lane = { lane?: 'background' };
-  const query = async <R>(sql: string, params?: unknown[], tx?: number, lane: Lane = {}) => {
-    const { rows } = await call({ op: 'query', sql, ...(params ? { params } : {}), ...(tx === undefined ? {} : { tx }), ...lane });
+  const query = async <R>(sql: Sql, params?: unknown[], tx?: number, lane: Lane = {}) => {
+    const { rows } = await call({ op: 'query', sql: textOf(sql), ...(params ? { params } : {}), ...(tx === undefined ? {} : { tx }), ...lane });
     return { rows: rows as R[] };
   };
   const transaction = async <T>(fn: (tx: SqlExecutor) => Promise<T>, lane: Lane = {}): Promise<T> => {

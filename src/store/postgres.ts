@@ -1,10 +1,13 @@
 /** The production store connection: a node-postgres pool on DATABASE_URL. */
 import { log } from '../observability/log';
 import pg from 'pg';
-import { INT8_OID, type SqlClient } from './sql-client';
+import { INT8_OID, type Sql, type SqlClient } from './sql-client';
 
 const types = { getTypeParser: (oid: number, format?: 'text' | 'binary') =>
   oid === INT8_OID ? (v: string) => Number(v) : pg.types.getTypeParser(oid, format as 'text') };
+
+/** node-postgres's form of a statement: a prepared one goes by name (parsed once per connection). */
+const config = (sql: Sql, values?: unknown[]): pg.QueryConfig => (typeof sql === 'string' ? { text: sql, values } : { name: sql.name, text: sql.text, values });
 
 /** Opens a pool on `url`. */
 export function openPostgresClient(url: string, max = 10): SqlClient {
@@ -14,7 +17,7 @@ export function openPostgresClient(url: string, max = 10): SqlClient {
   pool.on('error', (err) => log.warn({ err }, 'postgres: idle connection lost'));
   return {
     query: async (sql, params) => {
-      const r = await pool.query(sql, params);
+      const r = await pool.query(config(sql, params));
       return { rows: r.rows as never[] };
     },
     transaction: async (fn) => {
@@ -28,7 +31,7 @@ export function openPostgresClient(url: string, max = 10): SqlClient {
       try {
         await conn.query('BEGIN');
         const result = await fn({
-          query: async (sql, params) => ({ rows: (await conn.query(sql, params)).rows as never[] }),
+          query: async (sql, params) => ({ rows: (await conn.query(config(sql, params))).rows as never[] }),
         });
         await conn.query('COMMIT');
         return result;
