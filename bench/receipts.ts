@@ -12,9 +12,8 @@
  * Each phase prints the CPU every process used (cores = CPU seconds / wall seconds), PostgreSQL backends split
  * by the process they serve. Counts are checked. Prints a table and writes JSON to bench/results/.
  */
-import { execSync } from 'node:child_process';
 import { generateKeyPairSync, randomBytes, sign, type KeyObject } from 'node:crypto';
-import { mkdirSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { mkdirSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { parseArgs } from 'node:util';
@@ -25,6 +24,7 @@ import { seal } from '../src/providers/secrets';
 import { openStore, type Store } from '../src/store';
 import { emptyReceiptCounts, type ReceiptCounts } from '../src/store/receipts';
 import { campaignWorkflowId } from '../src/workflows/definitions';
+import { devServerPid, sampleCpu } from './cpu';
 import { startBenchEnvironment } from './environment';
 import { startPostgres, type Herald } from './herald';
 
@@ -56,75 +56,6 @@ const B = Number(opts.batch);
 const C = Number(opts.concurrency);
 const M = Number(opts.recipients);
 const ROUNDS = Number(opts.rounds);
-
-/** CPU seconds of one process so far, from /proc (utime + stime), or null once it is gone. */
-const TICKS = Number(execSync('getconf CLK_TCK').toString().trim()) || 100;
-function cpuSeconds(pid: number): number | null {
-  try {
-    const fields = readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1]!.split(' ');
-    return (Number(fields[11]) + Number(fields[12])) / TICKS;
-  } catch {
-    return null;
-  }
-}
-
-/** The Temporal dev server's process (found by its port), for its CPU. */
-function devServerPid(port: string): number | null {
-  for (const entry of readdirSync('/proc').filter((e) => /^\d+$/.test(e))) {
-    try {
-      const cmd = readFileSync(`/proc/${entry}/cmdline`, 'utf8').split('\0');
-      if (cmd.includes('start-dev') && cmd.includes(port)) return Number(entry);
-    } catch {
-      // gone meanwhile
-    }
-  }
-  return null;
-}
-
-/** What each process used during a phase, in CPU seconds. */
-type CpuSplit = Record<string, number>;
-
-/**
- * Samples the CPU of the named processes and of the database's PostgreSQL backends (named by the application
- * name of the process they serve) until `stop`. Backends are looked for every 200 ms; one that appears in a phase
- * counts from when it was first seen.
- */
-function sampleCpu(processes: Record<string, number | null>, admin: pg.Client, database: string): { stop(): Promise<CpuSplit> } {
-  const first = new Map<string, { label: string; pid: number; at: number }>();
-  const last = new Map<string, number>();
-  const see = (label: string, pid: number) => {
-    const now = cpuSeconds(pid);
-    if (now === null) return;
-    const key = `${label}/${pid}`;
-    if (!first.has(key)) first.set(key, { label, pid, at: now });
-    last.set(key, now);
-  };
-  for (const [label, pid] of Object.entries(processes)) if (pid) see(label, pid);
-  const backends = async () => {
-    const { rows } = await admin.query<{ pid: number; name: string }>(
-      'SELECT pid, application_name AS name FROM pg_stat_activity WHERE datname = $1 AND pid <> pg_backend_pid()',
-      [database],
-    );
-    for (const r of rows) see(`postgres (${r.name || 'bench'})`, r.pid);
-  };
-  // A failed look (the connection closing after an error elsewhere) is not the bench's error.
-  const look = () => backends().catch(() => undefined);
-  let polling = look();
-  const timer = setInterval(() => {
-    polling = polling.then(look);
-  }, 200);
-  return {
-    async stop() {
-      clearInterval(timer);
-      await polling;
-      await backends();
-      for (const [label, pid] of Object.entries(processes)) if (pid) see(label, pid);
-      const split: CpuSplit = {};
-      for (const [key, { label, at }] of first) split[label] = (split[label] ?? 0) + (last.get(key)! - at);
-      return split;
-    },
-  };
-}
 
 /** Signed SendGrid Event Webhook batches: `count` events from `from`, for the deliveries `r<i>`. */
 function webhookBodies(from: number, count: number): string[] {

@@ -13,9 +13,11 @@ import path from 'node:path';
 import { parseArgs } from 'node:util';
 import type { Client } from '@temporalio/client';
 import { Queue } from 'bullmq';
+import pg from 'pg';
 import { campaignWorkflowId } from '../src/workflows/definitions';
 import { startEmbedded, startPostgres, type Herald, type HeraldEnv } from './herald';
 import { channelsTrial, type ChannelsRow } from './channels';
+import { devServerPid, sampleCpu } from './cpu';
 import { startBenchEnvironment } from './environment';
 import { holdTrials, percentile, stopTrials, type HoldSample, type SinkStats, type StopSample } from './controls';
 import { post, sinkClient } from './message';
@@ -97,11 +99,15 @@ interface Throughput {
   historyEventsPer100k: number | null;
   delivered: number;
   duplicates: number;
+  /** Herald: CPU microseconds per message of each process during the send (PostgreSQL backends by the process served). */
+  cpuUsPerMessage?: Record<string, number>;
   note?: string;
 }
 
 const cleanup: (() => Promise<unknown>)[] = [];
 let sinkUrl = '';
+/** The processes beside Herald's own whose CPU a throughput run counts. */
+let machine: { temporalPid: number | null; sinkPid: number } = { temporalPid: null, sinkPid: 0 };
 
 async function sinkStats(campaignId?: string, after?: number, perSecond = false) {
   const url = new URL(sinkUrl.replace(/\/messages$/, '/stats'));
@@ -121,8 +127,9 @@ const mb = (bytes: number) => Math.round(bytes / 1024 / 1024);
 
 async function main(): Promise<void> {
   console.log(`Herald benchmark: ${N.toLocaleString('en')} recipients, concurrency ${C}, ${os.cpus().length} cores, Node ${process.version}`);
-  const { temporalAddress, client, workflowBundle, sinkUrl: url } = await startBenchEnvironment(cleanup);
+  const { temporalAddress, client, workflowBundle, sinkUrl: url, sinkPid } = await startBenchEnvironment(cleanup);
   sinkUrl = url;
+  machine = { temporalPid: devServerPid(temporalAddress.split(':').pop()!), sinkPid };
 
   if (opts.compiled && spawnSync(process.execPath, [path.join(ROOT, 'scripts/build.mjs'), '--if-stale'], { stdio: 'inherit' }).status !== 0) {
     throw new Error('npm run build failed');
@@ -146,6 +153,11 @@ async function main(): Promise<void> {
     row.duplicates = (await sinkStats()).duplicates - duplicatesBefore;
     results.push(row);
     console.log(`  ${row.contender}: ${row.recipients} in ${row.seconds.toFixed(2)} s = ${Math.round(row.perSecond)}/s`);
+    if (row.cpuUsPerMessage) {
+      const parts = Object.entries(row.cpuUsPerMessage).sort((a, b) => b[1] - a[1]);
+      const all = parts.reduce((sum, [, us]) => sum + us, 0);
+      console.log(`    CPU per message: ${all} µs (${parts.map(([k, us]) => `${k} ${us}`).join(', ')})`);
+    }
   };
 
   for (let r = 1; r <= RUNS; r++) {
@@ -329,11 +341,13 @@ async function bullmq(campaignId: string, n: number): Promise<Throughput> {
 async function heraldRun(client: Client, herald: Herald, audience: string, n: number): Promise<Throughput> {
   const id = await herald.api.campaign(audience, `bench ${n}`);
   const rss = sampleRss(herald.workerPids);
+  const cpu = await cpuOfRun(herald);
   const started = Date.now();
   await herald.api.call('POST', `/v1/campaigns/${id}/send`);
   await client.workflow.getHandle(campaignWorkflowId(id)).result();
   const seconds = (Date.now() - started) / 1000;
   const peak = Math.max(...rss.stop());
+  const cpuUs = await cpu.stop(n);
   const campaign = await herald.api.call<{ status: string; counts: { sent: number; planned: number } }>('GET', `/v1/campaigns/${id}`);
   if (campaign.status !== 'Finished' || campaign.counts.sent !== n) {
     throw new Error(`campaign ${id} ended ${campaign.status} with ${JSON.stringify(campaign.counts)}, expected ${n} sent`);
@@ -343,7 +357,31 @@ async function heraldRun(client: Client, herald: Herald, audience: string, n: nu
   const label = herald.name.startsWith('embedded')
     ? `Herald, embedded store${herald.name === 'embedded' ? '' : ' (PGlite on the main thread)'} (API + worker process)`
     : 'Herald, PostgreSQL (worker process)';
-  return row(label, n, seconds, peak, events, (await sinkStats(id)).campaign!.count);
+  return { ...row(label, n, seconds, peak, events, (await sinkStats(id)).campaign!.count), cpuUsPerMessage: cpuUs };
+}
+
+/**
+ * Samples the CPU of a Herald run's processes, the Temporal server and the sink (and on PostgreSQL the backends of
+ * Herald's database); `stop(n)` gives microseconds per message for `n` messages.
+ */
+async function cpuOfRun(herald: Herald): Promise<{ stop(n: number): Promise<Record<string, number>> }> {
+  const processes: Record<string, number | null> = { 'Temporal server': machine.temporalPid, sink: machine.sinkPid };
+  herald.workerPids.forEach((pid, i) => (processes[herald.workerPids.length > 1 ? `worker ${i + 1}` : herald.postgres ? 'worker' : 'Herald (API + worker)'] = pid));
+  let admin: pg.Client | undefined;
+  if (herald.postgres) {
+    processes.API = herald.postgres.apiPid;
+    admin = new pg.Client({ connectionString: herald.postgres.databaseUrl });
+    await admin.connect();
+  }
+  const database = herald.postgres ? new URL(herald.postgres.databaseUrl).pathname.slice(1) : '';
+  const sampler = sampleCpu(processes, admin, database);
+  return {
+    async stop(n) {
+      const split = await sampler.stop();
+      await admin?.end();
+      return Object.fromEntries(Object.entries(split).map(([k, v]) => [k, Math.round((v / n) * 1e6)]));
+    },
+  };
 }
 
 /** One campaign of the shared-rate trial: the most the sink received in any one second. */
