@@ -262,11 +262,14 @@ class SharedPace {
           continue;
         }
         const at = block.next;
+        // Past the start-by time: this call gives up, and the slot stays for the next (the batch hands its
+        // message over again at once). Taking it would waste it, and a batch handing over again and again would
+        // push the account's timeline ever further ahead, so nothing would start in time any more.
+        if (at - EARLY_MS - now > startBy - performance.now()) return false;
         block.next += this.intervalMs;
         if (--block.left === 0) this.blocks.shift();
         // The block is spent and more calls want slots: book the next one now, so they need not wait for the store.
         if (this.unspent() === 0 && this.taking > 1) void this.booked().catch(() => {});
-        if (at - EARLY_MS - now > startBy - performance.now()) return false;
         if (at - now > EARLY_MS && !(await sleep(Math.ceil(at - EARLY_MS - now), abort))) return false;
         // A timer that fired late (a busy event loop) must not start the call on a later slot's time.
         if (Date.now() - at <= LATE_MS) return true;

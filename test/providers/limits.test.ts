@@ -151,6 +151,24 @@ describe("a rate shared through the store (the account provider's timeline)", ()
     expect(Date.now() - due).toBeLessThan(1_000);
   }, 10_000);
 
+  test('a call that gives up at its start-by time leaves its slot: handed over again, it starts at once', async () => {
+    const limiter = new Limiter({ concurrency: 10, ratePerSecond: 20, slots });
+    // Ten calls, slots 57.5 ms apart: those whose slot comes after the start-by time give up.
+    const first = await limiter.each(Array.from({ length: 10 }, (_, i) => i), new AbortController().signal, async () => accepted, performance.now() + 200);
+    const gaveUp = first.filter((o) => o === NOT_STARTED).length;
+    expect(gaveUp).toBeGreaterThanOrEqual(5);
+    // Handed over again at once, as a batch does: they start in the slots the first attempt left, not after them.
+    const starts: number[] = [];
+    const again = Date.now();
+    const second = await limiter.each(Array.from({ length: gaveUp }, (_, i) => i), new AbortController().signal, async () => {
+      starts.push(Date.now() - again);
+      return accepted;
+    }, performance.now() + 5_000);
+    expect(second).toEqual(Array(gaveUp).fill(accepted));
+    expect(Math.min(...starts)).toBeLessThan(100);
+    expect(Math.max(...starts)).toBeLessThan(gaveUp * 58 + 150);
+  }, 10_000);
+
   test('two limiters (two workers) sharing one concurrency never run more calls at once together, and both run', async () => {
     const permits: NonNullable<Limits['permits']> = (ask) => store.leaseProviderPermits(accountId, 'sms', ask);
     const workers = [new Limiter({ concurrency: 4, permits }), new Limiter({ concurrency: 4, permits })];
