@@ -113,6 +113,9 @@ export function compileContent(content: ChannelContent): CompiledContent {
 
 type Scope = { contact: Record<string, unknown> };
 
+/** The contact's own fields a template sees as `contact.*`, over any attribute of the same name. */
+const CONTACT_FIELDS = ['id', 'email', 'phone', 'timezone'] as const;
+
 /**
  * A template that is only text and plain `{{ contact.name }}` outputs (most messages) has its text pieces and names.
  * Anything else (filters, tags, whitespace control, `size`/`first`/`last`, which Liquid computes) has none.
@@ -137,7 +140,7 @@ function plainParts(source: string): { texts: string[]; names: string[] } | unde
 /** What `contact.<name>` is for a template (as `scopeOf` makes it), without building the whole scope. */
 function valueOf(contact: Contact, name: string, fallback: string): unknown {
   let value: unknown;
-  if (name === 'id' || name === 'email' || name === 'phone' || name === 'timezone') value = contact[name];
+  if ((CONTACT_FIELDS as readonly string[]).includes(name)) value = contact[name as (typeof CONTACT_FIELDS)[number]];
   else if (Object.hasOwn(contact.attributes, name)) value = contact.attributes[name];
   return (value === undefined || value === null) && fallback !== '' ? fallback : value;
 }
@@ -181,13 +184,8 @@ function contactFields(templates: Template[][]): Set<string> {
 
 /** What a template sees as `contact`: attributes plus id, email, phone, timezone; missing fields as `fallback`. */
 function scopeOf(contact: Contact, fields: Set<string>, fallback = ''): Scope {
-  const values: Record<string, unknown> = {
-    ...contact.attributes,
-    id: contact.id,
-    email: contact.email,
-    phone: contact.phone,
-    timezone: contact.timezone,
-  };
+  const values: Record<string, unknown> = { ...contact.attributes };
+  for (const f of CONTACT_FIELDS) values[f] = contact[f];
   if (fallback !== '') for (const f of fields) if (values[f] === undefined || values[f] === null) values[f] = fallback;
   return { contact: values };
 }

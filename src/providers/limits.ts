@@ -151,10 +151,12 @@ export class Limiter {
     return true;
   }
 
-  /** Takes a concurrency slot, waiting in line; false (and no slot) when `signal` aborts first. */
+  /**
+   * After `tryAcquire` found none free (in the same turn): takes a concurrency slot, waiting in line; false (and no
+   * slot) when `signal` aborts first.
+   */
   private async acquire(abort: Abort): Promise<boolean> {
     if (abort.signal.aborted) return false;
-    this.permits?.wanted();
     if (this.active < this.allowed()) {
       this.active++;
       return true;
