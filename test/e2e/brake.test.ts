@@ -12,6 +12,7 @@ import {
   createTestDatabase,
   draftCampaign,
   eventually,
+  historyLines,
   newAccount,
   notSentRecords,
   openTestStore,
@@ -39,6 +40,16 @@ function campaignWhen(app: Express, key: string, id: string, check: (c: { status
     const res = await api(app, key).get(`/v1/campaigns/${id}`);
     return check(res.body) ? res.body : undefined;
   });
+}
+
+/**
+ * For a check that failed: the error again, with what explains it: the brake's answers (which campaigns each reached)
+ * and the campaign's workflow history.
+ */
+function explain(herald: TestHerald, id: string, answers: Record<string, unknown>) {
+  return async (err: unknown): Promise<never> => {
+    throw new Error(`${(err as Error).message}\nbrake answers: ${JSON.stringify(answers)}\nhistory:\n${await historyLines(herald.client, id)}`);
+  };
 }
 
 describe('account emergency brake (postgres store)', () => {
@@ -159,7 +170,7 @@ describe('account emergency brake (postgres store)', () => {
     // The flag alone, as if the fan-out had not reached the workflow: the send batches check it themselves.
     const flippedAt = Date.now();
     await store.setBrake(a.accountId, true, 'test', new Date());
-    const held = await campaignWhen(app, a.apiKey, id, (c) => c.heldByBrake);
+    const held = await campaignWhen(app, a.apiKey, id, (c) => c.heldByBrake).catch(explain(herald, id, {}));
     expect(held.status).toBe('Paused');
     const count = sandbox.forCampaign(id).length;
     expect(count).toBeLessThan(2_000);
@@ -185,7 +196,7 @@ test('brake release: deliveries planned more than 7 days before it are notSent(b
     const id = await draft(app, a.apiKey, 'exp', 1_200);
     await api(app, a.apiKey).post(`/v1/campaigns/${id}/send`).expect(202);
     await receivedAtLeast(sandbox, id, 50);
-    await api(app, a.apiKey).post('/v1/account/brake', { on: true }).expect(200);
+    const on = await api(app, a.apiKey).post('/v1/account/brake', { on: true }).expect(200);
 
     // Age the held deliveries: a third planned 8 days ago, a third 6 days ago, the rest as they were.
     const aged = await sql.query<{ contact: string; age: string }>(
@@ -197,9 +208,15 @@ test('brake release: deliveries planned more than 7 days before it are notSent(b
     const old = aged.rows.filter((r) => r.age === 'old').map((r) => r.contact).sort();
     expect(old.length).toBeGreaterThan(100);
 
-    await api(app, a.apiKey).post('/v1/account/brake', { on: false }).expect(200);
+    const off = await api(app, a.apiKey).post('/v1/account/brake', { on: false }).expect(200);
     const done = await campaignEnded(app, a.apiKey, id);
-    expect(done.counts).toMatchObject({ planned: 1_200, sent: 1_200 - old.length, notSent: old.length, failed: 0, pending: 0 });
+    await Promise.resolve()
+      .then(() => {
+        // The switch reached the campaign both times: it was held, then released with the 7-day rule.
+        expect([on.body.campaigns, off.body.campaigns]).toEqual([[id], [id]]);
+        expect(done.counts).toMatchObject({ planned: 1_200, sent: 1_200 - old.length, notSent: old.length, failed: 0, pending: 0 });
+      })
+      .catch(explain(herald, id, { on: on.body, off: off.body }));
 
     // Exactly the old ones were not sent, each with one message.notSent(brake_expired); everyone else got one message.
     const { deliveries, events } = await notSentRecords(store, a.accountId, id);
@@ -244,7 +261,7 @@ test('brake on while the worker is down: the answer names the campaign it could 
 
     // The worker returns: the batches waiting for it find the flag on, and the campaign holds itself.
     await herald.startWorker();
-    const held = await campaignWhen(app, a.apiKey, id, (c) => c.heldByBrake);
+    const held = await campaignWhen(app, a.apiKey, id, (c) => c.heldByBrake).catch(explain(herald, id, { on: on.body }));
     expect(held.status).toBe('Paused');
     await new Promise((r) => setTimeout(r, 500));
     expect(sandbox.forCampaign(id)).toHaveLength(before);

@@ -13,6 +13,7 @@ import {
   api,
   createTestDatabase,
   eventually,
+  historyLines,
   newAccount,
   notSentRecords,
   openTestStore,
@@ -124,16 +125,12 @@ describe('stops with worker processes in trouble (postgres store)', () => {
   });
   /**
    * For a wait that failed: the error again, with what explains it: the campaign's report, the workers' output and
-   * its workflow's history (one line an event: type, worker, activity or marker, time).
+   * its workflow's history (see historyLines).
    */
   const explain = (apiKey: string, id: string) => async (err: unknown): Promise<never> => {
     const report = (await api(herald.app, apiKey).get(`/v1/campaigns/${id}/report`)).body as unknown;
-    const history = await herald.client.workflow.getHandle(`campaign-${id}`).fetchHistory();
-    const events = (history.events ?? []).map((e) => {
-      const a = Object.entries(e).find(([k]) => k.endsWith('Attributes'))?.[1] as { identity?: string; activityType?: { name?: string }; markerName?: string } | undefined;
-      return [e.eventId, e.eventType, a?.identity ?? '', a?.activityType?.name ?? a?.markerName ?? '', Number(e.eventTime?.seconds ?? 0)].join(' ');
-    });
-    throw new Error(`${(err as Error).message}\nreport: ${JSON.stringify(report)}\nworker output:\n${log.join('').slice(-4000)}\nhistory:\n${events.join('\n')}`);
+    const history = await historyLines(herald.client, id);
+    throw new Error(`${(err as Error).message}\nreport: ${JSON.stringify(report)}\nworker output:\n${log.join('').slice(-4000)}\nhistory:\n${history}`);
   };
   /** Ends every worker process a test left, so the next test's workers alone serve the task queue. */
   const killAll = async () => {

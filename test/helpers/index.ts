@@ -3,6 +3,7 @@ import type { Logger } from 'pino';
 import { randomBytes } from 'node:crypto';
 import { Client, Connection } from '@temporalio/client';
 import { NativeConnection, type Worker } from '@temporalio/worker';
+import { temporal } from '@temporalio/proto';
 import { installLogging } from '../../src/observability/log';
 import request from 'supertest';
 import type { Express } from 'express';
@@ -269,6 +270,42 @@ export async function eventually<T>(fn: () => Promise<T | undefined>, timeoutMs 
     if (value !== undefined) return value;
     if (Date.now() > deadline) throw new Error(`condition not met within ${timeoutMs} ms`);
     await new Promise((r) => setTimeout(r, everyMs));
+  }
+}
+
+/**
+ * A campaign workflow's history (every run of it, from the first), one line an event: id, type, worker, activity or
+ * marker or update, seconds, and a failed workflow task's message. For the message of a test that failed.
+ */
+export async function historyLines(client: Client, campaignId: string): Promise<string> {
+  const workflowId = `campaign-${campaignId}`;
+  const lines: string[] = [];
+  let runId = (await client.workflow.getHandle(workflowId).describe()).raw.workflowExecutionInfo?.firstRunId ?? undefined;
+  while (runId) {
+    const events = (await client.workflow.getHandle(workflowId, runId).fetchHistory()).events ?? [];
+    const ms = (e: (typeof events)[number]) => Number(e.eventTime?.seconds ?? 0) * 1000 + (e.eventTime?.nanos ?? 0) / 1e6;
+    const t0 = events[0] ? ms(events[0]) : 0;
+    lines.push(`run ${runId}`);
+    for (const e of events) {
+      const a = Object.entries(e).find(([k]) => k.endsWith('Attributes'))?.[1] as
+        | { identity?: string; activityType?: { name?: string }; markerName?: string; acceptedRequest?: { input?: { name?: string } }; failure?: { message?: string } }
+        | undefined;
+      const what = a?.activityType?.name ?? localActivityOf(e) ?? a?.acceptedRequest?.input?.name ?? '';
+      const type = temporal.api.enums.v1.EventType[e.eventType ?? 0]?.replace('EVENT_TYPE_', '');
+      lines.push([e.eventId, ((ms(e) - t0) / 1000).toFixed(3), type, a?.identity ?? '', what, a?.failure?.message ?? ''].join(' ').trimEnd());
+    }
+    runId = events.at(-1)?.workflowExecutionContinuedAsNewEventAttributes?.newExecutionRunId ?? undefined;
+  }
+  return lines.join('\n');
+}
+
+/** The activity type a local activity's marker records. */
+function localActivityOf(e: temporal.api.history.v1.IHistoryEvent): string | undefined {
+  const data = e.markerRecordedEventAttributes?.details?.data?.payloads?.[0]?.data;
+  try {
+    return data ? (JSON.parse(Buffer.from(data).toString()) as { activity_type?: string }).activity_type : undefined;
+  } catch {
+    return undefined;
   }
 }
 
