@@ -60,7 +60,6 @@ const QUIET_POLL_MS = 5;
 /** Failure type for a campaign that no longer exists: the workflow ends in Error. */
 export const CAMPAIGN_NOT_FOUND = 'CampaignNotFound';
 
-
 /** Creates the activity functions. */
 export function createActivities({ store, sendStore = store, providers, send, share, notSentChunk = 20_000, clock = () => new Date() }: ActivityDeps) {
   const load = async (campaignId: string): Promise<Campaign> => {
@@ -70,6 +69,17 @@ export function createActivities({ store, sendStore = store, providers, send, sh
   };
 
   const closedWatch = new ClosedWatch((ids) => store.closedOf(ids));
+
+  /** Polls the leases until nothing of the campaign is on the wire (true), or `withinMs` passed or `ctx` was cancelled. */
+  const quietWithin = async (ctx: Context, campaignId: string, withinMs: number): Promise<boolean> => {
+    const until = Date.now() + withinMs;
+    for (;;) {
+      if (await store.isQuiet(campaignId)) return true;
+      if (!ctx.info.isLocal) ctx.heartbeat();
+      if (ctx.cancellationSignal.aborted || Date.now() >= until) return false;
+      await new Promise((resolve) => setTimeout(resolve, QUIET_POLL_MS));
+    }
+  };
 
   return {
     /** Reads the campaign's throttle and end date. */
@@ -157,18 +167,31 @@ export function createActivities({ store, sendStore = store, providers, send, sh
     },
 
     /** Mirrors a status the workflow entered into the store (Draft also clears the schedule). */
-    async recordStatus(input: { campaignId: string; status: CampaignStatus; error?: string; deleted?: boolean }): Promise<void> {
+    /**
+     * Mirrors a status the workflow entered into the store (Draft also clears the schedule). With `settleLeases`
+     * (a pause, once no batch runs), the campaign's leases are settled first (see settleLeases).
+     */
+    async recordStatus(input: { campaignId: string; status: CampaignStatus; error?: string; deleted?: boolean; settleLeases?: boolean }): Promise<void> {
+      if (input.settleLeases) await store.settleLeases(input.campaignId);
       await store.recordStatus(input.campaignId, input.status, clock(), { error: input.error, deleted: input.deleted });
     },
 
-    /** If the account's brake is on, records the campaign as held by it in `status`; returns whether it did. */
-    async holdForBrake(input: { campaignId: string; status: CampaignStatus }): Promise<boolean> {
+    /**
+     * If the account's brake is on, records the campaign as held by it in `status`; returns whether it did. With
+     * `settleLeases` (once no batch runs), the campaign's leases are settled first.
+     */
+    async holdForBrake(input: { campaignId: string; status: CampaignStatus; settleLeases?: boolean }): Promise<boolean> {
+      if (input.settleLeases) await store.settleLeases(input.campaignId);
       return (await store.holdForBrake(input.campaignId, input.status)).on;
     },
 
-    /** Closes the campaign to senders (pause, stop, delete) or opens it again. */
-    async fence(input: { campaignId: string; fence: Fence | null }): Promise<void> {
+    /**
+     * Closes the campaign to senders (pause, stop, delete) or opens it again. With `quietWithinMs`, then waits that
+     * long at most for nothing of it to be on the wire (see awaitQuiet), in the same activity: returns whether it is.
+     */
+    async fence(input: { campaignId: string; fence: Fence | null; quietWithinMs?: number }): Promise<boolean> {
       await store.fence(input.campaignId, input.fence);
+      return input.fence !== null && input.quietWithinMs !== undefined && (await quietWithin(Context.current(), input.campaignId, input.quietWithinMs));
     },
 
     /**
@@ -178,14 +201,7 @@ export function createActivities({ store, sendStore = store, providers, send, sh
      * settles it) or when cancelled.
      */
     async awaitQuiet(input: { campaignId: string; withinMs: number }): Promise<boolean> {
-      const ctx = Context.current();
-      const until = Date.now() + input.withinMs;
-      for (;;) {
-        if (await store.isQuiet(input.campaignId)) return true;
-        if (!ctx.info.isLocal) ctx.heartbeat();
-        if (ctx.cancellationSignal.aborted || Date.now() >= until) return false;
-        await new Promise((resolve) => setTimeout(resolve, QUIET_POLL_MS));
-      }
+      return quietWithin(Context.current(), input.campaignId, input.withinMs);
     },
 
     /**

@@ -21,6 +21,7 @@ import {
   continueAsNew,
   isCancellation,
   log,
+  patched,
   proxyActivities,
   proxyLocalActivities,
   setHandler,
@@ -144,6 +145,20 @@ const QUIET_WITHIN_MS = 15_000;
 /** The short first watch, as a local activity: it delays the batches' cancels by as much, so it stays short. */
 const QUICK_QUIET_MS = 100;
 
+/**
+ * The patch (see `patched`) under which a fence's local activity also takes the first look at the wire, and a
+ * pause's or a hold's lease settlement rides with its status write: one local activity where there were two, each
+ * waiting for turns of a busy worker's event loop. Histories from before it replay the old way.
+ */
+const FOLDED = 'folded-local-activities';
+
+/**
+ * The patch under which a batch that ends braked after its pass was cut short asks nothing of the workflow. Before
+ * it, such a batch ending during the brake's hold asked for a second hold, and the release that came meanwhile was
+ * refused as "a brake is under way": the campaign then went on without the release's 7-day rule.
+ */
+const PASS_CUT_SHORT = 'braked-batch-of-a-cut-pass';
+
 /** The state of one campaign run and everything that acts on it. */
 class CampaignRun {
   readonly state: CampaignRunState;
@@ -234,19 +249,25 @@ class CampaignRun {
   request(action: ControlAction, by: string | undefined, expireBefore?: string): void {
     const underWay = this.control !== undefined;
     if (this.control?.action !== action) this.control = { action, by: by ?? 'temporal', at: now(), ...(expireBefore ? { expireBefore } : {}) };
+    const pass = this.sendScope && !this.sendScope.consideredCancelled ? this.sendScope : undefined;
+    let firstLook: Promise<boolean> | 'quick' = 'quick';
     if (action === 'pause' || action === 'stop' || action === 'delete') {
       const fence = action;
-      this.fencing = this.fencing.then(() => store.fence({ campaignId: this.campaignId, fence }));
+      // With a pass to cut short, the fence's activity takes the first look at the wire too.
+      const look = pass !== undefined && patched(FOLDED);
+      const fenced = this.fencing.then(() => store.fence({ campaignId: this.campaignId, fence, ...(look ? { quietWithinMs: QUICK_QUIET_MS } : {}) }));
+      this.fencing = fenced.then(() => undefined);
+      if (look) firstLook = fenced;
     }
-    if (this.sendScope && !this.sendScope.consideredCancelled) {
+    if (pass) {
       this.inFlightAtRequest = this.inFlight;
       this.aborted = 0;
-      this.sendScope.cancel();
+      pass.cancel();
       // The campaign is closed (a stop's or delete's fence and the brake were written before the update, a pause's
       // just above), and the batches stop starting messages as soon as their worker sees it (../activities/closed):
       // what was on the wire is usually done within a round trip, so a short first look in this workflow task is
       // worth the delay it puts on the batches' cancels.
-      this.watchQuiet(this.sendScope, undefined, true);
+      this.watchQuiet(pass, { firstLook });
     } else if (!underWay) {
       // Nothing is sending. (A stop that follows a pause still in progress reports what the pause found in flight.)
       this.inFlightAtRequest = 0;
@@ -258,9 +279,10 @@ class CampaignRun {
    * Once the fence is written (or the brake is on), asks the store until nothing of the campaign is on the wire: then
    * `pass` may end at once, without waiting for each batch to confirm its cancel through the server (those batches
    * can hand nothing more over). A lost worker's chunk keeps the store from being quiet; its batch's heartbeat
-   * timeout ends the pass instead. `fence` is written first when given; `first` adds a short look before the watch.
+   * timeout ends the pass instead. `fence` is written first when given; `firstLook` comes before the watch: a short
+   * look of its own ('quick') or one under way.
    */
-  private watchQuiet(pass: CancellationScope, fence?: Fence, first = false): void {
+  private watchQuiet(pass: CancellationScope, { fence, firstLook }: { fence?: Fence; firstLook?: Promise<boolean> | 'quick' }): void {
     this.quietWatch?.cancel();
     // Shielded from the workflow's own cancellation (a cancelled workflow is stopped, and this ends its pass), but
     // cancelled once the pass is over.
@@ -270,11 +292,10 @@ class CampaignRun {
       await scope.run(async () => {
         await this.fencing;
         if (fence) await store.fence({ campaignId: this.campaignId, fence });
-        // With `first`, a short watch in this workflow task, then the regular one (once the batches' cancels have left).
+        // The first look in this workflow task, then the regular watch (once the batches' cancels have left).
         const { campaignId } = this;
-        const quiet =
-          (first && (await store.awaitQuiet({ campaignId, withinMs: QUICK_QUIET_MS }))) ||
-          (await watcher.awaitQuiet({ campaignId, withinMs: QUIET_WITHIN_MS }));
+        const look = firstLook === 'quick' ? store.awaitQuiet({ campaignId, withinMs: QUICK_QUIET_MS }) : firstLook;
+        const quiet = (look !== undefined && (await look)) || (await watcher.awaitQuiet({ campaignId, withinMs: QUIET_WITHIN_MS }));
         if (quiet) this.quietPass = pass;
       });
     });
@@ -288,7 +309,7 @@ class CampaignRun {
   private async closeOut(fence: Fence): Promise<void> {
     const pass = this.lastPass;
     if (this.inFlight === 0 || !pass || this.quietPass === pass) return;
-    this.watchQuiet(pass, fence);
+    this.watchQuiet(pass, { fence });
     await condition(() => this.inFlight === 0 || this.quietPass === pass);
     this.quietWatch?.cancel();
   }
@@ -336,8 +357,11 @@ class CampaignRun {
         } else {
           this.control = undefined;
           await this.fencing;
-          await store.settleLeases({ campaignId: this.campaignId });
-          await this.enter('Paused');
+          if (patched(FOLDED)) await this.enter('Paused', { settleLeases: true });
+          else {
+            await store.settleLeases({ campaignId: this.campaignId });
+            await this.enter('Paused');
+          }
           await condition(() => this.control !== undefined);
           if (this.control!.action !== 'resume') continue;
           this.control = undefined;
@@ -475,8 +499,9 @@ class CampaignRun {
           state.tally.sent += r.sent;
           state.tally.failed += r.failed;
           state.tally.batches++;
-          // The account's brake is on, whether or not its update has reached this workflow: hold the campaign.
-          if (r.braked && !this.control) this.request('brake', 'account brake');
+          // The account's brake is on, whether or not its update has reached this workflow: hold the campaign. (A
+          // batch of a pass already cut short ends after the campaign may be held: nothing to ask again.)
+          if (r.braked && !this.control && (!scope.consideredCancelled || !patched(PASS_CUT_SHORT))) this.request('brake', 'account brake');
           // A yielded batch gave its worker slot to another account: the lane goes on, behind whatever waited.
           if (r.closed || (r.claimed === 0 && !r.yielded)) return;
         } catch (err) {
@@ -502,8 +527,14 @@ class CampaignRun {
    * brake is released or another action (stop, delete, cancel, unschedule) comes instead.
    */
   private async holdWhileBraked(status: 'Paused' | 'Scheduled'): Promise<Hold> {
-    if (status === 'Paused') await store.settleLeases({ campaignId: this.campaignId });
-    const held = await store.holdForBrake({ campaignId: this.campaignId, status });
+    // Held from Paused, batches may have run: their leases are settled first.
+    const settleLeases = status === 'Paused';
+    let held: boolean;
+    if (patched(FOLDED)) held = await store.holdForBrake({ campaignId: this.campaignId, status, settleLeases });
+    else {
+      if (settleLeases) await store.settleLeases({ campaignId: this.campaignId });
+      held = await store.holdForBrake({ campaignId: this.campaignId, status });
+    }
     if (this.control?.action === 'brake') this.control = undefined;
     if (this.control) return 'interrupted';
     if (!held) return 'free';
@@ -652,7 +683,7 @@ class CampaignRun {
     upsertSearchAttributes([{ key: CampaignStatusAttribute, value: status }]);
   }
 
-  private async enter(status: CampaignStatus, extra: { error?: string; deleted?: boolean } = {}): Promise<void> {
+  private async enter(status: CampaignStatus, extra: { error?: string; deleted?: boolean; settleLeases?: boolean } = {}): Promise<void> {
     await store.recordStatus({ campaignId: this.campaignId, status, ...extra });
     this.mirror(status);
     log.info(`campaign ${status}`, { campaignId: this.campaignId, status, ...(extra.error ? { error: extra.error } : {}) });

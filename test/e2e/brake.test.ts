@@ -236,6 +236,34 @@ test('brake release: deliveries planned more than 7 days before it are notSent(b
   }
 });
 
+test('brake on and at once off, three times mid-send: each release reaches the campaign the switch before it held, which then finishes exactly', async () => {
+  // Four lanes of 50 at 50 ms a call of 10: batches are in flight at every switch, and end after the hold.
+  const herald = await startHerald({ title: 'brake-flicker', store: await openTestStore('embedded'), sandbox: { latencyMs: 50 }, sendOptions: { batchSize: 50 }, chunkSize: 10 });
+  try {
+    const { app, sandbox } = herald;
+    const a = await newAccount(herald.store, 'flicker');
+    const http = api(app, a.apiKey);
+    const id = await draft(app, a.apiKey, 'flicker', 1_500);
+    await http.post(`/v1/campaigns/${id}/send`).expect(202);
+    const answers: unknown[] = [];
+    for (let k = 1; k <= 3; k++) {
+      await receivedAtLeast(sandbox, id, 100 * k);
+      const on = await http.post('/v1/account/brake', { on: true }).expect(200);
+      const off = await http.post('/v1/account/brake', { on: false }).expect(200);
+      answers.push({ on: on.body, off: off.body });
+      await Promise.resolve()
+        .then(() => expect([on.body.campaigns, off.body.campaigns]).toEqual([[id], [id]]))
+        .catch(explain(herald, id, { answers }));
+    }
+    expect((await campaignEnded(app, a.apiKey, id)).counts).toMatchObject({ planned: 1_500, sent: 1_500, pending: 0, inDoubt: 0 });
+    expect(sandbox.forCampaign(id)).toHaveLength(1_500);
+    expect(sandbox.duplicates()).toBe(0);
+  } finally {
+    await herald.stop();
+    await herald.store.close();
+  }
+});
+
 test('brake on while the worker is down: the answer names the campaign it could not reach; nothing is sent when the worker returns; release finishes it exactly', async () => {
   const herald = await startHerald({
     title: 'brake-worker-down',

@@ -1,4 +1,10 @@
-/** The campaign workflow is deterministic: real histories (a continue-as-new; pause, resume and stop) replay cleanly. */
+/**
+ * The campaign workflow is deterministic: real histories (a continue-as-new; pause, resume and stop) replay cleanly,
+ * and so do histories recorded by the workflow's code before its last patches (a campaign in flight at a deploy).
+ */
+import { readFileSync } from 'node:fs';
+import path from 'node:path';
+import { temporal } from '@temporalio/proto';
 import { Worker } from '@temporalio/worker';
 import { api, campaignEnded, contacts, eventually, newAccount, openTestStore, startHerald, workflowBundlePath, type TestHerald, NO_RECEIPTS } from '../helpers';
 import { campaignWorkflowId } from '../../src/workflows/definitions';
@@ -96,3 +102,21 @@ test('a history with pause, resume and an emergency stop replays', async () => {
     await slow.stop();
   }
 });
+
+test('histories recorded before the patches folding control local activities replay (pause, resume, a hold asked twice, release, stop)', async () => {
+  // Recorded by the code of commit 0a0fd64: one campaign, paused, resumed, braked and released (a batch that ended
+  // after the hold asked for it again), continued as new, then stopped.
+  const runs = ['before-folded-controls.run-1.json', 'before-folded-controls.run-2.json'].map((file) =>
+    temporal.api.history.v1.History.fromObject(JSON.parse(readFileSync(path.join(__dirname, 'histories', file), 'utf8'))),
+  );
+  const activities = runs.flatMap((h) => (h.events ?? []).map((e) => markerActivity(e)).filter(Boolean));
+  expect(activities.join(',')).toContain('awaitQuiet,settleLeases,recordStatus');
+  expect(activities.join(',')).toContain('settleLeases,holdForBrake,settleLeases,holdForBrake');
+  for (const history of runs) await Worker.runReplayHistory({ workflowBundle: { codePath: workflowBundlePath() } }, history, 'campaign-recorded');
+});
+
+/** The activity type of a local activity's marker. */
+function markerActivity(e: temporal.api.history.v1.IHistoryEvent): string | undefined {
+  const data = e.markerRecordedEventAttributes?.details?.data?.payloads?.[0]?.data;
+  return data ? (JSON.parse(Buffer.from(data).toString()) as { activity_type: string }).activity_type : undefined;
+}
