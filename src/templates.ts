@@ -35,18 +35,22 @@ export const TEMPLATE_LIMITS = {
   memory: 10_000_000,
 } as const;
 
-/** The Liquid engine Herald renders with (the worker thread builds the same one, with `renderMs` lower). */
-function engine(renderMs: number, LiquidClass: typeof Liquid = Liquid): Liquid {
+/**
+ * The Liquid engine Herald renders with (the worker thread builds the same one, with `renderMs` lower). The worker
+ * thread evaluates this function's source, so it reads nothing but its parameters: a compiler may rewrite a
+ * module's own names (tsc's CommonJS output reads `exports.TEMPLATE_LIMITS`), and the thread has none of them.
+ */
+function engine(renderMs: number, LiquidClass: typeof Liquid, limits: typeof TEMPLATE_LIMITS, refusedTags: readonly string[]): Liquid {
   const liquid = new LiquidClass({
     ownPropertyOnly: true,
     strictFilters: true,
     // No file system: even a lookup the tags below missed finds nothing.
     templates: {},
-    parseLimit: TEMPLATE_LIMITS.parseChars,
+    parseLimit: limits.parseChars,
     renderLimit: renderMs,
-    memoryLimit: TEMPLATE_LIMITS.memory,
+    memoryLimit: limits.memory,
   });
-  for (const tag of REFUSED_TAGS) {
+  for (const tag of refusedTags) {
     liquid.registerTag(tag, {
       parse() {
         throw new Error(`the ${tag} tag is not allowed: a message template may use only its own text and contact variables`);
@@ -57,7 +61,7 @@ function engine(renderMs: number, LiquidClass: typeof Liquid = Liquid): Liquid {
   return liquid;
 }
 
-const liquid = engine(TEMPLATE_LIMITS.renderMs);
+const liquid = engine(TEMPLATE_LIMITS.renderMs, Liquid, TEMPLATE_LIMITS, REFUSED_TAGS);
 
 /** What a channel's templates render to for one contact. */
 export interface Rendered {
@@ -205,7 +209,7 @@ const REFUSED_TAGS = workerData.refusedTags;
 // so the limit is a number of steps, the same however busy the machine is.
 let steps = 0;
 Object.defineProperty(globalThis, 'performance', { value: { now: () => steps++ }, configurable: true, writable: true });
-const liquid = engine(TEMPLATE_LIMITS.budgetSteps, Liquid);
+const liquid = engine(TEMPLATE_LIMITS.budgetSteps, Liquid, TEMPLATE_LIMITS, REFUSED_TAGS);
 parentPort.on('message', ({ id, sources, scopes }) => {
   try {
     const parsed = Object.entries(sources).map(([k, s]) => [k, liquid.parse(s)]);

@@ -1,31 +1,32 @@
 /**
  * The production worker: `npm run build` compiles it to dist/ with a prebuilt workflow bundle, and `node
  * dist/worker.js` (what `npm run worker` and the Docker image run, no tsx, no bundling at start) sends a small
- * campaign on PostgreSQL through the webhook provider to a local sink.
+ * campaign on PostgreSQL through the webhook provider to a local sink; `node dist/api/server.js` saves a campaign,
+ * its template checked in a worker thread as in production.
  */
 import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
 import { existsSync } from 'node:fs';
 import path from 'node:path';
 import { createInterface } from 'node:readline';
-import { stopProcess } from '../../src/cli/temporal';
+import { freePort, stopProcess } from '../../src/cli/temporal';
 import { openStore, type Store } from '../../src/store';
 import { startSink, type Sink } from '../helpers/sink';
 import { api, campaignEnded, contacts, createTestDatabase, draftCampaign, newAccount, startApi, temporalAddress, NO_RECEIPTS } from '../helpers';
 
 const ROOT = path.resolve(__dirname, '../..');
 
-/** Starts `node dist/worker.js` with `env`; resolves once it has said it is on its task queue. */
-function compiledWorker(env: Record<string, string>): Promise<ChildProcess> {
+/** Starts `node <file>` (compiled, no tsx) with `env`; resolves once it has printed a line starting with `ready`. */
+function compiled(file: string, env: Record<string, string>, ready: string): Promise<ChildProcess> {
   const { NODE_OPTIONS: _, ...inherited } = process.env;
-  const child = spawn(process.execPath, ['dist/worker.js'], { cwd: ROOT, env: { ...inherited, ...env }, stdio: ['ignore', 'pipe', 'pipe'] });
+  const child = spawn(process.execPath, [file], { cwd: ROOT, env: { ...inherited, ...env }, stdio: ['ignore', 'pipe', 'pipe'] });
   let output = '';
   child.stderr!.on('data', (d: Buffer) => (output += d.toString()));
   return new Promise((resolve, reject) => {
     createInterface({ input: child.stdout! }).on('line', (line) => {
       output += `${line}\n`;
-      if (line.startsWith('herald worker on task queue')) resolve(child);
+      if (line.startsWith(ready)) resolve(child);
     });
-    child.once('exit', (code) => reject(new Error(`dist/worker.js exited (${code}) before it was ready:\n${output.slice(-3000)}`)));
+    child.once('exit', (code) => reject(new Error(`${file} exited (${code}) before it was ready:\n${output.slice(-3000)}`)));
   });
 }
 
@@ -54,14 +55,14 @@ describe('the compiled worker', () => {
 
   test('npm run build writes a worker that sends a campaign as plain JavaScript with its prebuilt workflow bundle', async () => {
     expect(existsSync(path.join(ROOT, 'dist/workflow-bundle.js'))).toBe(true);
-    worker = await compiledWorker({
+    worker = await compiled('dist/worker.js', {
       DATABASE_URL: db.url,
       TEMPORAL_ADDRESS: temporalAddress(),
       TASK_QUEUE: herald.taskQueue,
       WEBHOOK_URL: sink.url,
       PROVIDER_ALLOWED_HOSTS: new URL(sink.url).host,
       LOG_LEVEL: 'WARN',
-    });
+    }, 'herald worker on task queue');
     const { apiKey } = await newAccount(store);
     const http = api(herald.app, apiKey);
     await http.post('/v1/contacts', { contacts: contacts(30) }).expect(200);
@@ -73,4 +74,25 @@ describe('the compiled worker', () => {
     expect(done.counts).toEqual({ planned: 30, pending: 0, sent: 30, notSent: 0, failed: 0, inDoubt: 0, ...NO_RECEIPTS });
     expect(new Set(sink.forCampaign(id).map((r) => r.contactId)).size).toBe(30);
   }, 120_000);
+
+  test('npm run build writes an API that checks templates as plain JavaScript: a campaign is saved, a template too costly refused', async () => {
+    const port = await freePort();
+    const server = await compiled('dist/api/server.js', { DATABASE_URL: db.url, TEMPORAL_ADDRESS: temporalAddress(), TASK_QUEUE: herald.taskQueue, PORT: String(port), LOG_LEVEL: 'WARN' }, 'herald api on');
+    try {
+      const { apiKey } = await newAccount(store, 'compiled api');
+      const post = (route: string, body: object) =>
+        fetch(`http://127.0.0.1:${port}${route}`, { method: 'POST', headers: { authorization: `Bearer ${apiKey}`, 'content-type': 'application/json' }, body: JSON.stringify(body) });
+      const audience = await post('/v1/audiences', { name: 'all', type: 'filter', all: [] });
+      expect(audience.status).toBe(201);
+      const audienceId = ((await audience.json()) as { id: string }).id;
+      // Every save renders the template in a worker thread for worst-case contacts: that thread runs the engine's source.
+      const saved = await post('/v1/campaigns', { name: 'c', audienceId, channels: [{ channel: 'sms', body: 'Hello {{ contact.first_name }}' }] });
+      expect(saved.status).toBe(201);
+      const costly = await post('/v1/campaigns', { name: 'c', audienceId, channels: [{ channel: 'sms', body: '{% for a in contact.items %}{% for b in contact.items %}{{ a }}{{ b }}{% endfor %}{% endfor %}' }] });
+      expect(costly.status).toBe(400);
+      expect(((await costly.json()) as { error: { message: string } }).error.message).toMatch(/^channels\.0\.body: template too expensive to render/);
+    } finally {
+      await stopProcess(server, 15_000);
+    }
+  }, 60_000);
 });
