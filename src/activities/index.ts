@@ -166,7 +166,6 @@ export function createActivities({ store, sendStore = store, providers, send, sh
       }
     },
 
-    /** Mirrors a status the workflow entered into the store (Draft also clears the schedule). */
     /**
      * Mirrors a status the workflow entered into the store (Draft also clears the schedule). With `settleLeases`
      * (a pause, once no batch runs), the campaign's leases are settled first (see settleLeases).
