@@ -288,7 +288,7 @@ export async function historyLines(client: Client, campaignId: string): Promise<
     lines.push(`run ${runId}`);
     for (const e of events) {
       const a = Object.entries(e).find(([k]) => k.endsWith('Attributes'))?.[1] as
-        | { identity?: string; activityType?: { name?: string }; markerName?: string; acceptedRequest?: { input?: { name?: string } }; failure?: { message?: string } }
+        | { identity?: string; activityType?: { name?: string }; acceptedRequest?: { input?: { name?: string } }; failure?: { message?: string } }
         | undefined;
       const what = a?.activityType?.name ?? localActivityOf(e) ?? a?.acceptedRequest?.input?.name ?? '';
       const type = temporal.api.enums.v1.EventType[e.eventType ?? 0]?.replace('EVENT_TYPE_', '');
@@ -299,8 +299,8 @@ export async function historyLines(client: Client, campaignId: string): Promise<
   return lines.join('\n');
 }
 
-/** The activity type a local activity's marker records. */
-function localActivityOf(e: temporal.api.history.v1.IHistoryEvent): string | undefined {
+/** The activity type a local activity's marker records (undefined for any other event). */
+export function localActivityOf(e: temporal.api.history.v1.IHistoryEvent): string | undefined {
   const data = e.markerRecordedEventAttributes?.details?.data?.payloads?.[0]?.data;
   try {
     return data ? (JSON.parse(Buffer.from(data).toString()) as { activity_type?: string }).activity_type : undefined;

@@ -6,7 +6,7 @@ import { readFileSync } from 'node:fs';
 import path from 'node:path';
 import { temporal } from '@temporalio/proto';
 import { Worker } from '@temporalio/worker';
-import { api, campaignEnded, contacts, eventually, newAccount, openTestStore, startHerald, workflowBundlePath, type TestHerald, NO_RECEIPTS } from '../helpers';
+import { api, campaignEnded, contacts, eventually, localActivityOf, newAccount, openTestStore, startHerald, workflowBundlePath, type TestHerald, NO_RECEIPTS } from '../helpers';
 import { campaignWorkflowId } from '../../src/workflows/definitions';
 
 let herald: TestHerald;
@@ -109,14 +109,8 @@ test('histories recorded before the patches folding control local activities rep
   const runs = ['before-folded-controls.run-1.json', 'before-folded-controls.run-2.json'].map((file) =>
     temporal.api.history.v1.History.fromObject(JSON.parse(readFileSync(path.join(__dirname, 'histories', file), 'utf8'))),
   );
-  const activities = runs.flatMap((h) => (h.events ?? []).map((e) => markerActivity(e)).filter(Boolean));
+  const activities = runs.flatMap((h) => (h.events ?? []).map((e) => localActivityOf(e)).filter(Boolean));
   expect(activities.join(',')).toContain('awaitQuiet,settleLeases,recordStatus');
   expect(activities.join(',')).toContain('settleLeases,holdForBrake,settleLeases,holdForBrake');
   for (const history of runs) await Worker.runReplayHistory({ workflowBundle: { codePath: workflowBundlePath() } }, history, 'campaign-recorded');
 });
-
-/** The activity type of a local activity's marker. */
-function markerActivity(e: temporal.api.history.v1.IHistoryEvent): string | undefined {
-  const data = e.markerRecordedEventAttributes?.details?.data?.payloads?.[0]?.data;
-  return data ? (JSON.parse(Buffer.from(data).toString()) as { activity_type: string }).activity_type : undefined;
-}
