@@ -152,15 +152,11 @@ export class Limiter {
   }
 
   /**
-   * After `tryAcquire` found none free (in the same turn): takes a concurrency slot, waiting in line; false (and no
-   * slot) when `signal` aborts first.
+   * After `tryAcquire` found no slot (in the same turn, so the batch aborted, or every slot is taken or promised to
+   * the calls already waiting): waits in line for one; false (and no slot) when `signal` aborts first.
    */
   private async acquire(abort: Abort): Promise<boolean> {
     if (abort.signal.aborted) return false;
-    if (this.active < this.allowed()) {
-      this.active++;
-      return true;
-    }
     let waiter = { wake: () => {} };
     const woken = new Promise<true>((resolve) => (waiter = { wake: () => resolve(true) }));
     this.waiting.push(waiter);
