@@ -42,14 +42,32 @@ function campaignWhen(app: Express, key: string, id: string, check: (c: { status
   });
 }
 
+/** A new account sending a campaign of `n` emails to a group of its own; its API calls and the campaign's id. */
+async function sending(herald: TestHerald, group: string, n: number) {
+  const a = await newAccount(herald.store, group);
+  const http = api(herald.app, a.apiKey);
+  const id = await draft(herald.app, a.apiKey, group, n);
+  await http.post(`/v1/campaigns/${id}/send`).expect(202);
+  return { a, http, id };
+}
+
+/** Waits for campaign `id` to end; then all `n` were sent, the provider has each once, and nothing is pending or in doubt. */
+async function finishedExactly(herald: TestHerald, apiKey: string, id: string, n: number): Promise<void> {
+  expect((await campaignEnded(herald.app, apiKey, id)).counts).toMatchObject({ planned: n, sent: n, pending: 0, inDoubt: 0 });
+  expect(herald.sandbox.forCampaign(id)).toHaveLength(n);
+  expect(herald.sandbox.duplicates()).toBe(0);
+}
+
 /**
- * For a check that failed: the error again, with what explains it: the brake's answers (which campaigns each reached)
- * and the campaign's workflow history.
+ * Runs `check`; if it fails, the error comes again with what explains it: the brake's answers (which campaigns each
+ * reached) and the campaign's workflow history.
  */
-function explain(herald: TestHerald, id: string, answers: Record<string, unknown>) {
-  return async (err: unknown): Promise<never> => {
-    throw new Error(`${(err as Error).message}\nbrake answers: ${JSON.stringify(answers)}\nhistory:\n${await historyLines(herald.client, id)}`);
-  };
+async function explained<T>(herald: TestHerald, id: string, answers: Record<string, unknown>, check: () => T | Promise<T>): Promise<T> {
+  try {
+    return await check();
+  } catch (err) {
+    throw new Error(`${(err as Error).message}\nbrake answers: ${JSON.stringify(answers)}\nhistory:\n${await historyLines(herald.client, id)}`, { cause: err });
+  }
 }
 
 describe('account emergency brake (postgres store)', () => {
@@ -163,14 +181,12 @@ describe('account emergency brake (postgres store)', () => {
 
   test('a campaign the brake reaches at its next batch (its workflow never told) holds itself', async () => {
     const { app, sandbox, store } = herald;
-    const a = await newAccount(store, 'gate');
-    const id = await draft(app, a.apiKey, 'gate', 2_000);
-    await api(app, a.apiKey).post(`/v1/campaigns/${id}/send`).expect(202);
+    const { a, id } = await sending(herald, 'gate', 2_000);
     await receivedAtLeast(sandbox, id, 100);
     // The flag alone, as if the fan-out had not reached the workflow: the send batches check it themselves.
     const flippedAt = Date.now();
     await store.setBrake(a.accountId, true, 'test', new Date());
-    const held = await campaignWhen(app, a.apiKey, id, (c) => c.heldByBrake).catch(explain(herald, id, {}));
+    const held = await explained(herald, id, {}, () => campaignWhen(app, a.apiKey, id, (c) => c.heldByBrake));
     expect(held.status).toBe('Paused');
     const count = sandbox.forCampaign(id).length;
     expect(count).toBeLessThan(2_000);
@@ -192,9 +208,7 @@ test('brake release: deliveries planned more than 7 days before it are notSent(b
   await sql.connect();
   try {
     const { app, sandbox } = herald;
-    const a = await newAccount(store, 'expiry');
-    const id = await draft(app, a.apiKey, 'exp', 1_200);
-    await api(app, a.apiKey).post(`/v1/campaigns/${id}/send`).expect(202);
+    const { a, id } = await sending(herald, 'exp', 1_200);
     await receivedAtLeast(sandbox, id, 50);
     const on = await api(app, a.apiKey).post('/v1/account/brake', { on: true }).expect(200);
 
@@ -210,13 +224,11 @@ test('brake release: deliveries planned more than 7 days before it are notSent(b
 
     const off = await api(app, a.apiKey).post('/v1/account/brake', { on: false }).expect(200);
     const done = await campaignEnded(app, a.apiKey, id);
-    await Promise.resolve()
-      .then(() => {
-        // The switch reached the campaign both times: it was held, then released with the 7-day rule.
-        expect([on.body.campaigns, off.body.campaigns]).toEqual([[id], [id]]);
-        expect(done.counts).toMatchObject({ planned: 1_200, sent: 1_200 - old.length, notSent: old.length, failed: 0, pending: 0 });
-      })
-      .catch(explain(herald, id, { on: on.body, off: off.body }));
+    await explained(herald, id, { on: on.body, off: off.body }, () => {
+      // The switch reached the campaign both times: it was held, then released with the 7-day rule.
+      expect([on.body.campaigns, off.body.campaigns]).toEqual([[id], [id]]);
+      expect(done.counts).toMatchObject({ planned: 1_200, sent: 1_200 - old.length, notSent: old.length, failed: 0, pending: 0 });
+    });
 
     // Exactly the old ones were not sent, each with one message.notSent(brake_expired); everyone else got one message.
     const { deliveries, events } = await notSentRecords(store, a.accountId, id);
@@ -240,24 +252,17 @@ test('brake on and at once off, three times mid-send: each release reaches the c
   // Four lanes of 50 at 50 ms a call of 10: batches are in flight at every switch, and end after the hold.
   const herald = await startHerald({ title: 'brake-flicker', store: await openTestStore('embedded'), sandbox: { latencyMs: 50 }, sendOptions: { batchSize: 50 }, chunkSize: 10 });
   try {
-    const { app, sandbox } = herald;
-    const a = await newAccount(herald.store, 'flicker');
-    const http = api(app, a.apiKey);
-    const id = await draft(app, a.apiKey, 'flicker', 1_500);
-    await http.post(`/v1/campaigns/${id}/send`).expect(202);
+    const { sandbox } = herald;
+    const { a, http, id } = await sending(herald, 'flicker', 1_500);
     const answers: unknown[] = [];
     for (let k = 1; k <= 3; k++) {
       await receivedAtLeast(sandbox, id, 100 * k);
       const on = await http.post('/v1/account/brake', { on: true }).expect(200);
       const off = await http.post('/v1/account/brake', { on: false }).expect(200);
       answers.push({ on: on.body, off: off.body });
-      await Promise.resolve()
-        .then(() => expect([on.body.campaigns, off.body.campaigns]).toEqual([[id], [id]]))
-        .catch(explain(herald, id, { answers }));
+      await explained(herald, id, { answers }, () => expect([on.body.campaigns, off.body.campaigns]).toEqual([[id], [id]]));
     }
-    expect((await campaignEnded(app, a.apiKey, id)).counts).toMatchObject({ planned: 1_500, sent: 1_500, pending: 0, inDoubt: 0 });
-    expect(sandbox.forCampaign(id)).toHaveLength(1_500);
-    expect(sandbox.duplicates()).toBe(0);
+    await finishedExactly(herald, a.apiKey, id, 1_500);
   } finally {
     await herald.stop();
     await herald.store.close();
@@ -274,10 +279,7 @@ test('brake on while the worker is down: the answer names the campaign it could 
   });
   try {
     const { app, sandbox } = herald;
-    const a = await newAccount(herald.store, 'down');
-    const http = api(app, a.apiKey);
-    const id = await draft(app, a.apiKey, 'down', 2_000);
-    await http.post(`/v1/campaigns/${id}/send`).expect(202);
+    const { a, http, id } = await sending(herald, 'down', 2_000);
     await receivedAtLeast(sandbox, id, 200);
     await herald.stopWorker();
     const before = sandbox.forCampaign(id).length;
@@ -289,16 +291,14 @@ test('brake on while the worker is down: the answer names the campaign it could 
 
     // The worker returns: the batches waiting for it find the flag on, and the campaign holds itself.
     await herald.startWorker();
-    const held = await campaignWhen(app, a.apiKey, id, (c) => c.heldByBrake).catch(explain(herald, id, { on: on.body }));
+    const held = await explained(herald, id, { on: on.body }, () => campaignWhen(app, a.apiKey, id, (c) => c.heldByBrake));
     expect(held.status).toBe('Paused');
     await new Promise((r) => setTimeout(r, 500));
     expect(sandbox.forCampaign(id)).toHaveLength(before);
 
     const off = await http.post('/v1/account/brake', { on: false }).expect(200);
     expect(off.body.campaigns).toEqual([id]);
-    expect((await campaignEnded(app, a.apiKey, id)).counts).toMatchObject({ planned: 2_000, sent: 2_000, pending: 0, inDoubt: 0 });
-    expect(sandbox.forCampaign(id)).toHaveLength(2_000);
-    expect(sandbox.duplicates()).toBe(0);
+    await finishedExactly(herald, a.apiKey, id, 2_000);
   } finally {
     await herald.stop();
     await herald.store.close();
