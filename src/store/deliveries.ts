@@ -133,6 +133,30 @@ const RECORD_RESULTS = prepared(
    SELECT 1`,
 );
 
+/**
+ * The notSent(`$2`) events of the rows of `source` (channel, contact_pk), for campaign `$1` of account `$4`. The
+ * contact's id is looked up row by row: a join lets the planner scan every contact of a large account.
+ */
+const UNSENT_EVENTS = (source: string): string => `
+  INSERT INTO events (account_id, type, campaign_id, contact_id, channel, reason)
+  SELECT $4, ${prefixSql('s.channel')} || '.notSent', $1, (SELECT c.id FROM contacts c WHERE c.pk = s.contact_pk), s.channel, $2
+  FROM ${source} s`;
+
+/**
+ * The next `$3` events of a campaign whose unhanded deliveries read as notSent by its unsent_reason (see
+ * 060_unsent_events.sql): in delivery order after the campaign's cursor, which moves in the same statement (the
+ * campaign row's lock orders two attempts of one chunk). The rows and the tallies stay as they are.
+ */
+const WRITE_UNSENT_EVENTS = `
+  WITH cursor AS (SELECT unsent_events_upto AS upto FROM campaigns WHERE id = $1 FOR UPDATE),
+  pick AS (
+    SELECT d.id, d.channel, d.contact_pk FROM deliveries d
+    WHERE d.campaign_id = $1 AND d.id > (SELECT upto FROM cursor) AND d.state = 'pending' AND d.handed_at IS NULL
+    ORDER BY d.id LIMIT $3),
+  moved AS (UPDATE campaigns SET unsent_events_upto = (SELECT max(id) FROM pick) WHERE id = $1 AND EXISTS (SELECT 1 FROM pick)),
+  ev AS (${UNSENT_EVENTS('pick')})
+  SELECT channel, count(*)::int AS n FROM pick GROUP BY channel`;
+
 /** Which of the campaigns are closed to senders (see closedOf). */
 const CLOSED_OF = prepared(
   'herald_closed_of',
@@ -329,23 +353,27 @@ export class DeliverySql implements DeliveryStore {
   async markUnsent(campaign: Campaign, reason: NotSentReason, limit: number, plannedBefore?: Date): Promise<ChannelTally> {
     // No batch of the campaign hands anything over now (the workflow marks only then), so no row lock is needed. A
     // pending delivery that was in doubt before (sent again, not gone yet) is left: settling makes it inDoubt again.
-    const { rows } = await this.db.query<{ channel: Channel; n: number }>(
-      `WITH upd AS (
-         UPDATE deliveries d SET state = 'notSent', reason = $2, updated_at = now()
-         WHERE d.id IN (
-             SELECT id FROM deliveries WHERE campaign_id = $1 AND state = 'pending' AND handed_at IS NULL
-               AND ($5::timestamptz IS NULL OR planned_at < $5) LIMIT $3)
-           AND d.state = 'pending'
-         RETURNING d.channel, d.contact_pk),
-       ev AS (
-         INSERT INTO events (account_id, type, campaign_id, contact_id, channel, reason)
-         SELECT $4, ${prefixSql('upd.channel')} || '.notSent', $1, c.id, upd.channel, $2
-         FROM upd JOIN contacts c ON c.pk = upd.contact_pk),
-       tally AS (${tallySql('$1', 'upd', { not_sent: 'count(*)' })})
-       SELECT channel, count(*)::int AS n FROM upd GROUP BY channel`,
-      [campaign.id, reason, limit, campaign.accountId, plannedBefore ?? null],
-    );
+    const { rows } = plannedBefore === undefined && (await this.unsentReasonOf(campaign.id)) === reason
+      ? await this.db.query<{ channel: Channel; n: number }>(WRITE_UNSENT_EVENTS, [campaign.id, reason, limit, campaign.accountId])
+      : await this.db.query<{ channel: Channel; n: number }>(
+          `WITH upd AS (
+             UPDATE deliveries d SET state = 'notSent', reason = $2, updated_at = now()
+             WHERE d.id = ANY (ARRAY(
+                 SELECT id FROM deliveries WHERE campaign_id = $1 AND state = 'pending' AND handed_at IS NULL
+                   AND ($5::timestamptz IS NULL OR planned_at < $5) LIMIT $3))
+               AND d.state = 'pending'
+             RETURNING d.channel, d.contact_pk),
+           ev AS (${UNSENT_EVENTS('upd')}),
+           tally AS (${tallySql('$1', 'upd', { not_sent: 'count(*)' })})
+           SELECT channel, count(*)::int AS n FROM upd GROUP BY channel`,
+          [campaign.id, reason, limit, campaign.accountId, plannedBefore ?? null],
+        );
     return Object.fromEntries(rows.map((r) => [r.channel, r.n]));
+  }
+
+  private async unsentReasonOf(campaignId: string): Promise<string | null> {
+    const { rows } = await this.db.query<{ unsent_reason: string | null }>('SELECT unsent_reason FROM campaigns WHERE id = $1', [campaignId]);
+    return rows[0]?.unsent_reason ?? null;
   }
 
   async listRecallable(

@@ -263,7 +263,9 @@ export interface DeliveryStore {
   /**
    * Marks up to `limit` pending deliveries (only those planned before `plannedBefore` if given) notSent(`reason`)
    * with one event each; returns how many per channel (empty when none were left). Deliveries that were in doubt
-   * and are pending again are left to `settleLeases`, which makes them inDoubt.
+   * and are pending again are left to `settleLeases`, which makes them inDoubt. When `reason` is the campaign's
+   * unsent reason (a stop's answer set it), its pending deliveries already read as notSent: only their events are
+   * written, each once.
    */
   markUnsent(campaign: Campaign, reason: NotSentReason, limit: number, plannedBefore?: Date): Promise<ChannelTally>;
   /**

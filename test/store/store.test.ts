@@ -204,7 +204,7 @@ describe.each(STORE_KINDS)('store (%s)', (kind) => {
     expect(await store.handOver(campaign.id, 'braked', [claimed[3]!.id])).toBe(true);
   });
 
-  test("a stop's answer shows what is still pending as notSent(stopped) in every read, before its rows are written", async () => {
+  test("a stop's answer shows what is still pending as notSent(stopped) in every read; the stop then writes only their events, each once", async () => {
     const campaign = await campaignFor([contact('f1'), contact('f2'), contact('f3')]);
     await store.planPage(campaign, 0, 100, NOW);
     const [first] = await store.claimLease(campaign.id, 'email', 'k', 1, NOW);
@@ -219,8 +219,17 @@ describe.each(STORE_KINDS)('store (%s)', (kind) => {
       ['f3', 'notSent', 'stopped'],
     ]);
     expect((await store.listDeliveries(campaign.id, { limit: 10, state: 'pending' })).items).toEqual([]);
-    expect(await store.markUnsent(campaign, 'stopped', 100)).toEqual({ email: 2 });
+    // Chunk by chunk, one event each; a chunk asked again (a retried activity) writes nothing twice.
+    expect(await store.markUnsent(campaign, 'stopped', 1)).toEqual({ email: 1 });
+    expect(await store.markUnsent(campaign, 'stopped', 100)).toEqual({ email: 1 });
+    expect(await store.markUnsent(campaign, 'stopped', 100)).toEqual({});
+    const events = await store.listEvents(accountId, { limit: 20, campaignId: campaign.id, type: 'message.notSent' });
+    expect(events.items.map((e) => [e.contactId, e.reason])).toEqual([
+      ['f2', 'stopped'],
+      ['f3', 'stopped'],
+    ]);
     expect((await store.countDeliveries(campaign.id)).total).toEqual(answered.total);
+    expect((await store.listDeliveries(campaign.id, { limit: 10, state: 'notSent' })).items).toEqual(shown.items);
   });
 
   test('inDoubt messages go again only where asked and only while the campaign is open; held or stopped first, they are in doubt again', async () => {
