@@ -68,7 +68,7 @@ describe.each(STORE_KINDS)('a stop of 50,000 deliveries (%s store)', (kind) => {
     await herald.store.close();
   });
 
-  test('answers with exact, final counts before any notSent row is written; every read shows them at once; the rows follow, one event each', async () => {
+  test('answers with exact, final counts before any notSent event is written; every read shows them at once; the events follow, one per unsent delivery', async () => {
     const { apiKey, accountId } = await newAccount(herald.store);
     const http = api(herald.app, apiKey);
     const id = await draft(http, people(25_000, `big${kind}`));
@@ -164,7 +164,7 @@ describe('stops with worker processes in trouble (postgres store)', () => {
     await slowSink.close();
   });
 
-  test('a worker killed while the notSent rows are written: after its restart, one event per unsent delivery, none twice', async () => {
+  test('a worker killed while the notSent events are written: after its restart, one event per unsent delivery, none twice', async () => {
     const { apiKey, accountId } = await newAccount(store);
     const http = api(herald.app, apiKey);
     const id = await draft(http, people(25_000, 'killed'));
