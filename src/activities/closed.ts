@@ -38,6 +38,15 @@ export class ClosedWatch {
     };
   }
 
+  /**
+   * `campaignId` was just closed by this worker (its fence written): its batches here stop starting messages now,
+   * without waiting for the next look at the store.
+   */
+  closedHere(campaignId: string): void {
+    for (const controller of this.watched.get(campaignId) ?? []) controller.abort();
+    this.watched.delete(campaignId);
+  }
+
   private async tick(): Promise<void> {
     const ids = [...this.watched.keys()];
     if (ids.length > 0) {

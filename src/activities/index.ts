@@ -190,6 +190,7 @@ export function createActivities({ store, sendStore = store, providers, send, sh
      */
     async fence(input: { campaignId: string; fence: Fence | null; quietWithinMs?: number }): Promise<boolean> {
       await store.fence(input.campaignId, input.fence);
+      if (input.fence !== null) closedWatch.closedHere(input.campaignId);
       return input.fence !== null && input.quietWithinMs !== undefined && (await quietWithin(Context.current(), input.campaignId, input.quietWithinMs));
     },
 

@@ -315,7 +315,7 @@ export interface Store extends AccountStore, ContactStore, CampaignStore, Delive
   /** What providers report after sent: receipts, their counts, the receipt routes, suppression causes. */
   readonly receipts: ReceiptStore;
   /**
-   * The deliveries for the send path's statements (leases, handovers, outcomes, and the notSent rows written after a
+   * The deliveries for the send path's statements (leases, handovers, outcomes, and the notSent events written after a
    * stop): on the embedded store they wait
    * behind every other query (see SqlClient.background), so a stop or an API read overtakes the batches.
    */

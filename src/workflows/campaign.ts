@@ -5,7 +5,7 @@
  * and release are updates; sends run in a cancellation scope that pause, brake, stop and delete cancel.
  *
  * A stop answers once nothing can leave (the campaign is fenced in the store and no chunk is on the wire)
- * with exact counts read from tallies; the work proportional to the campaign (notSent rows and events, provider
+ * with exact counts read from tallies; the work proportional to the campaign (notSent events, provider
  * recall) comes after the answer, where nothing can cancel it. The workflow holds counters and cursors only.
  *
  * Shape: a small state object (`CampaignRun`) whose methods are the handlers and the phases, handlers registered

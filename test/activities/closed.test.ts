@@ -6,6 +6,7 @@
 import { randomBytes } from 'node:crypto';
 import { MockActivityEnvironment } from '@temporalio/testing';
 import { createActivities } from '../../src/activities';
+import { ClosedWatch } from '../../src/activities/closed';
 import { createProviderRegistry } from '../../src/providers/registry';
 import { WebhookProvider } from '../../src/providers/webhook';
 import type { Store } from '../../src/store';
@@ -61,3 +62,16 @@ test.each(['fence', 'brake'] as const)('a %s stops a batch mid-chunk: only the r
     await provider.close();
   }
 }, 60_000);
+
+test("a fence this worker wrote stops its batches of that campaign at once, before the store is asked again", () => {
+  const asked: string[][] = [];
+  // The store never says closed here: only the worker's own word can abort.
+  const watch = new ClosedWatch(async (ids) => (asked.push(ids), []), 60_000);
+  const stopped = watch.watch('cmp_a');
+  const other = watch.watch('cmp_b');
+  watch.closedHere('cmp_a');
+  expect(stopped.signal.aborted).toBe(true);
+  expect(other.signal.aborted).toBe(false);
+  expect(asked).toEqual([]);
+  other.release();
+});
