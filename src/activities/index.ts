@@ -130,6 +130,7 @@ export function createActivities({ store, sendStore = store, providers, send, sh
         const tally = await sendLease({
           ctx,
           store: sendStore,
+          closingStore: store,
           provider,
           campaign,
           channel: input.channel,

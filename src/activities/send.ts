@@ -76,6 +76,11 @@ export async function sendLease(args: {
   slot?: SlotHold;
   /** Aborts once the campaign is seen closed to senders (see ./closed): nothing more starts at the provider. */
   closed?: AbortSignal;
+  /**
+   * Where a chunk's outcomes go once its batch is cancelled or its campaign closed (default `store`): a stop, pause
+   * or brake waits for them, so on the embedded store they go ahead of the send path's queue.
+   */
+  closingStore?: DeliveryStore;
 }): Promise<LeaseTally> {
   const { ctx, store, provider, campaign, channel, batchKey, claimed, settings, slot } = args;
   const content = campaign.channels.find((c) => c.channel === channel);
@@ -151,7 +156,8 @@ export async function sendLease(args: {
         }
       });
       if (writing) await writing;
-      writing = store.recordResults(campaign, results, { batchKey, handed }).catch((err: unknown) => {
+      const writer = cancelled.aborted || args.closed?.aborted ? (args.closingStore ?? store) : store;
+      writing = writer.recordResults(campaign, results, { batchKey, handed }).catch((err: unknown) => {
         throw new OutcomeWriteError(err);
       });
       // Awaited before the next write and at the end; until then a failure must not count as unhandled.
