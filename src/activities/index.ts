@@ -4,6 +4,7 @@ import type { Campaign, ControlReport, Throttle } from '../domain/types';
 import type { CampaignStatus, Channel, NotSentReason } from '../domain/vocabulary';
 import { log } from '../observability/log';
 import { campaignWorkflowId } from '../workflows/definitions';
+import { fencedReport, type FencedAnswer, type ReportStart } from '../workflows/report';
 import { batchesInFlight, countNotSent } from '../observability/metrics';
 import type { ProviderRegistry } from '../providers/provider';
 import { foldUnsent, type CampaignCounts, type ChannelTally, type DeliveryStore, type Fence, type PlanPageResult, type RunStore } from '../store/store';
@@ -54,6 +55,18 @@ export interface StopAnswer {
   unsent: number;
 }
 
+/** What a stop or delete asks its fence to answer with, once nothing is on the wire (see `fenceAndAnswer`). */
+export interface AnswerRequest {
+  status: CampaignStatus;
+  reason: NotSentReason;
+  deleted: boolean;
+  report: ReportStart;
+  inFlight: number;
+}
+
+/** A stop's answer given by its fence: the counts, the rows left to write, and the times its report shows. */
+export type FencedStopAnswer = StopAnswer & Pick<FencedAnswer, 'quietAt' | 'answeredAt'>;
+
 /** How often `awaitQuiet` looks at the leases. */
 const QUIET_POLL_MS = 5;
 
@@ -79,6 +92,16 @@ export function createActivities({ store, sendStore = store, providers, send, sh
       if (ctx.cancellationSignal.aborted || Date.now() >= until) return false;
       await new Promise((resolve) => setTimeout(resolve, QUIET_POLL_MS));
     }
+  };
+
+  /** The answer of a stop or delete (see answerStop). */
+  const writeAnswer = async (campaignId: string, input: { status: CampaignStatus; reason: NotSentReason; deleted: boolean }): Promise<StopAnswer> => {
+    await store.settleLeases(campaignId);
+    const before = await store.countDeliveries(campaignId);
+    await store.recordStatus(campaignId, input.status, clock(), { deleted: input.deleted, unsentReason: input.reason });
+    // The metrics agree with the answer at once (the rows that follow are not counted again).
+    for (const [channel, c] of Object.entries(before.byChannel) as [Channel, { pending: number }][]) countNotSent(channel, input.reason, c.pending);
+    return { counts: foldUnsent(before), unsent: before.total.pending };
   };
 
   return {
@@ -220,13 +243,25 @@ export function createActivities({ store, sendStore = store, providers, send, sh
      * time: counts come from tallies.
      */
     async answerStop(input: { campaignId: string; status: CampaignStatus; reason: NotSentReason; deleted: boolean }): Promise<StopAnswer> {
-      const { campaignId } = input;
-      await store.settleLeases(campaignId);
-      const before = await store.countDeliveries(campaignId);
-      await store.recordStatus(campaignId, input.status, clock(), { deleted: input.deleted, unsentReason: input.reason });
-      // The metrics agree with the answer at once (the rows that follow are not counted again).
-      for (const [channel, c] of Object.entries(before.byChannel) as [Channel, { pending: number }][]) countNotSent(channel, input.reason, c.pending);
-      return { counts: foldUnsent(before), unsent: before.total.pending };
+      return writeAnswer(input.campaignId, input);
+    },
+
+    /**
+     * A stop's or delete's fence, its first look at the wire and, if nothing is on it within `quietWithinMs`, its
+     * answer (as `answerStop`) with the report the update returns, saved: one local activity, so the answer leaves
+     * in the workflow task that brought the request. Null when the wire was not quiet: nothing is answered then.
+     */
+    async fenceAndAnswer(input: { campaignId: string; fence: 'stop' | 'delete'; quietWithinMs: number; answer: AnswerRequest }): Promise<FencedStopAnswer | null> {
+      const { campaignId, answer } = input;
+      await store.fence(campaignId, input.fence);
+      closedWatch.closedHere(campaignId);
+      if (!(await quietWithin(Context.current(), campaignId, input.quietWithinMs))) return null;
+      const quietAt = clock().toISOString();
+      const answered = await writeAnswer(campaignId, answer);
+      const answeredAt = clock().toISOString();
+      const report = fencedReport({ start: answer.report, inFlight: answer.inFlight, quietAt, answeredAt, counts: answered.counts });
+      await store.saveReport(campaignId, report.snapshot());
+      return { ...answered, quietAt, answeredAt };
     },
 
     /**

@@ -58,7 +58,7 @@ import {
   type SendOptions,
   type StopInput,
 } from './definitions';
-import { ReportBuilder, finalResult, inFlightResult, recallResult } from './report';
+import { ReportBuilder, fencedReport, finalResult, inFlightResult, recallResult, type FencedAnswer, type ReportStart } from './report';
 
 const NON_RETRYABLE = ['CampaignNotFound', 'NoContent'];
 
@@ -159,6 +159,13 @@ const FOLDED = 'folded-local-activities';
  */
 const PASS_CUT_SHORT = 'braked-batch-of-a-cut-pass';
 
+/**
+ * The patch under which a stop or delete that cuts a pass short is answered by its fence's local activity, once
+ * that finds nothing on the wire (see `fenceAndAnswer`): one local activity on the answer's way where there were
+ * three (fence, answer, report), each waiting for turns of a busy worker's event loop.
+ */
+const ANSWERED_BY_FENCE = 'stop-answered-by-its-fence';
+
 /** The state of one campaign run and everything that acts on it. */
 class CampaignRun {
   readonly state: CampaignRunState;
@@ -183,6 +190,8 @@ class CampaignRun {
   private lastPass: CancellationScope | undefined;
   private quietPass: CancellationScope | undefined;
   private quietWatch: CancellationScope | undefined;
+  /** The answer a stop's or delete's fence gave (see `request`): the compensation starts from it. */
+  private fencedAnswer: (FencedAnswer & { unsent: number }) | undefined;
 
   constructor(private readonly input: CampaignWorkflowInput) {
     this.options = { ...DEFAULT_SEND_OPTIONS, ...input.options };
@@ -253,9 +262,12 @@ class CampaignRun {
     let firstLook: Promise<boolean> | 'quick' = 'quick';
     if (action === 'pause' || action === 'stop' || action === 'delete') {
       const fence = action;
-      // With a pass to cut short, the fence's activity takes the first look at the wire too.
+      // With a pass to cut short, the fence's activity takes the first look at the wire too (a stop's or delete's
+      // answers, if it finds nothing on it).
       const look = pass !== undefined && patched(FOLDED);
-      const fenced = this.fencing.then(() => store.fence({ campaignId: this.campaignId, fence, ...(look ? { quietWithinMs: QUICK_QUIET_MS } : {}) }));
+      const fenced = fence !== 'pause' && look && patched(ANSWERED_BY_FENCE)
+        ? this.fenceAndAnswer(fence)
+        : this.fencing.then(() => store.fence({ campaignId: this.campaignId, fence, ...(look ? { quietWithinMs: QUICK_QUIET_MS } : {}) }));
       this.fencing = fenced.then(() => undefined);
       if (look) firstLook = fenced;
     }
@@ -273,6 +285,24 @@ class CampaignRun {
       this.inFlightAtRequest = 0;
       this.aborted = 0;
     }
+  }
+
+  /**
+   * Writes a stop's or delete's fence, takes the first look at the wire and, if nothing is on it, answers (see
+   * `fenceAndAnswer`); returns whether it was quiet. The request is the one just recorded, from a Sending campaign.
+   */
+  private fenceAndAnswer(fence: 'stop' | 'delete'): Promise<boolean> {
+    const { campaignId } = this;
+    const start: ReportStart = { campaignId, action: fence, requestedBy: this.control!.by, requestedAt: this.control!.at, from: this.state.status };
+    const inFlight = this.inFlight;
+    const answer = { status: 'Stopped' as const, reason: ENDINGS[fence], deleted: fence === 'delete', report: start, inFlight };
+    return this.fencing.then(async () => {
+      const answered = await store.fenceAndAnswer({ campaignId, fence, quietWithinMs: QUICK_QUIET_MS, answer });
+      if (!answered) return false;
+      const { quietAt, answeredAt, counts, unsent } = answered;
+      this.fencedAnswer = { start, inFlight, quietAt, answeredAt, counts, unsent };
+      return true;
+    });
   }
 
   /**
@@ -562,33 +592,37 @@ class CampaignRun {
       const from = this.state.status;
       const started = from !== 'Scheduled';
       const final: CampaignStatus = started ? 'Stopped' : 'Cancelled';
-      const builder = new ReportBuilder({
-        campaignId,
-        action,
-        requestedBy: this.control?.by ?? 'temporal',
-        requestedAt: this.control?.at ?? now(),
-        from,
-      });
+      await this.fencing;
+      // Answered by the stop's or delete's fence (saved with its report), or to be answered here.
+      const fenced = started && this.fencedAnswer?.start.action === action ? this.fencedAnswer : undefined;
+      const builder = fenced
+        ? fencedReport(fenced)
+        : new ReportBuilder({ campaignId, action, requestedBy: this.control?.by ?? 'temporal', requestedAt: this.control?.at ?? now(), from });
       const publish = async (saved = true) => {
         this.report = builder.snapshot();
         if (saved) await store.saveReport({ report: this.report });
       };
-      await this.fencing;
       if (started) {
-        await this.closeOut(action === 'delete' ? 'delete' : 'stop');
-        const inFlight = this.inFlightAtRequest;
-        const abortedAt = now();
-        const answer = await store.answerStop({ campaignId, status: final, reason, deleted: action === 'delete' });
-        this.mirror(final);
-        const inDoubt = answer.counts.total.inDoubt;
-        builder.step('in_flight_aborted', abortedAt, inFlightResult(inFlight, this.aborted, inDoubt), { inFlight, aborted: this.aborted, inDoubt });
-        builder.answer(now(), answer.counts);
-        // The answer: saved, then the update handlers return it. The workflow task ends here (a timer needs the
-        // server), so the answer leaves now instead of after the local activities of the compensation.
-        await publish();
+        let unsent = fenced?.unsent ?? 0;
+        if (fenced) this.mirror(final);
+        else {
+          await this.closeOut(action === 'delete' ? 'delete' : 'stop');
+          const inFlight = this.inFlightAtRequest;
+          const abortedAt = now();
+          const answer = await store.answerStop({ campaignId, status: final, reason, deleted: action === 'delete' });
+          this.mirror(final);
+          const inDoubt = answer.counts.total.inDoubt;
+          builder.step('in_flight_aborted', abortedAt, inFlightResult(inFlight, this.aborted, inDoubt), { inFlight, aborted: this.aborted, inDoubt });
+          builder.answer(now(), answer.counts);
+          unsent = answer.unsent;
+        }
+        // The answer: saved (by the fence's activity, if that answered), then the update handlers return it. The
+        // workflow task ends here (a timer needs the server), so the answer leaves now instead of after the local
+        // activities of the compensation.
+        await publish(!fenced);
         log.info(`campaign ${final}`, { campaignId, status: final, answeredAt: this.report!.answeredAt });
         await sleep(1);
-        await this.writeUnsent(builder, reason, answer.unsent, publish, true);
+        await this.writeUnsent(builder, reason, unsent, publish, true);
         await this.recall(builder, publish);
       } else {
         // Nothing was planned before the start: plan everyone now, so each one is recorded as not sent.

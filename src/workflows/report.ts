@@ -88,6 +88,28 @@ export class ReportBuilder {
   }
 }
 
+/** A stop's or delete's answer given by its fence's local activity, once it found nothing on the wire. */
+export interface FencedAnswer {
+  start: ReportStart;
+  /** Batches in flight when the request came. */
+  inFlight: number;
+  /** When nothing was on the wire any more, and when the answer's status was written (ISO). */
+  quietAt: string;
+  answeredAt: string;
+  counts: { total: DeliveryCounts; byChannel: Partial<Record<Channel, DeliveryCounts>> };
+}
+
+/**
+ * The report of a fenced answer: the activity saves it and the workflow keeps building on it, so both make it here.
+ * No batch has confirmed its cancel yet (those confirmations come through the server, after the answer).
+ */
+export function fencedReport(a: FencedAnswer): ReportBuilder {
+  const inDoubt = a.counts.total.inDoubt;
+  return new ReportBuilder(a.start)
+    .step('in_flight_aborted', a.quietAt, inFlightResult(a.inFlight, 0, inDoubt), { inFlight: a.inFlight, aborted: 0, inDoubt })
+    .answer(a.answeredAt, a.counts);
+}
+
 /** The words of the first step: what was in flight and how it ended. */
 export function inFlightResult(inFlight: number, aborted: number, inDoubt: number): string {
   const doubt =

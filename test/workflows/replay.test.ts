@@ -97,6 +97,8 @@ test('a history with pause, resume and an emergency stop replays', async () => {
       'resume',
       'stop',
     ]);
+    // The stop cut a pass short: its fence answered it.
+    expect((history.events ?? []).map((e) => localActivityOf(e)).filter(Boolean).join(',')).toContain('fenceAndAnswer,markUnsent');
     await Worker.runReplayHistory({ workflowBundle: { codePath: workflowBundlePath() } }, history, handle.workflowId);
   } finally {
     await slow.stop();
@@ -113,4 +115,15 @@ test('histories recorded before the patches folding control local activities rep
   expect(activities.join(',')).toContain('awaitQuiet,settleLeases,recordStatus');
   expect(activities.join(',')).toContain('settleLeases,holdForBrake,settleLeases,holdForBrake');
   for (const history of runs) await Worker.runReplayHistory({ workflowBundle: { codePath: workflowBundlePath() } }, history, 'campaign-recorded');
+});
+
+test('histories of a stop and a delete mid-send recorded before their fence answered them replay', async () => {
+  // Recorded by the code of commit 755a546: the fence, then the answer and the report, each its own local activity.
+  for (const action of ['stop', 'delete']) {
+    const file = path.join(__dirname, 'histories', `before-stop-answered-with-fence.${action}.json`);
+    const history = temporal.api.history.v1.History.fromObject(JSON.parse(readFileSync(file, 'utf8')));
+    const activities = (history.events ?? []).map((e) => localActivityOf(e)).filter(Boolean);
+    expect(activities.join(',')).toContain('fence,answerStop,saveReport,markUnsent');
+    await Worker.runReplayHistory({ workflowBundle: { codePath: workflowBundlePath() } }, history, `campaign-recorded-${action}`);
+  }
 });
