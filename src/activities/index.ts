@@ -212,10 +212,17 @@ export function createActivities({ store, sendStore = store, providers, send, sh
      * Closes the campaign to senders (pause, stop, delete) or opens it again. With `quietWithinMs`, then waits that
      * long at most for nothing of it to be on the wire (see awaitQuiet), in the same activity: returns whether it is.
      */
-    async fence(input: { campaignId: string; fence: Fence | null; quietWithinMs?: number }): Promise<boolean> {
-      await store.fence(input.campaignId, input.fence);
-      if (input.fence !== null) closedWatch.closedHere(input.campaignId);
-      return input.fence !== null && input.quietWithinMs !== undefined && (await quietWithin(Context.current(), input.campaignId, input.quietWithinMs));
+    async fence(input: { campaignId: string; fence: Fence | null; quietWithinMs?: number; pauseWhenQuiet?: boolean }): Promise<boolean> {
+      const { campaignId } = input;
+      await store.fence(campaignId, input.fence);
+      if (input.fence !== null) closedWatch.closedHere(campaignId);
+      const quiet = input.fence !== null && input.quietWithinMs !== undefined && (await quietWithin(Context.current(), campaignId, input.quietWithinMs));
+      // A pause's answer, in the same activity (see recordStatus with settleLeases).
+      if (quiet && input.pauseWhenQuiet) {
+        await store.settleLeases(campaignId);
+        await store.recordStatus(campaignId, 'Paused', clock(), {});
+      }
+      return quiet;
     },
 
     /**
@@ -226,6 +233,18 @@ export function createActivities({ store, sendStore = store, providers, send, sh
      */
     async awaitQuiet(input: { campaignId: string; withinMs: number }): Promise<boolean> {
       return quietWithin(Context.current(), input.campaignId, input.withinMs);
+    },
+
+    /**
+     * A brake's first look at the wire and, if nothing of the campaign is on it within `withinMs`, its hold (see
+     * holdForBrake, from Paused with the leases settled) in the same activity. Null when not quiet; else whether the
+     * brake (still on) holds the campaign.
+     */
+    async awaitQuietAndHold(input: { campaignId: string; withinMs: number }): Promise<{ held: boolean } | null> {
+      const { campaignId } = input;
+      if (!(await quietWithin(Context.current(), campaignId, input.withinMs))) return null;
+      await store.settleLeases(campaignId);
+      return { held: (await store.holdForBrake(campaignId, 'Paused')).on };
     },
 
     /**

@@ -351,24 +351,27 @@ export class DeliverySql implements DeliveryStore {
   }
 
   async markUnsent(campaign: Campaign, reason: NotSentReason, limit: number, plannedBefore?: Date): Promise<ChannelTally> {
+    const tally = (rows: { channel: Channel; n: number }[]): ChannelTally => Object.fromEntries(rows.map((r) => [r.channel, r.n]));
+    // A stopped campaign's pending rows already read as notSent(its unsent reason): only their events are written.
+    if (plannedBefore === undefined && (await this.unsentReasonOf(campaign.id)) === reason) {
+      return tally((await this.db.query<{ channel: Channel; n: number }>(WRITE_UNSENT_EVENTS, [campaign.id, reason, limit, campaign.accountId])).rows);
+    }
     // No batch of the campaign hands anything over now (the workflow marks only then), so no row lock is needed. A
     // pending delivery that was in doubt before (sent again, not gone yet) is left: settling makes it inDoubt again.
-    const { rows } = plannedBefore === undefined && (await this.unsentReasonOf(campaign.id)) === reason
-      ? await this.db.query<{ channel: Channel; n: number }>(WRITE_UNSENT_EVENTS, [campaign.id, reason, limit, campaign.accountId])
-      : await this.db.query<{ channel: Channel; n: number }>(
-          `WITH upd AS (
-             UPDATE deliveries d SET state = 'notSent', reason = $2, updated_at = now()
-             WHERE d.id = ANY (ARRAY(
-                 SELECT id FROM deliveries WHERE campaign_id = $1 AND state = 'pending' AND handed_at IS NULL
-                   AND ($5::timestamptz IS NULL OR planned_at < $5) LIMIT $3))
-               AND d.state = 'pending'
-             RETURNING d.channel, d.contact_pk),
-           ev AS (${UNSENT_EVENTS('upd')}),
-           tally AS (${tallySql('$1', 'upd', { not_sent: 'count(*)' })})
-           SELECT channel, count(*)::int AS n FROM upd GROUP BY channel`,
-          [campaign.id, reason, limit, campaign.accountId, plannedBefore ?? null],
-        );
-    return Object.fromEntries(rows.map((r) => [r.channel, r.n]));
+    const { rows } = await this.db.query<{ channel: Channel; n: number }>(
+      `WITH upd AS (
+         UPDATE deliveries d SET state = 'notSent', reason = $2, updated_at = now()
+         WHERE d.id = ANY (ARRAY(
+             SELECT id FROM deliveries WHERE campaign_id = $1 AND state = 'pending' AND handed_at IS NULL
+               AND ($5::timestamptz IS NULL OR planned_at < $5) LIMIT $3))
+           AND d.state = 'pending'
+         RETURNING d.channel, d.contact_pk),
+       ev AS (${UNSENT_EVENTS('upd')}),
+       tally AS (${tallySql('$1', 'upd', { not_sent: 'count(*)' })})
+       SELECT channel, count(*)::int AS n FROM upd GROUP BY channel`,
+      [campaign.id, reason, limit, campaign.accountId, plannedBefore ?? null],
+    );
+    return tally(rows);
   }
 
   private async unsentReasonOf(campaignId: string): Promise<string | null> {

@@ -166,6 +166,12 @@ const PASS_CUT_SHORT = 'braked-batch-of-a-cut-pass';
  */
 const ANSWERED_BY_FENCE = 'stop-answered-by-its-fence';
 
+/**
+ * The patch under which a pause or a brake that cuts a pass short holds the campaign in the local activity of its
+ * first look at the wire, once that finds nothing on it: the status is written there instead of in one more.
+ */
+const HELD_BY_LOOK = 'hold-written-by-its-look';
+
 /** The state of one campaign run and everything that acts on it. */
 class CampaignRun {
   readonly state: CampaignRunState;
@@ -192,6 +198,9 @@ class CampaignRun {
   private quietWatch: CancellationScope | undefined;
   /** The answer a stop's or delete's fence gave (see `request`): the compensation starts from it. */
   private fencedAnswer: (FencedAnswer & { unsent: number }) | undefined;
+  /** A pause's fence wrote Paused; a brake's look wrote its hold (whether the brake held the campaign). */
+  private pausedByFence = false;
+  private heldByLook: boolean | undefined;
 
   constructor(private readonly input: CampaignWorkflowInput) {
     this.options = { ...DEFAULT_SEND_OPTIONS, ...input.options };
@@ -262,14 +271,28 @@ class CampaignRun {
     let firstLook: Promise<boolean> | 'quick' = 'quick';
     if (action === 'pause' || action === 'stop' || action === 'delete') {
       const fence = action;
-      // With a pass to cut short, the fence's activity takes the first look at the wire too (a stop's or delete's
-      // answers, if it finds nothing on it).
+      // With a pass to cut short, the fence's activity takes the first look at the wire too and, if it finds
+      // nothing on it, answers a stop or delete, or writes a pause's status.
       const look = pass !== undefined && patched(FOLDED);
-      const fenced = fence !== 'pause' && look && patched(ANSWERED_BY_FENCE)
-        ? this.fenceAndAnswer(fence)
-        : this.fencing.then(() => store.fence({ campaignId: this.campaignId, fence, ...(look ? { quietWithinMs: QUICK_QUIET_MS } : {}) }));
+      let fenced: Promise<boolean>;
+      if (fence !== 'pause' && look && patched(ANSWERED_BY_FENCE)) fenced = this.fenceAndAnswer(fence);
+      else {
+        const pauseWhenQuiet = fence === 'pause' && look && patched(HELD_BY_LOOK);
+        const input = { campaignId: this.campaignId, fence, ...(look ? { quietWithinMs: QUICK_QUIET_MS } : {}), ...(pauseWhenQuiet ? { pauseWhenQuiet } : {}) };
+        fenced = this.fencing.then(async () => {
+          const quiet = await store.fence(input);
+          this.pausedByFence = quiet && pauseWhenQuiet;
+          return quiet;
+        });
+      }
       this.fencing = fenced.then(() => undefined);
       if (look) firstLook = fenced;
+    } else if (action === 'brake' && pass && patched(HELD_BY_LOOK)) {
+      firstLook = this.fencing.then(async () => {
+        const hold = await store.awaitQuietAndHold({ campaignId: this.campaignId, withinMs: QUICK_QUIET_MS });
+        this.heldByLook = hold?.held;
+        return hold !== null;
+      });
     }
     if (pass) {
       this.inFlightAtRequest = this.inFlight;
@@ -387,7 +410,11 @@ class CampaignRun {
         } else {
           this.control = undefined;
           await this.fencing;
-          if (patched(FOLDED)) await this.enter('Paused', { settleLeases: true });
+          if (this.pausedByFence) {
+            this.pausedByFence = false;
+            this.mirror('Paused');
+            log.info('campaign Paused', { campaignId: this.campaignId, status: 'Paused' });
+          } else if (patched(FOLDED)) await this.enter('Paused', { settleLeases: true });
           else {
             await store.settleLeases({ campaignId: this.campaignId });
             await this.enter('Paused');
@@ -560,7 +587,10 @@ class CampaignRun {
     // Held from Paused, batches may have run: their leases are settled first.
     const settleLeases = status === 'Paused';
     let held: boolean;
-    if (patched(FOLDED)) held = await store.holdForBrake({ campaignId: this.campaignId, status, settleLeases });
+    const looked = this.heldByLook;
+    this.heldByLook = undefined;
+    if (looked !== undefined && status === 'Paused') held = looked;
+    else if (patched(FOLDED)) held = await store.holdForBrake({ campaignId: this.campaignId, status, settleLeases });
     else {
       if (settleLeases) await store.settleLeases({ campaignId: this.campaignId });
       held = await store.holdForBrake({ campaignId: this.campaignId, status });

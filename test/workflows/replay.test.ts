@@ -97,8 +97,10 @@ test('a history with pause, resume and an emergency stop replays', async () => {
       'resume',
       'stop',
     ]);
-    // The stop cut a pass short: its fence answered it.
-    expect((history.events ?? []).map((e) => localActivityOf(e)).filter(Boolean).join(',')).toContain('fenceAndAnswer,markUnsent');
+    // The pause and the stop cut a pass short: the pause's fence wrote Paused, the stop's fence answered it.
+    const activities = (history.events ?? []).map((e) => localActivityOf(e)).filter(Boolean).join(',');
+    expect(activities).toContain('recordStatus,fence,fence,retryInDoubt');
+    expect(activities).toContain('fenceAndAnswer,markUnsent');
     await Worker.runReplayHistory({ workflowBundle: { codePath: workflowBundlePath() } }, history, handle.workflowId);
   } finally {
     await slow.stop();
@@ -126,4 +128,15 @@ test('histories of a stop and a delete mid-send recorded before their fence answ
     expect(activities.join(',')).toContain('fence,answerStop,saveReport,markUnsent');
     await Worker.runReplayHistory({ workflowBundle: { codePath: workflowBundlePath() } }, history, `campaign-recorded-${action}`);
   }
+});
+
+test('a history of a pause and a brake mid-send recorded before their first look wrote the hold replays', async () => {
+  // Recorded by the code of commit 93d636f: paused, resumed, braked, released, then stopped (answered by its fence).
+  const file = path.join(__dirname, 'histories', 'before-hold-written-by-its-look.json');
+  const history = temporal.api.history.v1.History.fromObject(JSON.parse(readFileSync(file, 'utf8')));
+  const activities = (history.events ?? []).map((e) => localActivityOf(e)).filter(Boolean).join(',');
+  expect(activities).toContain('fence,recordStatus');
+  expect(activities).toContain('awaitQuiet,holdForBrake');
+  expect(activities).toContain('fenceAndAnswer');
+  await Worker.runReplayHistory({ workflowBundle: { codePath: workflowBundlePath() } }, history, 'campaign-recorded-held');
 });
