@@ -50,7 +50,7 @@ interface Report {
 }
 
 /** Waits until the sink has `count` messages of the campaign; false if the campaign finished first. */
-async function reach(herald: Herald, sink: SinkStats, id: string, count: number): Promise<boolean> {
+export async function reach(herald: Herald, sink: SinkStats, id: string, count: number): Promise<boolean> {
   for (let i = 0; ; i++) {
     if ((await sink(id)).count >= count) return true;
     if (i % 50 === 49) {

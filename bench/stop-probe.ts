@@ -4,6 +4,7 @@
  * `STORE=embedded|postgres N=10000 TRIALS=5 npx tsx bench/stop-probe.ts` (DATABASE_URL: a PostgreSQL admin URL).
  */
 import { startBenchEnvironment } from './environment';
+import { reach } from './controls';
 import { startEmbedded, startPostgres } from './herald';
 import { campaignWorkflowId } from '../src/workflows/definitions';
 import { localActivityOf } from '../test/helpers';
@@ -20,7 +21,7 @@ async function main() {
   const stats = async (id: string) => {
     const url = new URL(sinkUrl.replace(/\/messages$/, '/stats'));
     url.searchParams.set('campaignId', id);
-    return ((await (await fetch(url)).json()) as { campaign: { count: number } }).campaign.count;
+    return ((await (await fetch(url)).json()) as { campaign: { count: number; after: number } }).campaign;
   };
   const env = { temporalAddress, sinkUrl: `${sinkUrl}`, concurrency: 32, workflowBundle, providerLatencyMs: 5 };
   const herald = STORE === 'postgres' ? await startPostgres(env, process.env.DATABASE_URL ?? 'postgres://postgres@127.0.0.1:5432/postgres') : await startEmbedded(env);
@@ -30,7 +31,7 @@ async function main() {
       const id = await herald.api.campaign(audience, `probe ${t}`, ['email', 'sms']);
       await herald.api.call('POST', `/v1/campaigns/${id}/send`);
       const target = Math.round(2 * N * (0.1 + Math.random() * 0.5));
-      while ((await stats(id)) < target) await sleep(10);
+      if (!(await reach(herald, stats, id, target))) throw new Error(`trial ${t}: the campaign finished first`);
       const requested = Date.now();
       const answer = await herald.api.call<ControlReport>('POST', `/v1/campaigns/${id}/stop`, { confirmation: id });
       const answered = Date.now();

@@ -94,6 +94,24 @@ export function createActivities({ store, sendStore = store, providers, send, sh
     }
   };
 
+  /**
+   * Mirrors a status the workflow entered into the store (Draft also clears the schedule). With `settleLeases`
+   * (a pause, once no batch runs), the campaign's leases are settled first (see settleLeases).
+   */
+  const recordStatus = async (input: { campaignId: string; status: CampaignStatus; error?: string; deleted?: boolean; settleLeases?: boolean }): Promise<void> => {
+    if (input.settleLeases) await store.settleLeases(input.campaignId);
+    await store.recordStatus(input.campaignId, input.status, clock(), { error: input.error, deleted: input.deleted });
+  };
+
+  /**
+   * If the account's brake is on, records the campaign as held by it in `status`; returns whether it did. With
+   * `settleLeases` (once no batch runs), the campaign's leases are settled first.
+   */
+  const holdForBrake = async (input: { campaignId: string; status: CampaignStatus; settleLeases?: boolean }): Promise<boolean> => {
+    if (input.settleLeases) await store.settleLeases(input.campaignId);
+    return (await store.holdForBrake(input.campaignId, input.status)).on;
+  };
+
   /** The answer of a stop or delete (see answerStop). */
   const writeAnswer = async (campaignId: string, input: { status: CampaignStatus; reason: NotSentReason; deleted: boolean }): Promise<StopAnswer> => {
     await store.settleLeases(campaignId);
@@ -190,23 +208,9 @@ export function createActivities({ store, sendStore = store, providers, send, sh
       }
     },
 
-    /**
-     * Mirrors a status the workflow entered into the store (Draft also clears the schedule). With `settleLeases`
-     * (a pause, once no batch runs), the campaign's leases are settled first (see settleLeases).
-     */
-    async recordStatus(input: { campaignId: string; status: CampaignStatus; error?: string; deleted?: boolean; settleLeases?: boolean }): Promise<void> {
-      if (input.settleLeases) await store.settleLeases(input.campaignId);
-      await store.recordStatus(input.campaignId, input.status, clock(), { error: input.error, deleted: input.deleted });
-    },
+    recordStatus,
 
-    /**
-     * If the account's brake is on, records the campaign as held by it in `status`; returns whether it did. With
-     * `settleLeases` (once no batch runs), the campaign's leases are settled first.
-     */
-    async holdForBrake(input: { campaignId: string; status: CampaignStatus; settleLeases?: boolean }): Promise<boolean> {
-      if (input.settleLeases) await store.settleLeases(input.campaignId);
-      return (await store.holdForBrake(input.campaignId, input.status)).on;
-    },
+    holdForBrake,
 
     /**
      * Closes the campaign to senders (pause, stop, delete) or opens it again. With `quietWithinMs`, then waits that
@@ -217,11 +221,8 @@ export function createActivities({ store, sendStore = store, providers, send, sh
       await store.fence(campaignId, input.fence);
       if (input.fence !== null) closedWatch.closedHere(campaignId);
       const quiet = input.fence !== null && input.quietWithinMs !== undefined && (await quietWithin(Context.current(), campaignId, input.quietWithinMs));
-      // A pause's answer, in the same activity (see recordStatus with settleLeases).
-      if (quiet && input.pauseWhenQuiet) {
-        await store.settleLeases(campaignId);
-        await store.recordStatus(campaignId, 'Paused', clock(), {});
-      }
+      // A pause's answer, in the same activity.
+      if (quiet && input.pauseWhenQuiet) await recordStatus({ campaignId, status: 'Paused', settleLeases: true });
       return quiet;
     },
 
@@ -243,8 +244,7 @@ export function createActivities({ store, sendStore = store, providers, send, sh
     async awaitQuietAndHold(input: { campaignId: string; withinMs: number }): Promise<{ held: boolean } | null> {
       const { campaignId } = input;
       if (!(await quietWithin(Context.current(), campaignId, input.withinMs))) return null;
-      await store.settleLeases(campaignId);
-      return { held: (await store.holdForBrake(campaignId, 'Paused')).on };
+      return { held: await holdForBrake({ campaignId, status: 'Paused', settleLeases: true }) };
     },
 
     /**
