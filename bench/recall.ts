@@ -41,6 +41,8 @@ const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
 interface Report {
   from: string;
+  requestedAt: string;
+  answeredAt: string;
   completedAt: string | null;
   steps: { step: string; result: string; counts?: Record<string, number> }[];
   counts: DeliveryCounts;
@@ -51,6 +53,8 @@ interface Trial {
   mode: string;
   share: number;
   answerMs: number;
+  /** When the workflow had the stop and when it answered, in ms after the request (workflow clocks). */
+  phases: { received: number; answered: number };
   /** SMS the emulator had taken when the stop answered. */
   handedOver: number;
   afterAnswer: number;
@@ -120,6 +124,7 @@ async function main(): Promise<void> {
           mode,
           share: Math.round(share * 100) / 100,
           answerMs: answered - requested,
+          phases: { received: Date.parse(answer.requestedAt) - requested, answered: Date.parse(answer.answeredAt) - requested },
           handedOver,
           afterAnswer: mine.filter((m) => m.queuedUntil - QUEUE_MS > answered).length,
           cancelRequests: twilio.cancelRequests - cancelsBefore,
@@ -130,7 +135,7 @@ async function main(): Promise<void> {
         };
         trials.push(trial);
         console.log(
-          `  ${mode} ${t + 1}/${TRIALS} at ${Math.round(share * 100)} %: answer ${trial.answerMs} ms, ${handedOver} handed over, ` +
+          `  ${mode} ${t + 1}/${TRIALS} at ${Math.round(share * 100)} %: answer ${trial.answerMs} ms ${JSON.stringify(trial.phases)}, ${handedOver} handed over, ` +
             `${trial.afterAnswer} after the answer, ${trial.cancelRequests} cancel requests, recall ${JSON.stringify(trial.recall)}, ` +
             `sent ${counts.sent} (went out ${wentOut}), notSent ${counts.notSent}, books ${trial.exact ? 'exact' : 'NOT EXACT'}` +
             (mode === 'callbacks' ? `; status callbacks answered ${JSON.stringify(callbackAnswers)}` : ''),

@@ -73,6 +73,56 @@ test('one-event receipt requests arriving together are stored by one statement, 
   }
 });
 
+test('a flood of one-event requests: its route is looked up once, at most two statements store it, a password saved since counts at once', async () => {
+  const secretsKey = randomBytes(32);
+  const app = express().use(receiptRoutes({ store, secretsKey, publicUrl: 'http://herald.test', logger: pino({ level: 'silent' }) }));
+  const { accountId } = await store.createAccount('flood');
+  const settings = (password: string) =>
+    store.putProviderSettings(accountId, {
+      channel: 'email',
+      kind: 'postmark',
+      config: { baseUrl: 'http://127.0.0.1:1', from: 'news@acme.test' },
+      sealedSecrets: seal({ serverToken: 'server-token-1', webhookPassword: password }, secretsKey),
+    });
+  await settings('a'.repeat(20));
+  const route = receiptPath('postmark', await store.receipts.endpointToken(accountId, 'postmark'));
+  const auth = (password: string) => ({ authorization: `Basic ${Buffer.from(`herald:${password}`).toString('base64')}`, 'content-type': 'application/json' });
+  const hook = (i: number) => ({ RecordType: 'Delivery', MessageID: `flood-${i}`, DeliveredAt: new Date().toISOString() });
+  const lookups = jest.spyOn(store.receipts, 'accountOfEndpoint');
+  const ingest = store.receipts.ingest.bind(store.receipts);
+  let inFlight = 0;
+  let most = 0;
+  const statements = jest.spyOn(store.receipts, 'ingest').mockImplementation(async (...args) => {
+    most = Math.max(most, ++inFlight);
+    try {
+      await new Promise((r) => setTimeout(r, 30));
+      return await ingest(...args);
+    } finally {
+      inFlight--;
+    }
+  });
+  try {
+    // Six waves 10 ms apart, each its own batch while the statements of the ones before still run (30 ms each).
+    const pending: Promise<request.Response>[] = [];
+    for (let wave = 0; wave < 6; wave++) {
+      for (let i = 0; i < 10; i++) pending.push(request(app).post(route).set(auth('a'.repeat(20))).send(hook(wave * 10 + i)).then((r) => r));
+      await new Promise((r) => setTimeout(r, 10));
+    }
+    const answers = await Promise.all(pending);
+    expect(answers.map((a) => a.status)).toEqual(Array(60).fill(200));
+    expect(lookups).toHaveBeenCalledTimes(1);
+    expect(most).toBeLessThanOrEqual(2);
+    expect(statements.mock.calls.map((c) => c[2].length).reduce((a, b) => a + b, 0)).toBe(60);
+    // A new password takes effect for the next request, not after the route's time in memory.
+    await settings('b'.repeat(20));
+    await request(app).post(route).set(auth('b'.repeat(20))).send(hook(60)).expect(200, { ok: true });
+    await request(app).post(route).set(auth('a'.repeat(20))).send(hook(61)).expect(401);
+  } finally {
+    lookups.mockRestore();
+    statements.mockRestore();
+  }
+});
+
 test('two API processes on one store refuse a Mailgun token a second event came with, and forget tokens too old to verify', async () => {
   const db = await createTestDatabase();
   // Two API instances, each with its own connection to the same PostgreSQL database, as two processes run them.

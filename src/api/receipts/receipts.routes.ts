@@ -7,6 +7,7 @@
  */
 import express, { type Request, type Router } from 'express';
 import { rateLimit } from 'express-rate-limit';
+import { LRUCache } from 'lru-cache';
 import type { Logger } from 'pino';
 import { HttpClient } from '../../providers/http';
 import { unseal } from '../../providers/secrets';
@@ -22,6 +23,21 @@ export const RECEIPT_BODY_LIMIT_BYTES = 2 * 1024 * 1024;
 export const DEFAULT_RECEIPT_RATE_PER_MINUTE = 60_000;
 /** How often, at most, one account's older unmatched receipts are looked at again. */
 const SWEEP_EVERY_MS = 2_000;
+/**
+ * How long a route's account and provider settings are taken from memory: a provider that posts one event per
+ * request (Twilio's status callbacks, 2 per SMS) would otherwise cost two lookups per event. Settings saved since are
+ * seen at once by a request they refuse (it looks again), by every request after this long.
+ */
+const ROUTE_CACHE_MS = 2_000;
+
+/** What a receipt route's token leads to: its account and the settings of its provider kind (secrets unsealed). */
+interface ReceiptRoute {
+  accountId: string;
+  config: Record<string, unknown>;
+  secrets: Record<string, unknown>;
+  /** The settings as stored, to tell whether a fresh look found other ones. */
+  version: string;
+}
 
 /** What the receipt routes need. */
 export interface ReceiptRouteDeps {
@@ -94,21 +110,36 @@ export function receiptRoutes(deps: ReceiptRouteDeps): Router {
   };
   const answer = (res: express.Response, status: number, code: string, message: string) => res.status(status).json({ error: { code, message } });
 
+  // Keyed by kind and token; concurrent requests of a route share one look (`fetch`), and unknown routes are kept
+  // too (`route: null`), so a flood of forged requests costs no more lookups than a provider's.
+  const routes = new LRUCache<string, { route: ReceiptRoute | null }>({
+    max: 10_000,
+    ttl: ROUTE_CACHE_MS,
+    fetchMethod: async (key) => {
+      const [kind, token] = key.split('/') as [string, string];
+      const accountId = await deps.store.receipts.accountOfEndpoint(kind, token);
+      const settings = accountId ? (await deps.store.listProviderSettings(accountId)).find((s) => s.kind === kind) : undefined;
+      if (!accountId || !settings) return { route: null };
+      const secrets = settings.sealedSecrets ? unseal<Record<string, unknown>>(settings.sealedSecrets, deps.secretsKey) : {};
+      return { route: { accountId, config: settings.config, secrets, version: JSON.stringify([settings.config, settings.sealedSecrets ?? null]) } };
+    },
+  });
+  const routeOf = async (kind: string, token: string, fresh = false) =>
+    (await routes.fetch(`${kind}/${token}`, { forceRefresh: fresh }))?.route ?? null;
+
   router.post('/receipts/:kind/:token', limiter, body, async (req: Request<{ kind: string; token: string }>, res) => {
     const { kind, token } = req.params;
     const scheme = Object.hasOwn(RECEIPT_SCHEMES, kind) ? RECEIPT_SCHEMES[kind] : undefined;
-    const accountId = scheme && /^[\w-]{16,100}$/.test(token) ? await deps.store.receipts.accountOfEndpoint(kind, token) : null;
-    const settings = accountId ? (await deps.store.listProviderSettings(accountId)).find((s) => s.kind === kind) : undefined;
-    if (!scheme || !accountId || !settings) return answer(res, 404, 'not_found', 'no such receipt route');
+    const route = scheme && /^[\w-]{16,100}$/.test(token) ? await routeOf(kind, token) : null;
+    if (!scheme || !route) return answer(res, 404, 'not_found', 'no such receipt route');
+    const { accountId } = route;
     res.locals.accountId = accountId;
-    const secrets = settings.sealedSecrets ? unseal<Record<string, unknown>>(settings.sealedSecrets, deps.secretsKey) : {};
-    let verified;
-    try {
-      verified = await scheme.verify(
+    const verify = (r: ReceiptRoute) =>
+      scheme.verify(
         { url: deps.publicUrl + req.originalUrl, headers: req.headers, body: Buffer.isBuffer(req.body) ? req.body : Buffer.alloc(0) },
         {
-          config: settings.config,
-          secrets,
+          config: r.config,
+          secrets: r.secrets,
           trustedSnsOrigins: deps.trustedSnsOrigins ?? [],
           now: new Date(),
           bindToken: (t, eventId, signedAt) => deps.store.receipts.bindToken(accountId, kind, t, eventId, signedAt),
@@ -118,6 +149,16 @@ export function receiptRoutes(deps: ReceiptRouteDeps): Router {
           },
         },
       );
+    let verified;
+    try {
+      try {
+        verified = await verify(route);
+      } catch (err) {
+        // Refused by settings from memory: settings saved since (a new auth token) are looked up before the answer.
+        const now = err instanceof ReceiptRefused ? await routeOf(kind, token, true) : null;
+        if (!now || now.version === route.version || now.accountId !== accountId) throw err;
+        verified = await verify(now);
+      }
     } catch (err) {
       if (err instanceof ReceiptRefused) return answer(res, err.status, err.status === 401 ? 'unauthorized' : 'forbidden', err.message);
       if (err instanceof ReceiptMalformed) return answer(res, 400, 'invalid_input', err.message);
