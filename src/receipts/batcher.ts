@@ -29,7 +29,9 @@ export class ReceiptBatcher {
   private readonly open = new Map<string, Batch>();
   /** Closed batches waiting for a statement slot, oldest first. */
   private readonly ready: Ready[] = [];
-  private inFlight = 0;
+  /** Batches whose statement is running. */
+  private readonly running: Ready[] = [];
+  private lastStarted: string | undefined;
 
   constructor(
     private readonly ingest: Ingest,
@@ -77,17 +79,25 @@ export class ReceiptBatcher {
     this.pump();
   }
 
+  /**
+   * Starts waiting batches while there are statement slots: the oldest of an account that has no statement running
+   * and did not start the last one, so that accounts take turns and one's flood of receipts does not hold
+   * another's behind it.
+   */
   private pump(): void {
-    while (this.inFlight < this.opts.maxInFlight && this.ready.length > 0) {
-      const batch = this.ready.shift()!;
-      this.inFlight++;
+    while (this.running.length < this.opts.maxInFlight && this.ready.length > 0) {
+      const idle = (b: Ready) => !this.running.some((r) => r.accountId === b.accountId);
+      const turn = this.ready.findIndex((b) => idle(b) && b.accountId !== this.lastStarted);
+      const batch = this.ready.splice(turn >= 0 ? turn : Math.max(this.ready.findIndex(idle), 0), 1)[0]!;
+      this.lastStarted = batch.accountId;
+      this.running.push(batch);
       this.run(batch)
         .then(
           (result) => batch.waiters.forEach((w) => w.resolve(result)),
           (err: unknown) => batch.waiters.forEach((w) => w.reject(err)),
         )
         .finally(() => {
-          this.inFlight--;
+          this.running.splice(this.running.indexOf(batch), 1);
           this.pump();
         });
     }

@@ -9,6 +9,7 @@ import pino from 'pino';
 import request from 'supertest';
 import { receiptPath, receiptRoutes } from '../../src/api/receipts/receipts.routes';
 import { seal } from '../../src/providers/secrets';
+import { ReceiptBatcher } from '../../src/receipts/batcher';
 import { MAILGUN_SIGNATURE_MAX_AGE_MS } from '../../src/receipts/mailgun';
 import { openStore, type Store } from '../../src/store';
 import { createTestDatabase, openTestStore } from '../helpers';
@@ -121,6 +122,26 @@ test('a flood of one-event requests: its route is looked up once, at most two st
     lookups.mockRestore();
     statements.mockRestore();
   }
+});
+
+test("one account's flood of receipts does not hold another's behind it", async () => {
+  const order: string[] = [];
+  const batcher = new ReceiptBatcher(
+    async (accountId, _kind, receipts) => {
+      order.push(accountId);
+      await new Promise((r) => setTimeout(r, 20));
+      return { received: receipts.length, duplicates: 0, matched: 0 };
+    },
+    pino({ level: 'silent' }),
+    { windowMs: 1, maxReceipts: 2, maxInFlight: 1 },
+  );
+  const receipt = (i: number) => ({ eventId: `e${i}`, channel: 'sms' as const, providerMessageId: `m${i}`, outcome: 'delivered' as const, at: new Date() });
+  // Account a's four full batches wait for the one slot; b's batch comes after them and is stored second.
+  const stored = [1, 2, 3, 4].map((i) => batcher.add('a', 'twilio', [receipt(2 * i), receipt(2 * i + 1)]));
+  stored.push(batcher.add('b', 'twilio', [receipt(0)]));
+  const results = await Promise.all(stored);
+  expect(results.map((r) => r.received)).toEqual([2, 2, 2, 2, 1]);
+  expect(order).toEqual(['a', 'b', 'a', 'a', 'a']);
 });
 
 test('two API processes on one store refuse a Mailgun token a second event came with, and forget tokens too old to verify', async () => {
