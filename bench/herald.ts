@@ -25,6 +25,8 @@ export interface HeraldEnv {
   compiled?: boolean;
   /** How long the sink takes to answer each message (a provider's round trip); 0 unless said. */
   providerLatencyMs?: number;
+  /** On PostgreSQL, providers' receipts go to a process of their own (API_ROUTES=receipts; the API: control). */
+  receiptsProcess?: boolean;
 }
 
 /** A running Herald: its API, its key, its worker processes. */
@@ -78,10 +80,16 @@ export async function startPostgres(env: HeraldEnv, adminUrl: string, workers = 
     // Compiled (`npm run build`), they run as `npm run api` / `npm run worker` and the Docker image run them.
     const file = (ts: string) => path.join(ROOT, env.compiled ? ts.replace(/^src\//, 'dist/').replace(/\.ts$/, '.js') : ts);
     // PGAPPNAME names each process's connections, so a bench can tell their database backends apart.
-    children.push((await startTs(file('src/api/server.ts'), { ...shared, PORT: String(port), PGAPPNAME: 'herald-api' }, (l) => l.startsWith('herald api on'))).child);
+    const receiptsPort = env.receiptsProcess ? await freePort() : undefined;
+    const split = receiptsPort ? { API_ROUTES: 'control', RECEIPTS_URL: `http://127.0.0.1:${receiptsPort}` } : {};
+    children.push((await startTs(file('src/api/server.ts'), { ...shared, ...split, PORT: String(port), PGAPPNAME: 'herald-api' }, (l) => l.startsWith('herald api on'))).child);
     for (let i = 0; i < workers; i++) {
       const workerEnv = { ...shared, PGAPPNAME: 'herald-worker', ...(env.workerNodeOptions ? { NODE_OPTIONS: env.workerNodeOptions } : {}) };
       children.push((await startTs(file('src/worker.ts'), workerEnv, (l) => l.startsWith('herald worker on'))).child);
+    }
+    if (receiptsPort) {
+      const receiptsEnv = { ...shared, API_ROUTES: 'receipts', PORT: String(receiptsPort), PGAPPNAME: 'herald-receipts' };
+      children.push((await startTs(file('src/api/server.ts'), receiptsEnv, (l) => l.startsWith('herald api on'))).child);
     }
   } catch (err) {
     await stop();
@@ -90,7 +98,7 @@ export async function startPostgres(env: HeraldEnv, adminUrl: string, workers = 
   return {
     name,
     api: new HeraldApi(`http://127.0.0.1:${port}`, apiKey),
-    workerPids: children.slice(1).map((c) => c.pid),
+    workerPids: children.slice(1, 1 + workers).map((c) => c.pid),
     postgres: { apiPid: children[0]!.pid, accountId, databaseUrl, secretsKey },
     stop,
   };

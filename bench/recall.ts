@@ -9,7 +9,9 @@
  *     planned, and Herald's sent = the messages that went out at the emulator.
  * Two modes: `callbacks` (the settings' default: Twilio posts signed `sent`/`delivered` status callbacks to the
  * account's receipt route, so Herald knows what has left) and `none` (no callbacks: every message answered `queued`
- * stays recallable in Herald's view while its cancel window lasts). Writes JSON to bench/results/.
+ * stays recallable in Herald's view while its cancel window lasts). `--receipts-process`: the callbacks go to an
+ * API process of their own (API_ROUTES=receipts) and the stop to another (API_ROUTES=control). Writes JSON to
+ * bench/results/.
  */
 import { mkdirSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
@@ -29,6 +31,8 @@ const { values: opts } = parseArgs({
     /** How long the emulator keeps each message queued (cancellable) before it goes out. */
     'queue-ms': { type: 'string', default: '1000' },
     modes: { type: 'string', default: 'callbacks,none' },
+    /** Receipts go to an API process of their own (API_ROUTES=receipts), the stop to one that serves the rest. */
+    'receipts-process': { type: 'boolean', default: false },
     'send-concurrency': { type: 'string', default: '32' },
     'database-url': { type: 'string', default: process.env.BENCH_DATABASE_URL ?? 'postgres://postgres@127.0.0.1:5432/postgres' },
   },
@@ -72,7 +76,10 @@ async function main(): Promise<void> {
   const trials: Trial[] = [];
   try {
     const { temporalAddress, client, workflowBundle, sinkUrl } = await startBenchEnvironment(cleanup);
-    const herald = await startPostgres({ temporalAddress, sinkUrl, concurrency: Number(opts['send-concurrency']), workflowBundle }, opts['database-url']);
+    const herald = await startPostgres(
+      { temporalAddress, sinkUrl, concurrency: Number(opts['send-concurrency']), workflowBundle, receiptsProcess: opts['receipts-process'] },
+      opts['database-url'],
+    );
     cleanup.unshift(() => herald.stop());
     const twilio = await startTwilioEmulator();
     cleanup.unshift(() => twilio.close());
@@ -158,7 +165,7 @@ async function main(): Promise<void> {
   const dir = path.join(__dirname, 'results');
   mkdirSync(dir, { recursive: true });
   const file = path.join(dir, `recall-${new Date().toISOString().replace(/[:.]/g, '-')}.json`);
-  writeFileSync(file, JSON.stringify({ at: new Date().toISOString(), cores: os.cpus().length, recipients: M, queueMs: QUEUE_MS, trials }, null, 1));
+  writeFileSync(file, JSON.stringify({ at: new Date().toISOString(), cores: os.cpus().length, recipients: M, queueMs: QUEUE_MS, receiptsProcess: opts['receipts-process'], trials }, null, 1));
   console.log(`wrote ${path.relative(process.cwd(), file)}`);
 }
 

@@ -100,6 +100,13 @@ const ConfigSchema = z.object({
   PUBLIC_URL: z.string().url().optional(),
   /** Requests per minute each receipt route (one per account and provider kind) takes; beyond it 429. */
   RECEIPT_RATE_LIMIT_PER_MINUTE: int(60_000),
+  /**
+   * What `npm run api` serves: `all`; `control` (everything but the receipt routes); or `receipts` (only the
+   * receipt routes and health), so that providers' traffic runs in processes of its own and never delays a stop.
+   */
+  API_ROUTES: z.enum(['all', 'control', 'receipts']).default('all'),
+  /** The public base URL of the processes that take receipts (default PUBLIC_URL): receipt URLs are made on it. */
+  RECEIPTS_URL: z.string().url().optional(),
   /** Comma-separated origins trusted besides AWS's SNS hosts for SNS signing certificates (a test emulator). */
   SNS_TRUSTED_ORIGINS: z.string().optional(),
   /**
@@ -183,6 +190,10 @@ export interface ApiSettings {
   publicUrl?: string;
   /** Requests per minute per receipt route. */
   receiptRateLimitPerMinute?: number;
+  /** The public base URL of the processes that take receipts (`publicUrl` when absent). */
+  receiptsUrl?: string;
+  /** Which routes this process serves (all when absent). */
+  routes?: 'all' | 'control' | 'receipts';
   /** Origins trusted besides AWS for SNS signing certificates and subscription confirmations. */
   trustedSnsOrigins?: string[];
   /** Browser origins allowed to call the API (`*` for any); none when absent. */
@@ -206,6 +217,8 @@ export function apiSettings(config: Config, key: Buffer): ApiSettings {
     rateLimitPerMinute: config.RATE_LIMIT_PER_MINUTE,
     publicUrl: publicUrl(config),
     receiptRateLimitPerMinute: config.RECEIPT_RATE_LIMIT_PER_MINUTE,
+    ...(config.RECEIPTS_URL ? { receiptsUrl: config.RECEIPTS_URL } : {}),
+    routes: config.API_ROUTES,
     trustedSnsOrigins: (config.SNS_TRUSTED_ORIGINS ?? '').split(',').map((o) => o.trim()).filter(Boolean),
     corsOrigins: config.CORS_ORIGINS,
     authFailuresPerMinute: config.AUTH_FAILURES_PER_MINUTE,

@@ -67,7 +67,7 @@ function routeTable(deps: AppDeps): RouteTable {
     new ProviderService({
       store: deps.store,
       secretsKey: deps.settings.secretsKey,
-      publicUrl: publicBase(deps.settings),
+      publicUrl: receiptsBase(deps.settings),
       ...(deps.settings.egress ? { egress: deps.settings.egress } : {}),
     }),
   );
@@ -130,17 +130,22 @@ export function createApp(deps: AppDeps): express.Express {
     res.json(openapi);
   });
   app.get('/favicon.ico', favicon);
+  const serves = deps.settings.routes ?? 'all';
+  const end = [notFound, errorHandler(deps.log ?? ((err, { requestId }) => logger.error({ err, reqId: requestId }, 'request failed')))];
+  if (serves !== 'control') {
+    app.use(
+      receiptRoutes({
+        store: deps.store,
+        secretsKey: deps.settings.secretsKey,
+        publicUrl: receiptsBase(deps.settings),
+        logger,
+        ...(deps.settings.trustedSnsOrigins ? { trustedSnsOrigins: deps.settings.trustedSnsOrigins } : {}),
+        ...(deps.settings.receiptRateLimitPerMinute ? { perMinute: deps.settings.receiptRateLimitPerMinute } : {}),
+      }),
+    );
+  }
+  if (serves === 'receipts') return app.use(end);
   app.use(unsubscribeRoutes(deps.store, deps.settings.secretsKey));
-  app.use(
-    receiptRoutes({
-      store: deps.store,
-      secretsKey: deps.settings.secretsKey,
-      publicUrl: publicBase(deps.settings),
-      logger,
-      ...(deps.settings.trustedSnsOrigins ? { trustedSnsOrigins: deps.settings.trustedSnsOrigins } : {}),
-      ...(deps.settings.receiptRateLimitPerMinute ? { perMinute: deps.settings.receiptRateLimitPerMinute } : {}),
-    }),
-  );
   // The console's files are public (no secrets in them); every API call it makes carries the operator's key.
   app.use('/console', consoleRoutes());
   // The API reference over /openapi.json (public, as the document is).
@@ -151,16 +156,17 @@ export function createApp(deps: AppDeps): express.Express {
   v1.use(rateLimitPerAccount(deps.store, deps.settings.rateLimitPerMinute ?? DEFAULT_RATE_LIMIT_PER_MINUTE));
   routes.mount(v1, { checkResponses: deps.checkResponses === true });
   app.use(v1);
-  app.use((req, res) => {
-    res.status(404).json({ error: { code: 'not_found', message: `no route ${req.method} ${req.path}` } });
-  });
-  app.use(errorHandler(deps.log ?? ((err, { requestId }) => logger.error({ err, reqId: requestId }, 'request failed'))));
-  return app;
+  return app.use(end);
 }
 
+/** The answer to a request no route took. */
+const notFound: express.RequestHandler = (req, res) => {
+  res.status(404).json({ error: { code: 'not_found', message: `no route ${req.method} ${req.path}` } });
+};
+
 /** The public base URL receipt routes are reached at. */
-function publicBase(settings: ApiSettings): string {
-  return (settings.publicUrl ?? 'http://127.0.0.1:3000').replace(/\/$/, '');
+function receiptsBase(settings: ApiSettings): string {
+  return (settings.receiptsUrl ?? settings.publicUrl ?? 'http://127.0.0.1:3000').replace(/\/$/, '');
 }
 
 /**

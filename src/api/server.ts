@@ -20,7 +20,7 @@ async function main(): Promise<void> {
     settings: apiSettings(config, secretsKey(config)),
     tracing,
   });
-  const stopMatcher = startReceiptMatcher(store, log);
+  const stopMatcher = config.API_ROUTES === 'control' ? () => undefined : startReceiptMatcher(store, log);
   const server = app.listen(config.PORT, config.HOST, () => {
     console.log(`herald api on http://${config.HOST}:${config.PORT}`);
   });

@@ -7,12 +7,13 @@ import { createHmac, randomBytes } from 'node:crypto';
 import express from 'express';
 import pino from 'pino';
 import request from 'supertest';
+import { createApp } from '../../src/api/app';
 import { receiptPath, receiptRoutes } from '../../src/api/receipts/receipts.routes';
 import { seal } from '../../src/providers/secrets';
 import { ReceiptBatcher } from '../../src/receipts/batcher';
 import { MAILGUN_SIGNATURE_MAX_AGE_MS } from '../../src/receipts/mailgun';
 import { openStore, type Store } from '../../src/store';
-import { createTestDatabase, openTestStore } from '../helpers';
+import { api, createTestDatabase, openTestStore } from '../helpers';
 
 let store: Store;
 beforeAll(async () => {
@@ -142,6 +143,37 @@ test("one account's flood of receipts does not hold another's behind it", async 
   const results = await Promise.all(stored);
   expect(results.map((r) => r.received)).toEqual([2, 2, 2, 2, 1]);
   expect(order).toEqual(['a', 'b', 'a', 'a', 'a']);
+});
+
+test('API_ROUTES splits provider traffic from the API: a receipts process takes only receipts, a control process gives out its URL', async () => {
+  const secretsKey = randomBytes(32);
+  const appOf = (routes: 'control' | 'receipts') =>
+    createApp({
+      store,
+      temporal: {} as never,
+      settings: {
+        taskQueue: 'q', namespace: 'default', temporalUiUrl: 'http://x', sendOptions: { batchSize: 1, concurrency: 1, pageSize: 1 }, secretsKey,
+        publicUrl: 'http://api.herald.test', receiptsUrl: 'http://receipts.herald.test', routes,
+      },
+      log: () => undefined,
+    });
+  const [control, receipts] = [appOf('control'), appOf('receipts')];
+  const { accountId, apiKey } = await store.createAccount('split');
+  const password = 's'.repeat(20);
+  await api(control, apiKey)
+    .put('/v1/providers/email', { kind: 'postmark', config: { baseUrl: 'http://127.0.0.1:1', from: 'news@acme.test' }, secrets: { serverToken: 'server-token-1', webhookPassword: password } })
+    .expect(200);
+  const listed = (await api(control, apiKey).get('/v1/providers').expect(200)).body as { items?: { receiptUrl?: string }[] } | { receiptUrl?: string }[];
+  const receiptUrl = (Array.isArray(listed) ? listed : (listed.items ?? []))[0]?.receiptUrl;
+  expect(receiptUrl).toBe(`http://receipts.herald.test${receiptPath('postmark', await store.receipts.endpointToken(accountId, 'postmark'))}`);
+  const path = new URL(receiptUrl!).pathname;
+  const auth = { authorization: `Basic ${Buffer.from(`herald:${password}`).toString('base64')}`, 'content-type': 'application/json' };
+  const hook = { RecordType: 'Delivery', MessageID: 'split-1', DeliveredAt: new Date().toISOString() };
+  await request(receipts).post(path).set(auth).send(hook).expect(200, { ok: true });
+  // The control process has no receipt route: the path falls to the API, which wants an API key.
+  await request(control).post(path).set(auth).send(hook).expect(401);
+  await api(receipts, apiKey).get('/v1/campaigns').expect(404);
+  await request(receipts).get('/health').expect(200);
 });
 
 test('two API processes on one store refuse a Mailgun token a second event came with, and forget tokens too old to verify', async () => {
