@@ -111,7 +111,8 @@ export function receiptRoutes(deps: ReceiptRouteDeps): Router {
   const answer = (res: express.Response, status: number, code: string, message: string) => res.status(status).json({ error: { code, message } });
 
   // Keyed by kind and token; concurrent requests of a route share one look (`fetch`), and unknown routes are kept
-  // too (`route: null`), so a flood of forged requests costs no more lookups than a provider's.
+  // too (`route: null`), so requests to made-up tokens cost one look per 2 s. A request the settings refuse costs
+  // a look of its own (see below).
   const routes = new LRUCache<string, { route: ReceiptRoute | null }>({
     max: 10_000,
     ttl: ROUTE_CACHE_MS,
@@ -151,14 +152,12 @@ export function receiptRoutes(deps: ReceiptRouteDeps): Router {
       );
     let verified;
     try {
-      try {
-        verified = await verify(route);
-      } catch (err) {
-        // Refused by settings from memory: settings saved since (a new auth token) are looked up before the answer.
+      // Refused by settings from memory: settings saved since (a new auth token) are looked up before the answer.
+      verified = await verify(route).catch(async (err: unknown) => {
         const now = err instanceof ReceiptRefused ? await routeOf(kind, token, true) : null;
         if (!now || now.version === route.version || now.accountId !== accountId) throw err;
-        verified = await verify(now);
-      }
+        return verify(now);
+      });
     } catch (err) {
       if (err instanceof ReceiptRefused) return answer(res, err.status, err.status === 401 ? 'unauthorized' : 'forbidden', err.message);
       if (err instanceof ReceiptMalformed) return answer(res, 400, 'invalid_input', err.message);
