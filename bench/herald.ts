@@ -9,6 +9,7 @@ import path from 'node:path';
 import { freePort } from '../src/cli/temporal';
 import { openStore } from '../src/store';
 import { createDatabase } from '../test/helpers/database';
+import { workerLaunch } from '../test/helpers/worker-launch';
 import { startTs, type Child } from './processes';
 
 const ROOT = path.resolve(__dirname, '..');
@@ -83,9 +84,11 @@ export async function startPostgres(env: HeraldEnv, adminUrl: string, workers = 
     const receiptsPort = env.receiptsProcess ? await freePort() : undefined;
     const split = receiptsPort ? { API_ROUTES: 'control', RECEIPTS_URL: `http://127.0.0.1:${receiptsPort}` } : {};
     children.push((await startTs(file('src/api/server.ts'), { ...shared, ...split, PORT: String(port), PGAPPNAME: 'herald-api' }, (l) => l.startsWith('herald api on'))).child);
+    // Compiled, workers start with the Node flags and environment of `npm run worker`.
+    const launch = env.compiled ? workerLaunch() : { nodeArgs: [], env: {} };
     for (let i = 0; i < workers; i++) {
-      const workerEnv = { ...shared, PGAPPNAME: 'herald-worker', ...(env.workerNodeOptions ? { NODE_OPTIONS: env.workerNodeOptions } : {}) };
-      children.push((await startTs(file('src/worker.ts'), workerEnv, (l) => l.startsWith('herald worker on'))).child);
+      const workerEnv = { ...launch.env, ...shared, PGAPPNAME: 'herald-worker', ...(env.workerNodeOptions ? { NODE_OPTIONS: env.workerNodeOptions } : {}) };
+      children.push((await startTs(file('src/worker.ts'), workerEnv, (l) => l.startsWith('herald worker on'), launch.nodeArgs)).child);
     }
     if (receiptsPort) {
       const receiptsEnv = { ...shared, API_ROUTES: 'receipts', PORT: String(receiptsPort), PGAPPNAME: 'herald-receipts' };

@@ -14,20 +14,21 @@ export interface Child {
 }
 
 /**
- * Runs `file` (TypeScript through tsx, or compiled JavaScript) in its own Node process with `env` added (an undefined value removes a variable), and
- * resolves once a line of its stdout satisfies `ready` (with that line). Its stderr goes to ours; an exit before
- * it is ready rejects.
+ * Runs `file` (TypeScript through tsx, or compiled JavaScript) in its own Node process, with `nodeArgs` and with
+ * `env` added (an undefined value removes a variable), and resolves once a line of its stdout satisfies `ready`
+ * (with that line). Its stderr goes to ours; an exit before it is ready rejects.
  */
 export function startTs(
   file: string,
   env: Record<string, string | undefined>,
   ready: (line: string) => boolean,
+  nodeArgs: string[] = [],
 ): Promise<{ child: Child; line: string }> {
   // BENCH_PROFILE=<dir>: every child writes a CPU profile there when it exits (open it in Chrome DevTools).
   const profile = process.env.BENCH_PROFILE ? ['--cpu-prof', `--cpu-prof-dir=${process.env.BENCH_PROFILE}`] : [];
   // Compiled JavaScript (dist/) runs as production runs it, without tsx.
   const loader = file.endsWith('.js') ? [] : ['--import', 'tsx'];
-  const proc = spawn(process.execPath, [...profile, ...loader, file], {
+  const proc = spawn(process.execPath, [...profile, ...nodeArgs, ...loader, file], {
     env: Object.fromEntries(Object.entries({ ...process.env, ...env }).filter(([, v]) => v !== undefined)),
     stdio: ['ignore', 'pipe', 'inherit'],
   });

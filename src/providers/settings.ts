@@ -10,22 +10,12 @@ import { InvalidInputError } from '../domain/errors';
 import type { Channel } from '../domain/vocabulary';
 import type { StoredProviderSettings } from '../store/store';
 import { VONAGE_SIGNATURE_METHODS } from '../receipts/vonage';
-import { ApnsProvider } from './apns';
 import { STRICT_EGRESS, checkSmtpSetting, checkUrlSetting, type EgressPolicy } from './egress';
-import { FcmProvider } from './fcm';
 import type { SharedLimits } from './limits';
-import { MailgunProvider } from './mailgun';
-import { PostmarkProvider } from './postmark';
-import { SendgridProvider } from './sendgrid';
-import { SesProvider } from './ses';
-import { VonageSmsProvider } from './vonage';
 import type { Provider } from './provider';
 import { SandboxProvider } from './sandbox';
 import { unseal } from './secrets';
-import { SmtpProvider } from './smtp';
-import { TwilioSmsProvider } from './twilio';
 import { WebhookProvider } from './webhook';
-import { WebPushProvider } from './webpush';
 
 const Pacing = {
   concurrency: z.number().int().min(1).max(1000).optional(),
@@ -265,8 +255,29 @@ async function checkDestinations(kind: ProviderKind, config: Record<string, unkn
 }
 
 /**
+ * The providers' modules (but the webhook and the sandbox, which the default provider needs), each loaded with its
+ * SDK (AWS's, nodemailer, web-push, ...) the first time an account uses it: a worker carries only the ones in use.
+ */
+/* eslint-disable @typescript-eslint/no-require-imports */
+const providerModules = {
+  smtp: () => require('./smtp') as typeof import('./smtp'),
+  twilio: () => require('./twilio') as typeof import('./twilio'),
+  fcm: () => require('./fcm') as typeof import('./fcm'),
+  webpush: () => require('./webpush') as typeof import('./webpush'),
+  sendgrid: () => require('./sendgrid') as typeof import('./sendgrid'),
+  postmark: () => require('./postmark') as typeof import('./postmark'),
+  mailgun: () => require('./mailgun') as typeof import('./mailgun'),
+  ses: () => require('./ses') as typeof import('./ses'),
+  vonage: () => require('./vonage') as typeof import('./vonage'),
+  apns: () => require('./apns') as typeof import('./apns'),
+};
+/* eslint-enable @typescript-eslint/no-require-imports */
+
+/**
  * Builds the provider stored settings describe; every connection it opens obeys `egress`. With `shared` (the account
- * provider's limits in the store) its `ratePerSecond` and `concurrency` hold across every worker.
+ * provider's limits in the store) its `ratePerSecond` and `concurrency` hold across every worker. A provider's module
+ * (and its SDK: AWS's, nodemailer, web-push) is loaded the first time an account uses it (see
+ * `providerModules`).
  */
 export function buildProvider(
   settings: Pick<StoredProviderSettings, 'kind' | 'config' | 'sealedSecrets'>,
@@ -278,25 +289,25 @@ export function buildProvider(
   const config = { ...settings.config, egress, ...(shared ? { shared } : {}) };
   switch (settings.kind as ProviderKind) {
     case 'smtp':
-      return new SmtpProvider(config as never, secrets as never);
+      return new (providerModules.smtp().SmtpProvider)(config as never, secrets as never);
     case 'twilio':
-      return new TwilioSmsProvider(config as never, secrets as never);
+      return new (providerModules.twilio().TwilioSmsProvider)(config as never, secrets as never);
     case 'fcm':
-      return new FcmProvider(config as never, secrets as never);
+      return new (providerModules.fcm().FcmProvider)(config as never, secrets as never);
     case 'webpush':
-      return new WebPushProvider(config as never, secrets as never);
+      return new (providerModules.webpush().WebPushProvider)(config as never, secrets as never);
     case 'sendgrid':
-      return new SendgridProvider(config as never, secrets as never);
+      return new (providerModules.sendgrid().SendgridProvider)(config as never, secrets as never);
     case 'postmark':
-      return new PostmarkProvider(config as never, secrets as never);
+      return new (providerModules.postmark().PostmarkProvider)(config as never, secrets as never);
     case 'mailgun':
-      return new MailgunProvider(config as never, secrets as never);
+      return new (providerModules.mailgun().MailgunProvider)(config as never, secrets as never);
     case 'ses':
-      return new SesProvider(config as never, secrets as never);
+      return new (providerModules.ses().SesProvider)(config as never, secrets as never);
     case 'vonage':
-      return new VonageSmsProvider(config as never, secrets as never);
+      return new (providerModules.vonage().VonageSmsProvider)(config as never, secrets as never);
     case 'apns':
-      return new ApnsProvider(config as never, secrets as never);
+      return new (providerModules.apns().ApnsProvider)(config as never, secrets as never);
     case 'webhook':
       return new WebhookProvider({ ...(config as unknown as { url: string }), ...(secrets as { authorization?: string }) });
     case 'sandbox':

@@ -1,7 +1,8 @@
 /** Opens the store the configuration asks for: PostgreSQL when DATABASE_URL is set, else the embedded one. */
-import { openEmbeddedClient, type EmbeddedEngine } from './embedded';
+import type { EmbeddedEngine } from './embedded';
 import { migrate } from './migrate';
 import { openPostgresClient } from './postgres';
+import type { SqlClient } from './sql-client';
 import { sqlStore } from './sql-store';
 import type { Store } from './store';
 
@@ -15,8 +16,7 @@ export type StoreLocation = { databaseUrl: string } | { dataDir: string | undefi
 
 /** Opens and migrates the store. */
 export async function openStore(location: StoreLocation): Promise<Store> {
-  const client =
-    'databaseUrl' in location ? openPostgresClient(location.databaseUrl) : await openEmbeddedClient(location.dataDir, location.engine);
+  const client = 'databaseUrl' in location ? openPostgresClient(location.databaseUrl) : await openEmbedded(location.dataDir, location.engine);
   try {
     await migrate(client);
   } catch (err) {
@@ -24,4 +24,11 @@ export async function openStore(location: StoreLocation): Promise<Store> {
     throw err;
   }
   return sqlStore(client);
+}
+
+/** PGlite is loaded only where the embedded store runs: a worker on PostgreSQL does not carry it. */
+function openEmbedded(dataDir: string | undefined, engine: EmbeddedEngine | undefined): Promise<SqlClient> {
+  // eslint-disable-next-line @typescript-eslint/no-require-imports
+  const { openEmbeddedClient } = require('./embedded') as typeof import('./embedded');
+  return openEmbeddedClient(dataDir, engine);
 }

@@ -13,6 +13,7 @@ import { CONFIG_VARIABLES } from '../../src/config';
 import { HEALTH_PATH, READY_PATH } from '../../src/observability/health';
 import { registry } from '../../src/observability/metrics';
 import { openStore } from '../../src/store';
+import { workerLaunch } from '../helpers/worker-launch';
 import { createTestDatabase, eventually, openTestStore, startApi, taskQueueFor, temporalAddress, workflowBundlePath } from '../helpers';
 
 const ROOT = path.resolve(__dirname, '../..');
@@ -200,8 +201,10 @@ describe('the Kubernetes manifests (deploy/k8s) and docker-compose', () => {
       expect(container!.readinessProbe.httpGet.path).toBe(READY_PATH);
       expect(Number(pod.metadata.annotations['prometheus.io/port'])).toBe(listens);
       expect(pod.metadata.annotations['prometheus.io/path']).toBe('/metrics');
-      const script = container!.command.find((a) => a.startsWith('src/'));
-      expect(script && existsSync(path.join(ROOT, script))).toBe(true);
+      // The image holds the compiled JavaScript (dist/, built from src/), and a worker starts as `npm run worker` does.
+      const script = container!.command.find((a) => a.startsWith('dist/'));
+      expect(script && existsSync(path.join(ROOT, script.replace(/^dist\//, 'src/').replace(/\.js$/, '.ts')))).toBe(true);
+      if (d.metadata.name === 'herald-worker') expect(container!.command).toEqual(['node', ...workerLaunch().nodeArgs, 'dist/worker.js']);
       // Each Service in front of these pods targets one of their ports.
       for (const s of kinds('Service').filter((svc) => Object.entries(svc.spec.selector).every(([k, v]) => pod.metadata.labels[k] === v))) {
         for (const p of s.spec.ports) expect(portNames.has(p.targetPort) || [...portNames.values()].includes(Number(p.targetPort))).toBe(true);

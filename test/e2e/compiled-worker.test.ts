@@ -5,20 +5,21 @@
  * its template checked in a worker thread as in production.
  */
 import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
-import { existsSync } from 'node:fs';
+import { existsSync, readFileSync } from 'node:fs';
 import path from 'node:path';
 import { createInterface } from 'node:readline';
 import { freePort, stopProcess } from '../../src/cli/temporal';
 import { openStore, type Store } from '../../src/store';
 import { startSink, type Sink } from '../helpers/sink';
+import { workerLaunch } from '../helpers/worker-launch';
 import { api, campaignEnded, contacts, createTestDatabase, draftCampaign, newAccount, startApi, temporalAddress, NO_RECEIPTS } from '../helpers';
 
 const ROOT = path.resolve(__dirname, '../..');
 
-/** Starts `node <file>` (compiled, no tsx) with `env`; resolves once it has printed a line starting with `ready`. */
-function compiled(file: string, env: Record<string, string>, ready: string): Promise<ChildProcess> {
+/** Starts `node [nodeArgs] <file>` (compiled, no tsx) with `env`; resolves once it has printed a line starting with `ready`. */
+function compiled(file: string, env: Record<string, string>, ready: string, nodeArgs: string[] = []): Promise<ChildProcess> {
   const { NODE_OPTIONS: _, ...inherited } = process.env;
-  const child = spawn(process.execPath, [file], { cwd: ROOT, env: { ...inherited, ...env }, stdio: ['ignore', 'pipe', 'pipe'] });
+  const child = spawn(process.execPath, [...nodeArgs, file], { cwd: ROOT, env: { ...inherited, ...env }, stdio: ['ignore', 'pipe', 'pipe'] });
   let output = '';
   child.stderr!.on('data', (d: Buffer) => (output += d.toString()));
   return new Promise((resolve, reject) => {
@@ -55,14 +56,16 @@ describe('the compiled worker', () => {
 
   test('npm run build writes a worker that sends a campaign as plain JavaScript with its prebuilt workflow bundle', async () => {
     expect(existsSync(path.join(ROOT, 'dist/workflow-bundle.js'))).toBe(true);
+    const launch = workerLaunch();
     worker = await compiled('dist/worker.js', {
+      ...launch.env,
       DATABASE_URL: db.url,
       TEMPORAL_ADDRESS: temporalAddress(),
       TASK_QUEUE: herald.taskQueue,
       WEBHOOK_URL: sink.url,
       PROVIDER_ALLOWED_HOSTS: new URL(sink.url).host,
       LOG_LEVEL: 'WARN',
-    }, 'herald worker on task queue');
+    }, 'herald worker on task queue', launch.nodeArgs);
     const { apiKey } = await newAccount(store);
     const http = api(herald.app, apiKey);
     await http.post('/v1/contacts', { contacts: contacts(30) }).expect(200);
@@ -74,6 +77,14 @@ describe('the compiled worker', () => {
     expect(done.counts).toEqual({ planned: 30, pending: 0, sent: 30, notSent: 0, failed: 0, inDoubt: 0, ...NO_RECEIPTS });
     expect(new Set(sink.forCampaign(id).map((r) => r.contactId)).size).toBe(30);
   }, 120_000);
+
+  test('the Docker image starts the worker with the Node flags and environment of npm run worker', () => {
+    const { nodeArgs, env } = workerLaunch();
+    expect(nodeArgs.length).toBeGreaterThan(0);
+    const dockerfile = readFileSync(path.join(ROOT, 'Dockerfile'), 'utf8');
+    expect(dockerfile).toContain(`CMD ${JSON.stringify(['node', ...nodeArgs, 'dist/worker.js']).replaceAll(',', ', ')}`);
+    for (const [name, value] of Object.entries(env)) expect(dockerfile).toContain(`ENV ${name}=${value}`);
+  });
 
   test('npm run build writes an API that checks templates as plain JavaScript: a campaign is saved, a template too costly refused', async () => {
     const port = await freePort();
