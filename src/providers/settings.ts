@@ -275,9 +275,7 @@ const providerModules = {
 
 /**
  * Builds the provider stored settings describe; every connection it opens obeys `egress`. With `shared` (the account
- * provider's limits in the store) its `ratePerSecond` and `concurrency` hold across every worker. A provider's module
- * (and its SDK: AWS's, nodemailer, web-push) is loaded the first time an account uses it (see
- * `providerModules`).
+ * provider's limits in the store) its `ratePerSecond` and `concurrency` hold across every worker.
  */
 export function buildProvider(
   settings: Pick<StoredProviderSettings, 'kind' | 'config' | 'sealedSecrets'>,
