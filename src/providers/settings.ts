@@ -255,21 +255,22 @@ async function checkDestinations(kind: ProviderKind, config: Record<string, unkn
 }
 
 /**
- * The providers' modules (but the webhook and the sandbox, which the default provider needs), each loaded with its
- * SDK (AWS's, nodemailer, web-push, ...) the first time an account uses it: a worker carries only the ones in use.
+ * The providers with a module of their own (all but the webhook and the sandbox, which the default provider needs),
+ * each loaded with its SDK (AWS's, nodemailer, web-push, ...) the first time an account uses it: a worker carries
+ * only the ones in use.
  */
 /* eslint-disable @typescript-eslint/no-require-imports */
-const providerModules = {
-  smtp: () => require('./smtp') as typeof import('./smtp'),
-  twilio: () => require('./twilio') as typeof import('./twilio'),
-  fcm: () => require('./fcm') as typeof import('./fcm'),
-  webpush: () => require('./webpush') as typeof import('./webpush'),
-  sendgrid: () => require('./sendgrid') as typeof import('./sendgrid'),
-  postmark: () => require('./postmark') as typeof import('./postmark'),
-  mailgun: () => require('./mailgun') as typeof import('./mailgun'),
-  ses: () => require('./ses') as typeof import('./ses'),
-  vonage: () => require('./vonage') as typeof import('./vonage'),
-  apns: () => require('./apns') as typeof import('./apns'),
+const lazyProviders = {
+  smtp: () => (require('./smtp') as typeof import('./smtp')).SmtpProvider,
+  twilio: () => (require('./twilio') as typeof import('./twilio')).TwilioSmsProvider,
+  fcm: () => (require('./fcm') as typeof import('./fcm')).FcmProvider,
+  webpush: () => (require('./webpush') as typeof import('./webpush')).WebPushProvider,
+  sendgrid: () => (require('./sendgrid') as typeof import('./sendgrid')).SendgridProvider,
+  postmark: () => (require('./postmark') as typeof import('./postmark')).PostmarkProvider,
+  mailgun: () => (require('./mailgun') as typeof import('./mailgun')).MailgunProvider,
+  ses: () => (require('./ses') as typeof import('./ses')).SesProvider,
+  vonage: () => (require('./vonage') as typeof import('./vonage')).VonageSmsProvider,
+  apns: () => (require('./apns') as typeof import('./apns')).ApnsProvider,
 };
 /* eslint-enable @typescript-eslint/no-require-imports */
 
@@ -285,34 +286,11 @@ export function buildProvider(
 ): Provider {
   const secrets = settings.sealedSecrets ? unseal<Record<string, unknown>>(settings.sealedSecrets, secretsKey) : {};
   const config = { ...settings.config, egress, ...(shared ? { shared } : {}) };
-  switch (settings.kind as ProviderKind) {
-    case 'smtp':
-      return new (providerModules.smtp().SmtpProvider)(config as never, secrets as never);
-    case 'twilio':
-      return new (providerModules.twilio().TwilioSmsProvider)(config as never, secrets as never);
-    case 'fcm':
-      return new (providerModules.fcm().FcmProvider)(config as never, secrets as never);
-    case 'webpush':
-      return new (providerModules.webpush().WebPushProvider)(config as never, secrets as never);
-    case 'sendgrid':
-      return new (providerModules.sendgrid().SendgridProvider)(config as never, secrets as never);
-    case 'postmark':
-      return new (providerModules.postmark().PostmarkProvider)(config as never, secrets as never);
-    case 'mailgun':
-      return new (providerModules.mailgun().MailgunProvider)(config as never, secrets as never);
-    case 'ses':
-      return new (providerModules.ses().SesProvider)(config as never, secrets as never);
-    case 'vonage':
-      return new (providerModules.vonage().VonageSmsProvider)(config as never, secrets as never);
-    case 'apns':
-      return new (providerModules.apns().ApnsProvider)(config as never, secrets as never);
-    case 'webhook':
-      return new WebhookProvider({ ...(config as unknown as { url: string }), ...(secrets as { authorization?: string }) });
-    case 'sandbox':
-      return new SandboxProvider(settings.config);
-    default:
-      throw new Error(`unknown provider kind ${settings.kind}`);
-  }
+  const kind = settings.kind as ProviderKind;
+  if (kind === 'webhook') return new WebhookProvider({ ...(config as unknown as { url: string }), ...(secrets as { authorization?: string }) });
+  if (kind === 'sandbox') return new SandboxProvider(settings.config);
+  if (!Object.hasOwn(lazyProviders, kind)) throw new Error(`unknown provider kind ${settings.kind}`);
+  return new (lazyProviders[kind]())(config as never, secrets as never);
 }
 
 function check(schema: z.ZodType, value: unknown, where: string): Record<string, unknown> {

@@ -185,6 +185,14 @@ describe('the Kubernetes manifests (deploy/k8s) and docker-compose', () => {
     expect(named.filter((n) => !CONFIG_VARIABLES.includes(n))).toEqual([]);
   });
 
+  test('the Docker image starts the worker with the Node flags and environment of npm run worker', () => {
+    const { nodeArgs, env } = workerLaunch();
+    expect(nodeArgs.length).toBeGreaterThan(0);
+    const dockerfile = readFileSync(path.join(ROOT, 'Dockerfile'), 'utf8');
+    expect(dockerfile).toContain(`CMD ${JSON.stringify(['node', ...nodeArgs, 'dist/worker.js']).replaceAll(',', ', ')}`);
+    for (const [name, value] of Object.entries(env)) expect(dockerfile).toContain(`ENV ${name}=${value}`);
+  });
+
   test("name ports the processes listen on, probe paths they serve, and files they run", () => {
     for (const d of kinds('Deployment')) {
       const pod = d.spec.template;

@@ -5,7 +5,7 @@
  * its template checked in a worker thread as in production.
  */
 import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
-import { existsSync, readFileSync } from 'node:fs';
+import { existsSync } from 'node:fs';
 import path from 'node:path';
 import { createInterface } from 'node:readline';
 import { freePort, stopProcess } from '../../src/cli/temporal';
@@ -77,14 +77,6 @@ describe('the compiled worker', () => {
     expect(done.counts).toEqual({ planned: 30, pending: 0, sent: 30, notSent: 0, failed: 0, inDoubt: 0, ...NO_RECEIPTS });
     expect(new Set(sink.forCampaign(id).map((r) => r.contactId)).size).toBe(30);
   }, 120_000);
-
-  test('the Docker image starts the worker with the Node flags and environment of npm run worker', () => {
-    const { nodeArgs, env } = workerLaunch();
-    expect(nodeArgs.length).toBeGreaterThan(0);
-    const dockerfile = readFileSync(path.join(ROOT, 'Dockerfile'), 'utf8');
-    expect(dockerfile).toContain(`CMD ${JSON.stringify(['node', ...nodeArgs, 'dist/worker.js']).replaceAll(',', ', ')}`);
-    for (const [name, value] of Object.entries(env)) expect(dockerfile).toContain(`ENV ${name}=${value}`);
-  });
 
   test('npm run build writes an API that checks templates as plain JavaScript: a campaign is saved, a template too costly refused', async () => {
     const port = await freePort();
