@@ -64,7 +64,11 @@ const ConfigSchema = z.object({
   PORT: z.coerce.number().int().min(0).max(65535).default(3000),
   BATCH_SIZE: int(DEFAULT_SEND_OPTIONS.batchSize),
   SEND_CONCURRENCY: int(DEFAULT_SEND_OPTIONS.concurrency),
-  PLAN_PAGE_SIZE: int(DEFAULT_SEND_OPTIONS.pageSize),
+  /**
+   * Contacts planned into deliveries per statement: 5,000 on PostgreSQL, 1,000 on the embedded store, whose one
+   * connection every API request and every stop's fence waits behind (see planPageSize).
+   */
+  PLAN_PAGE_SIZE: z.coerce.number().int().positive().optional(),
   CHUNK_SIZE: int(50),
   /**
    * Deliveries a stop's compensation marks notSent (with their events) per statement, after the answer: 20,000 on
@@ -164,6 +168,11 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
   return parsed.data;
 }
 
+/** Contacts per audience page (PLAN_PAGE_SIZE unless set: 5,000 on PostgreSQL, 1,000 embedded). */
+export function planPageSize(config: Pick<Config, 'PLAN_PAGE_SIZE' | 'DATABASE_URL'>): number {
+  return config.PLAN_PAGE_SIZE ?? (config.DATABASE_URL ? DEFAULT_SEND_OPTIONS.pageSize : 1_000);
+}
+
 /** The compensation's notSent statement size (NOT_SENT_CHUNK unless set: 20,000 on PostgreSQL, 2,000 embedded). */
 export function notSentChunk(config: Pick<Config, 'NOT_SENT_CHUNK' | 'DATABASE_URL'>): number {
   return config.NOT_SENT_CHUNK ?? (config.DATABASE_URL ? 20_000 : 2_000);
@@ -212,7 +221,7 @@ export function apiSettings(config: Config, key: Buffer): ApiSettings {
     taskQueue: config.TASK_QUEUE,
     namespace: config.TEMPORAL_NAMESPACE,
     temporalUiUrl: config.TEMPORAL_UI_URL,
-    sendOptions: { batchSize: config.BATCH_SIZE, concurrency: config.SEND_CONCURRENCY, pageSize: config.PLAN_PAGE_SIZE },
+    sendOptions: { batchSize: config.BATCH_SIZE, concurrency: config.SEND_CONCURRENCY, pageSize: planPageSize(config) },
     secretsKey: key,
     rateLimitPerMinute: config.RATE_LIMIT_PER_MINUTE,
     publicUrl: publicUrl(config),

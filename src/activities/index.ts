@@ -17,7 +17,7 @@ import type { SlotHold, SlotShare } from './share';
 export interface ActivityDeps {
   /** The deliveries, and the few campaign and brake calls a run makes: nothing of the API's side of the store. */
   store: RunStore;
-  /** The deliveries for the send path's statements and the notSent writes after a stop (Store.sending); `store` unless given. */
+  /** The deliveries for the send path's statements, planning and the notSent writes after a stop (Store.sending); `store` unless given. */
   sendStore?: DeliveryStore;
   providers: ProviderRegistry;
   send: SendSettings;
@@ -134,8 +134,8 @@ export function createActivities({ store, sendStore = store, providers, send, sh
      * last page the planner's statistics are refreshed, so sending starts with fast plans.
      */
     async planAudiencePage(input: { campaignId: string; cursor: number; pageSize: number; startAt: string }): Promise<PlanPageResult> {
-      const page = await store.planPage(await load(input.campaignId), input.cursor, input.pageSize, new Date(input.startAt));
-      if (page.nextCursor === null) await store.analyzeDeliveries();
+      const page = await sendStore.planPage(await load(input.campaignId), input.cursor, input.pageSize, new Date(input.startAt));
+      if (page.nextCursor === null) await sendStore.analyzeDeliveries();
       return page;
     },
 

@@ -315,9 +315,9 @@ export interface Store extends AccountStore, ContactStore, CampaignStore, Delive
   /** What providers report after sent: receipts, their counts, the receipt routes, suppression causes. */
   readonly receipts: ReceiptStore;
   /**
-   * The deliveries for the send path's statements (leases, handovers, outcomes, and the notSent events written after a
-   * stop): on the embedded store they wait
-   * behind every other query (see SqlClient.background), so a stop or an API read overtakes the batches.
+   * The deliveries for the send path's statements (planning pages, leases, handovers, outcomes, and the notSent events
+   * written after a stop): on the embedded store they wait behind every other query (see SqlClient.background), so a
+   * stop or an API read overtakes the batches.
    */
   readonly sending: DeliveryStore;
 
