@@ -27,6 +27,7 @@ export function sqlStore(db: SqlClient): Store {
     async ping() {
       await db.query('SELECT 1');
     },
+    ...(db.share ? { share: () => db.share!() } : {}),
     close: () => db.close(),
   };
 }
