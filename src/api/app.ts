@@ -45,8 +45,6 @@ export interface AppDeps {
   checkResponses?: boolean;
   /** A span per request when tracing is on (see observability/tracing). */
   tracing?: Tracing | undefined;
-  /** What /metrics serves (default: this process's registry; `npm start`'s API thread adds the worker's). */
-  metrics?: () => Promise<string>;
 }
 
 /** What the OpenAPI document says about the API as a whole. */
@@ -120,7 +118,7 @@ export function createApp(deps: AppDeps): express.Express {
       res.status(401).set('WWW-Authenticate', 'Bearer').json({ error: { code: 'unauthorized', message: 'send Authorization: Bearer <METRICS_TOKEN>' } });
       return;
     }
-    res.type(registry.contentType).send(await (deps.metrics ?? (() => registry.metrics()))());
+    res.type(registry.contentType).send(await registry.metrics());
   });
   // Log lines of a campaign's requests carry its id and its workflow's.
   app.use(['/v1/campaigns/:id', '/v1/planned/:id'], (req, res, next) => {

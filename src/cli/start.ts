@@ -1,24 +1,19 @@
 /**
  * `npm start`: everything on one machine. Provisions and starts the Temporal dev server (state kept in
- * .herald/), then runs the worker and the API in this process on the embedded store (the API on a thread of its
- * own, src/cli/api-thread.ts), and prints the URLs.
+ * .herald/), then runs the worker and the API in this process on the embedded store, and prints the URLs.
  */
 import { mkdirSync } from 'node:fs';
 import path from 'node:path';
-import { Worker } from 'node:worker_threads';
 import { Client, Connection } from '@temporalio/client';
 import { NativeConnection, bundleWorkflowCode } from '@temporalio/worker';
 import { createApp } from '../api/app';
 import { startReceiptMatcher } from '../api/receipts/receipts.routes';
 import { apiSettings, loadConfig, secretsKey, storeLocation } from '../config';
 import { installLogging, log } from '../observability/log';
-import { registry } from '../observability/metrics';
 import { WORKFLOW_TRACING_MODULE, clientInterceptors, startTracing } from '../observability/tracing';
-import { openStore, type StoreLocation } from '../store';
-import { threadEntry } from '../thread-entry';
+import { openStore } from '../store';
 import { createWorker, prebuiltWorkflowBundle, workerSending } from '../worker';
 import { serveAdmin } from './admin';
-import type { ApiThreadData, FromApiThread, ToApiThread } from './api-thread';
 import { ensureDevApiKey } from './dev-account';
 import { FAIRNESS_DYNAMIC_CONFIG, findTemporalCli, isListening, registerSearchAttributes, startDevServer, type DevServer } from './temporal';
 
@@ -79,25 +74,17 @@ async function main(): Promise<void> {
       workflowBundle: workflowBundle ?? (await bundleWorkflows(tracing ? [WORKFLOW_TRACING_MODULE] : [])),
     });
 
-    // The API on a thread of its own (the store reached through a port of the store's thread); all on this one
-    // when PGlite runs inline here, as before, to measure against.
-    const apiStore: StoreLocation | undefined = config.DATABASE_URL ? storeLocation(config) : store.share ? { embeddedPort: store.share() } : undefined;
-    if (apiStore) {
-      const apiThread = await startApiThread(apiStore);
-      cleanup.unshift(() => apiThread.stop());
-    } else {
-      const app = createApp({
-        store,
-        temporal: new Client({ connection, namespace: config.TEMPORAL_NAMESPACE, interceptors: clientInterceptors(tracing) }),
-        settings: apiSettings(config, key),
-        tracing,
-      });
-      const server = app.listen(config.PORT, config.HOST);
-      await new Promise<void>((resolve, reject) => server.once('listening', resolve).once('error', reject));
-      cleanup.unshift(() => new Promise((resolve) => server.close(resolve)));
-      const stopMatcher = startReceiptMatcher(store, log);
-      cleanup.unshift(async () => stopMatcher());
-    }
+    const app = createApp({
+      store,
+      temporal: new Client({ connection, namespace: config.TEMPORAL_NAMESPACE, interceptors: clientInterceptors(tracing) }),
+      settings: apiSettings(config, key),
+      tracing,
+    });
+    const server = app.listen(config.PORT, config.HOST);
+    await new Promise<void>((resolve, reject) => server.once('listening', resolve).once('error', reject));
+    cleanup.unshift(() => new Promise((resolve) => server.close(resolve)));
+    const stopMatcher = startReceiptMatcher(store, log);
+    cleanup.unshift(async () => stopMatcher());
 
     const api = `http://${config.HOST}:${config.PORT}`;
     console.log(`
@@ -122,35 +109,6 @@ Ctrl-C stops everything.`);
   } finally {
     for (const step of cleanup) await step().catch((err: unknown) => console.error(err));
   }
-}
-
-/**
- * Starts src/cli/api-thread.ts; resolves once it listens (rejects with its error if it cannot). It asks for this
- * thread's metrics to serve them in its /metrics. `stop` closes it, and ends it if it has not ended within 5 s.
- */
-async function startApiThread(location: StoreLocation): Promise<{ stop(): Promise<void> }> {
-  const { file, execArgv } = threadEntry(__dirname, 'api-thread');
-  const transferList = 'embeddedPort' in location ? [location.embeddedPort] : [];
-  const thread = new Worker(file, { workerData: { store: location } satisfies ApiThreadData, transferList, execArgv });
-  const exited = new Promise<number>((resolve) => thread.once('exit', resolve));
-  const tell = (m: ToApiThread) => thread.postMessage(m);
-  await new Promise<void>((resolve, reject) => {
-    thread.on('message', (m: FromApiThread) => {
-      if (m.type === 'listening') resolve();
-      else if (m.type === 'failed') reject(new Error(`the API could not start: ${m.message}`));
-      else void registry.getMetricsAsJSON().then((metrics) => tell({ type: 'metrics', id: m.id, metrics }));
-    });
-    thread.once('error', reject);
-    void exited.then((code) => reject(new Error(`the API thread exited (code ${code})`)));
-  });
-  return {
-    stop: async () => {
-      tell({ type: 'stop' });
-      const timer = setTimeout(() => void thread.terminate(), 5_000);
-      await exited;
-      clearTimeout(timer);
-    },
-  };
 }
 
 /**

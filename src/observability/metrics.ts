@@ -3,26 +3,11 @@
  * METRICS_PORT. Counters count what this process did (a worker its sends, the API its control actions).
  */
 import { createHash, timingSafeEqual } from 'node:crypto';
-import { AggregatorRegistry, Counter, Gauge, Histogram, Registry, collectDefaultMetrics, type MetricObjectWithValues, type MetricValue } from 'prom-client';
+import { Counter, Gauge, Histogram, Registry, collectDefaultMetrics } from 'prom-client';
 
 /** The registry every Herald metric is in. */
 export const registry = new Registry();
 collectDefaultMetrics({ register: registry, prefix: 'herald_' });
-/** The runtime's metrics (process CPU and memory, event loop, heap), registered above, before Herald's own. */
-const RUNTIME_METRICS = new Set(registry.getMetricsAsArray().map((m) => m.name));
-
-/** A registry's metrics as JSON, as another thread of the process receives them. */
-export type MetricsJson = MetricObjectWithValues<MetricValue<string>>[];
-
-/**
- * /metrics of a process whose metrics are counted in two threads (`npm start`: its worker on the main thread, its
- * API in one of its own): the main thread's, with the counts of this thread's Herald metrics added (its runtime
- * metrics are the process's, already in the main thread's, or this thread's heap alone).
- */
-export async function metricsWith(main: MetricsJson): Promise<string> {
-  const own = (await registry.getMetricsAsJSON()).filter((m) => !RUNTIME_METRICS.has(m.name));
-  return AggregatorRegistry.aggregate([main, own]).metrics();
-}
 
 /** Messages by channel and outcome (sent, failed, notSent). */
 export const messages = new Counter({

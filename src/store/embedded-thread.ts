@@ -3,10 +3,9 @@
  * of its own, not on the event loop of the API, the send lanes and Temporal's worker. It answers the messages of
  * `EmbeddedRequest` from src/store/embedded.ts, one at a time (PGlite serialises them anyway): the open
  * transaction's first, then the foreground's, then the background's; one transaction at a time, plain queries
- * queued behind it, exactly as when PGlite ran in the main thread. Other threads of the process (`npm start`'s API)
- * reach it through a port of their own (`EmbeddedConnect`).
+ * queued behind it, exactly as when PGlite ran in the main thread.
  */
-import { parentPort, workerData, type MessagePort } from 'node:worker_threads';
+import { parentPort, workerData } from 'node:worker_threads';
 import { PGlite, type Transaction } from '@electric-sql/pglite';
 import { INT8_OID } from './sql-client';
 
@@ -21,12 +20,6 @@ export type EmbeddedRequest = (
   | { id: number; op: 'close' }
 ) & { lane?: 'background' };
 
-/** Sent by the thread that started the store thread: answer `port`'s requests too (another thread's client). */
-export interface EmbeddedConnect {
-  op: 'connect';
-  port: MessagePort;
-}
-
 /** The store thread's answer to one request: rows, a transaction id, or the error it raised. */
 export type EmbeddedAnswer =
   | { id: number; rows?: unknown[]; tx?: number }
@@ -40,21 +33,10 @@ export interface EmbeddedThreadData {
 /** An open transaction: PGlite's handle, and how to end it (the promise settles once PGlite committed or rolled back). */
 interface OpenTransaction {
   tx: Transaction;
-  /** The port of the client that opened it. */
-  from: Port;
   end(commit: boolean): Promise<void>;
 }
 
 const ROLLBACK = Symbol('rollback');
-
-/** Where requests come from and answers go: the parent's port, or another thread's. */
-type Port = Pick<MessagePort, 'postMessage' | 'on'>;
-
-/** A request waiting its turn, and the port its answer goes to. */
-interface Waiting {
-  req: EmbeddedRequest;
-  from: Port;
-}
 
 /**
  * PGlite's pages are in memory or the OS page cache, so a random read costs about what a sequential one does. With
@@ -72,7 +54,7 @@ const PLANNER_SETTINGS = 'SET random_page_cost = 1.1';
 const ANALYZE_SETTINGS = 'SET default_statistics_target = 10';
 
 /** Opens a transaction and keeps it open until `end` is called (PGlite's own transaction, so its lock applies). */
-function begin(db: PGlite, from: Port): Promise<OpenTransaction> {
+function begin(db: PGlite): Promise<OpenTransaction> {
   return new Promise((resolve, reject) => {
     let finish!: (commit: boolean) => void;
     const ended = new Promise<boolean>((r) => (finish = r));
@@ -81,7 +63,6 @@ function begin(db: PGlite, from: Port): Promise<OpenTransaction> {
       opened = true;
       resolve({
         tx,
-        from,
         end: (commit) => {
           finish(commit);
           return done.catch((err: unknown) => {
@@ -120,19 +101,19 @@ function main(): void {
   // Requests go to PGlite one at a time, so the thread, not PGlite's own queue, decides which goes next: the open
   // transaction's own, else the first of the foreground lane (the API's reads, a stop's fence), else the first of
   // the background one. PGlite would run them one at a time anyway; this only lets a stop overtake the batches.
-  const waiting: Record<'foreground' | 'background', Waiting[]> = { foreground: [], background: [] };
+  const waiting: Record<'foreground' | 'background', EmbeddedRequest[]> = { foreground: [], background: [] };
   let inTransaction: number | undefined;
   let busy = false;
-  const next = (): Waiting | undefined => {
+  const next = (): EmbeddedRequest | undefined => {
     if (inTransaction === undefined) return waiting.foreground.shift() ?? waiting.background.shift();
     for (const lane of [waiting.foreground, waiting.background]) {
-      const i = lane.findIndex(({ req: r }) => (r.op === 'query' || r.op === 'end') && r.tx === inTransaction);
+      const i = lane.findIndex((r) => (r.op === 'query' || r.op === 'end') && r.tx === inTransaction);
       if (i >= 0) return lane.splice(i, 1)[0];
     }
     return undefined;
   };
 
-  const handle = async ({ req, from }: Waiting): Promise<EmbeddedAnswer> => {
+  const handle = async (req: EmbeddedRequest): Promise<EmbeddedAnswer> => {
     const db = await opening;
     switch (req.op) {
       case 'query': {
@@ -142,7 +123,7 @@ function main(): void {
       }
       case 'begin': {
         const tx = nextTx++;
-        open.set(tx, await begin(db, from));
+        open.set(tx, await begin(db));
         inTransaction = tx;
         return { id: req.id, tx };
       }
@@ -155,33 +136,31 @@ function main(): void {
         return { id: req.id };
       }
       case 'close':
-        // Another thread's client closes its port, not the store.
-        if (from === port) await db.close();
+        await db.close();
         return { id: req.id };
     }
   };
 
-  const answer = (to: Port, a: EmbeddedAnswer) => {
+  const answer = (a: EmbeddedAnswer) => {
     try {
-      to.postMessage(a);
+      port.postMessage(a);
     } catch (err) {
-      to.postMessage({ id: a.id, error: errorOf(err) } satisfies EmbeddedAnswer);
+      port.postMessage({ id: a.id, error: errorOf(err) } satisfies EmbeddedAnswer);
     }
   };
   const pump = (): void => {
     if (busy) return;
-    const waiting = next();
-    if (!waiting) return;
+    const req = next();
+    if (!req) return;
     busy = true;
-    const { req, from } = waiting;
-    handle(waiting)
+    handle(req)
       .then(
         (a) => {
-          answer(from, a);
+          answer(a);
           // Closed: the thread ends by itself once its port is closed (so a --cpu-prof profile of it is written).
-          if (req.op === 'close' && from === port) port.close();
+          if (req.op === 'close') port.close();
         },
-        (err: unknown) => answer(from, { id: req.id, error: errorOf(err) }),
+        (err: unknown) => answer({ id: req.id, error: errorOf(err) }),
       )
       .finally(() => {
         busy = false;
@@ -190,27 +169,10 @@ function main(): void {
         setImmediate(pump);
       });
   };
-  const listen = (from: Port) =>
-    from.on('message', (msg: EmbeddedRequest | EmbeddedConnect) => {
-      if (msg.op === 'connect') return connect(msg.port);
-      waiting[msg.lane ?? 'foreground'].push({ req: msg, from });
-      if (!busy) setImmediate(pump);
-    });
-  // Another thread's client: when its port closes (the thread ended, even mid-transaction), what it left waiting
-  // is dropped and a transaction it left open is rolled back, so the others' queries do not wait for it forever.
-  const connect = (other: MessagePort) => {
-    listen(other);
-    other.on('close', () => {
-      for (const lane of Object.values(waiting)) lane.splice(0, lane.length, ...lane.filter((w) => w.from !== other));
-      for (const [tx, t] of open) {
-        if (t.from !== other) continue;
-        open.delete(tx);
-        if (inTransaction === tx) inTransaction = undefined;
-        void t.end(false).finally(() => setImmediate(pump));
-      }
-    });
-  };
-  listen(port);
+  port.on('message', (req: EmbeddedRequest) => {
+    waiting[req.lane ?? 'foreground'].push(req);
+    if (!busy) setImmediate(pump);
+  });
   // A folder that cannot be opened fails every request with PGlite's error (not the thread).
   opening.catch(() => undefined);
 }

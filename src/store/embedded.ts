@@ -3,10 +3,11 @@
  * thread of its own (src/store/embedded-thread.ts), so its work does not share one event loop with the API, the
  * send lanes and Temporal's worker; `inline` runs it on the caller's thread (as before, kept to measure against).
  */
-import { MessageChannel, Worker, type MessagePort } from 'node:worker_threads';
+import { existsSync } from 'node:fs';
+import path from 'node:path';
+import { Worker } from 'node:worker_threads';
 import { PGlite } from '@electric-sql/pglite';
-import type { EmbeddedAnswer, EmbeddedConnect, EmbeddedRequest, EmbeddedThreadData } from './embedded-thread';
-import { threadEntry } from '../thread-entry';
+import type { EmbeddedAnswer, EmbeddedRequest, EmbeddedThreadData } from './embedded-thread';
 import { lockFolder } from './folder-lock';
 import { INT8_OID, textOf, type Sql, type SqlClient, type SqlExecutor } from './sql-client';
 
@@ -59,90 +60,43 @@ async function openInlineClient(dataDir: string | undefined): Promise<SqlClient>
 /** Distributes a request without its id (each union member's own fields). */
 type Request = EmbeddedRequest extends infer R ? (R extends EmbeddedRequest ? Omit<R, 'id'> : never) : never;
 
+/** The thread's entry: compiled JavaScript beside this file, or the TypeScript source run through tsx's loader. */
+function threadEntry(): { file: string; execArgv: string[] } {
+  // The process's own flags are not passed on (tsx's ESM loader flags cannot load the thread), except profiling.
+  const profiling = process.execArgv.filter((a) => a.startsWith('--cpu-prof'));
+  const js = path.join(__dirname, 'embedded-thread.js');
+  if (existsSync(js)) return { file: js, execArgv: profiling };
+  return { file: path.join(__dirname, 'embedded-thread.ts'), execArgv: [...profiling, '--require', require.resolve('tsx/cjs')] };
+}
+
 async function openThreadClient(dataDir: string | undefined): Promise<SqlClient> {
-  const { file, execArgv } = threadEntry(__dirname, 'embedded-thread');
+  const { file, execArgv } = threadEntry();
   const worker = new Worker(file, { workerData: { dataDir } satisfies EmbeddedThreadData, execArgv });
-  const client = clientOver(worker);
-  worker.on('error', (err) => client.fail(new Error(`embedded store thread failed: ${err.message}`, { cause: err })));
-  worker.on('exit', (code) => client.fail(new Error(`embedded store thread exited (code ${code})`)));
-  try {
-    await client.query('SELECT 1'); // the folder opens (or fails) here, not at the first real query
-  } catch (err) {
-    await worker.terminate();
-    throw err;
-  }
-  return {
-    query: client.query,
-    transaction: client.transaction,
-    background: client.background,
-    share: () => {
-      const { port1, port2 } = new MessageChannel();
-      worker.postMessage({ op: 'connect', port: port2 } satisfies EmbeddedConnect, [port2]);
-      return port1;
-    },
-    close: async () => {
-      if (client.gone()) return;
-      const exited = new Promise((resolve) => worker.once('exit', resolve));
-      await client.call({ op: 'close' });
-      const timer = setTimeout(() => void worker.terminate(), 5_000);
-      await exited;
-      clearTimeout(timer);
-    },
-  };
-}
-
-/**
- * Another thread's client of the store thread, over a port from `share()` of the client that opened it. Closing
- * it closes the port, not the store; a transaction it leaves open when its thread ends is rolled back there.
- */
-export async function connectEmbeddedPort(port: MessagePort): Promise<SqlClient> {
-  const client = clientOver(port);
-  port.on('close', () => client.fail(new Error('the embedded store thread closed this connection')));
-  await client.query('SELECT 1');
-  return {
-    query: client.query,
-    transaction: client.transaction,
-    background: client.background,
-    close: async () => {
-      client.fail(new Error('this connection to the embedded store is closed'));
-      port.close();
-    },
-  };
-}
-
-/** Where a client's requests go: the store thread itself, or a port to it. */
-interface Endpoint {
-  postMessage(message: unknown): void;
-  on(event: 'message', listener: (answer: EmbeddedAnswer) => void): unknown;
-  ref(): void;
-  unref(): void;
-}
-
-/** Queries and transactions as requests to `endpoint`, each paired with its answer by id. */
-function clientOver(endpoint: Endpoint) {
   const pending = new Map<number, { resolve(a: EmbeddedAnswer): void; reject(err: Error): void }>();
   let nextId = 1;
   let gone: Error | undefined;
   // The thread keeps the process alive only while a request waits for it, as an in-process PGlite would.
-  endpoint.unref();
+  worker.unref();
   const fail = (err: Error) => {
     gone ??= err;
     for (const p of pending.values()) p.reject(err);
     pending.clear();
   };
-  endpoint.on('message', (answer: EmbeddedAnswer) => {
+  worker.on('message', (answer: EmbeddedAnswer) => {
     const p = pending.get(answer.id);
     if (!p) return;
     pending.delete(answer.id);
-    if (pending.size === 0) endpoint.unref();
+    if (pending.size === 0) worker.unref();
     p.resolve(answer);
   });
+  worker.on('error', (err) => fail(new Error(`embedded store thread failed: ${err.message}`, { cause: err })));
+  worker.on('exit', (code) => fail(new Error(`embedded store thread exited (code ${code})`)));
 
   const call = (req: Request): Promise<EmbeddedAnswer & { rows?: unknown[]; tx?: number }> =>
     new Promise((resolve, reject) => {
       if (gone) return reject(gone);
       const id = nextId++;
-      if (pending.size === 0) endpoint.ref();
+      if (pending.size === 0) worker.ref();
       pending.set(id, {
         resolve: (answer) => {
           if (!('error' in answer)) return resolve(answer);
@@ -151,11 +105,11 @@ function clientOver(endpoint: Endpoint) {
         reject,
       });
       try {
-        endpoint.postMessage({ ...req, id });
+        worker.postMessage({ ...req, id });
       } catch (err) {
         // A parameter that cannot be copied to the thread (a function, say) fails this query alone.
         pending.delete(id);
-        if (pending.size === 0) endpoint.unref();
+        if (pending.size === 0) worker.unref();
         reject(err as Error);
       }
     });
@@ -176,6 +130,13 @@ function clientOver(endpoint: Endpoint) {
     await call({ op: 'end', tx: tx!, commit: true });
     return result;
   };
+
+  try {
+    await query('SELECT 1'); // the folder opens (or fails) here, not at the first real query
+  } catch (err) {
+    await worker.terminate();
+    throw err;
+  }
   const background: SqlClient = {
     query: (sql, params) => query(sql, params, undefined, { lane: 'background' }),
     transaction: (fn) => transaction(fn, { lane: 'background' }),
@@ -183,11 +144,16 @@ function clientOver(endpoint: Endpoint) {
     close: () => Promise.resolve(),
   };
   return {
-    query: <R>(sql: Sql, params?: unknown[]) => query<R>(sql, params),
-    transaction: <T>(fn: (tx: SqlExecutor) => Promise<T>) => transaction(fn),
+    query: (sql, params) => query(sql, params),
+    transaction: (fn) => transaction(fn),
     background: () => background,
-    call,
-    fail,
-    gone: () => gone !== undefined,
+    close: async () => {
+      if (gone) return;
+      const exited = new Promise((resolve) => worker.once('exit', resolve));
+      await call({ op: 'close' });
+      const timer = setTimeout(() => void worker.terminate(), 5_000);
+      await exited;
+      clearTimeout(timer);
+    },
   };
 }

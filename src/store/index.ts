@@ -1,5 +1,4 @@
 /** Opens the store the configuration asks for: PostgreSQL when DATABASE_URL is set, else the embedded one. */
-import type { MessagePort } from 'node:worker_threads';
 import type { EmbeddedEngine } from './embedded';
 import { migrate } from './migrate';
 import { openPostgresClient } from './postgres';
@@ -13,15 +12,10 @@ export type { Store } from './store';
  * Where the store lives: a PostgreSQL URL, or an embedded data folder (in memory when undefined) and where its
  * PGlite runs (its own thread unless said).
  */
-export type StoreLocation =
-  | { databaseUrl: string }
-  | { dataDir: string | undefined; engine?: EmbeddedEngine }
-  /** In another thread of the process that opened the embedded store: the port its `share()` gave. */
-  | { embeddedPort: MessagePort };
+export type StoreLocation = { databaseUrl: string } | { dataDir: string | undefined; engine?: EmbeddedEngine };
 
 /** Opens and migrates the store. */
 export async function openStore(location: StoreLocation): Promise<Store> {
-  if ('embeddedPort' in location) return sqlStore(await connectEmbedded(location.embeddedPort)); // migrated by its owner
   const client = 'databaseUrl' in location ? openPostgresClient(location.databaseUrl) : await openEmbedded(location.dataDir, location.engine);
   try {
     await migrate(client);
@@ -37,10 +31,4 @@ function openEmbedded(dataDir: string | undefined, engine: EmbeddedEngine | unde
   // eslint-disable-next-line @typescript-eslint/no-require-imports
   const { openEmbeddedClient } = require('./embedded') as typeof import('./embedded');
   return openEmbeddedClient(dataDir, engine);
-}
-
-function connectEmbedded(port: MessagePort): Promise<SqlClient> {
-  // eslint-disable-next-line @typescript-eslint/no-require-imports
-  const { connectEmbeddedPort } = require('./embedded') as typeof import('./embedded');
-  return connectEmbeddedPort(port);
 }

@@ -1,5 +1,4 @@
 /** The few things Herald's store needs from a PostgreSQL connection; PGlite and node-postgres both provide them. */
-import type { MessagePort } from 'node:worker_threads';
 
 /**
  * A statement the send path runs over and over, by name: PostgreSQL parses and plans it once per connection, not
@@ -34,11 +33,6 @@ export interface SqlClient {
    * queued one. Without it (PostgreSQL's pool) the send path uses this client.
    */
   background?(): SqlClient;
-  /**
-   * A port through which another thread of this process reaches the same store (`connectEmbeddedPort`): the
-   * embedded store's thread only, whose folder one process owns. PostgreSQL's threads open pools of their own.
-   */
-  share?(): MessagePort;
   close(): Promise<void>;
 }
 

@@ -27,7 +27,6 @@ export function sqlStore(db: SqlClient): Store {
     async ping() {
       await db.query('SELECT 1');
     },
-    ...(db.share ? { share: () => db.share!() } : {}),
     close: () => db.close(),
   };
 }

@@ -1,5 +1,4 @@
 /** The store interface: everything Herald persists. The sending engine sees only this and the providers. */
-import type { MessagePort } from 'node:worker_threads';
 import type {
   Audience,
   BrakeState,
@@ -324,8 +323,6 @@ export interface Store extends AccountStore, ContactStore, CampaignStore, Delive
 
   /** Answers once the database does (readiness probes); throws when it cannot. */
   ping(): Promise<void>;
-  /** A port through which another thread of this process opens this store (the embedded store's thread only). */
-  share?(): MessagePort;
   close(): Promise<void>;
 }
 

@@ -6,7 +6,7 @@
 import { mkdtempSync, rmSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { connectEmbeddedPort, openEmbeddedClient, type EmbeddedEngine } from '../../src/store/embedded';
+import { openEmbeddedClient, type EmbeddedEngine } from '../../src/store/embedded';
 import type { SqlClient } from '../../src/store/sql-client';
 
 describe.each<EmbeddedEngine>(['thread', 'inline'])('the embedded store (%s)', (engine) => {
@@ -118,32 +118,5 @@ test('in the store thread, a query overtakes the background queries queued befor
     expect(done.slice(8)).toEqual(['background transaction', 'foreground during the transaction']);
   } finally {
     await db.close();
-  }
-}, 60_000);
-
-test("another thread's client, over a port the owner shares, reaches the same store; a transaction it leaves open when its port closes is rolled back", async () => {
-  const owner = await openEmbeddedClient(undefined, 'thread');
-  try {
-    await owner.query('CREATE TABLE shared (n int)');
-    const other = await connectEmbeddedPort(owner.share!());
-    await other.query('INSERT INTO shared VALUES (1)');
-    expect((await owner.query<{ n: number }>('SELECT sum(n)::int AS n FROM shared')).rows[0]!.n).toBe(1);
-    // Its thread ends mid-transaction (its port closes): the owner's queries do not wait for that transaction forever.
-    let inside!: () => void;
-    const opened = new Promise<void>((r) => (inside = r));
-    const left = other.transaction(async (t) => {
-      await t.query('INSERT INTO shared VALUES (100)');
-      inside();
-      await t.query('SELECT pg_sleep(0.5)');
-    });
-    left.catch(() => undefined);
-    await opened;
-    await other.close();
-    expect((await owner.query<{ n: number }>('SELECT sum(n)::int AS n FROM shared')).rows[0]!.n).toBe(1);
-    await expect(left).rejects.toThrow(/closed/);
-    // Closing it closed its port, not the store.
-    expect((await owner.query<{ n: number }>('SELECT count(*)::int AS n FROM shared')).rows[0]!.n).toBe(1);
-  } finally {
-    await owner.close();
   }
 }, 60_000);
