@@ -2,8 +2,7 @@
  * An account's provider limits hold for the account, not per worker: two worker processes send one campaign to a
  * provider whose settings say 200 messages a second, and the provider (the benchmark's sink, in a process of its
  * own, so that its arrival times are not delayed by this busy one) never sees more than 200 in any one second,
- * while both workers send; and a slow provider's `concurrency` is
- * never exceeded by the two together.
+ * while both workers send; and a slow provider's `concurrency` is never exceeded by the two together.
  */
 import type { ChildProcess } from 'node:child_process';
 import path from 'node:path';
