@@ -7,7 +7,7 @@ import path from 'node:path';
 import { Client, Connection } from '@temporalio/client';
 import { bundleWorkflowCode } from '@temporalio/worker';
 import { findTemporalCli, freePort, registerSearchAttributes, startDevServer } from '../src/cli/temporal';
-import { startTs } from './processes';
+import { startSinkProcess } from './processes';
 
 const ROOT = path.resolve(__dirname, '..');
 
@@ -35,8 +35,7 @@ export async function startBenchEnvironment(cleanup: (() => Promise<unknown>)[])
   const silent = { log() {}, trace() {}, debug() {}, info() {}, warn: console.warn, error: console.error };
   writeFileSync(workflowBundle, (await bundleWorkflowCode({ workflowsPath: path.join(ROOT, 'src/workflows'), logger: silent })).code);
 
-  const sink = await startTs(path.join(__dirname, 'sink.ts'), {}, (l) => l.startsWith('{"url"'));
+  const sink = await startSinkProcess();
   cleanup.unshift(() => sink.child.stop());
-  const sinkUrl = (JSON.parse(sink.line) as { url: string }).url;
-  return { temporalAddress: temporal.address, client: new Client({ connection }), workflowBundle, sinkUrl, sinkPid: sink.child.pid };
+  return { temporalAddress: temporal.address, client: new Client({ connection }), workflowBundle, sinkUrl: sink.url, sinkPid: sink.child.pid };
 }

@@ -1,6 +1,7 @@
 /** Child processes of the benchmark: started with tsx, awaited until they say they are ready, sampled for memory. */
 import { spawn } from 'node:child_process';
 import { readFileSync } from 'node:fs';
+import path from 'node:path';
 import { createInterface } from 'node:readline';
 import { stopProcess } from '../src/cli/temporal';
 
@@ -70,4 +71,10 @@ export function sampleRss(pids: number[]): { stop(): number[] } {
       return peaks;
     },
   };
+}
+
+/** Starts the sink (bench/sink.ts) in a process of its own: a provider's arrival times, on a clock of their own. */
+export async function startSinkProcess(): Promise<{ child: Child; url: string }> {
+  const { child, line } = await startTs(path.join(__dirname, 'sink.ts'), {}, (l) => l.startsWith('{"url"'));
+  return { child, url: (JSON.parse(line) as { url: string }).url };
 }

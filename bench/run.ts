@@ -22,6 +22,7 @@ import { startBenchEnvironment } from './environment';
 import { holdTrials, percentile, stopTrials, type HoldSample, type SinkStats, type StopSample } from './controls';
 import { post, sinkClient } from './message';
 import { sampleRss, startTs, type Child } from './processes';
+import { sinkStats as readSinkStats } from './sink';
 
 const ROOT = path.resolve(__dirname, '..');
 const CONTENDERS = ['raw', 'naive', 'bullmq', 'herald'] as const;
@@ -109,18 +110,8 @@ let sinkUrl = '';
 /** The processes beside Herald's own whose CPU a throughput run counts. */
 let machine: { temporalPid: number | null; sinkPid: number } = { temporalPid: null, sinkPid: 0 };
 
-async function sinkStats(campaignId?: string, after?: number, perSecond = false) {
-  const url = new URL(sinkUrl.replace(/\/messages$/, '/stats'));
-  if (campaignId) url.searchParams.set('campaignId', campaignId);
-  if (after !== undefined) url.searchParams.set('after', String(after));
-  if (perSecond) url.searchParams.set('perSecond', '1');
-  return (await (await fetch(url)).json()) as {
-    delivered: number;
-    duplicates: number;
-    replays: number;
-    campaign?: { count: number; first: number | null; last: number | null; after: number; maxInAnySecond?: number };
-  };
-}
+/** The sink process's /stats (see bench/sink.ts). */
+const sinkStats = (campaignId?: string, after?: number, perSecond = false) => readSinkStats(sinkUrl, campaignId, after, perSecond);
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 const mb = (bytes: number) => Math.round(bytes / 1024 / 1024);

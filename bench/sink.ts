@@ -74,6 +74,27 @@ export function maxInAnySecond(times: number[]): number {
   return most;
 }
 
+/** What the sink process answers at `GET /stats`. */
+export interface SinkReport {
+  delivered: number;
+  duplicates: number;
+  replays: number;
+  campaign?: ReturnType<SinkLedger['campaign']>;
+  rssBytes: number;
+}
+
+/**
+ * Reads the sink process's `/stats` (`sinkUrl` is its POST URL): with `campaignId`, that campaign's deliveries, how
+ * many arrived after `after`, and with `perSecond` the most in any one second.
+ */
+export async function sinkStats(sinkUrl: string, campaignId?: string, after?: number, perSecond = false): Promise<SinkReport> {
+  const url = new URL(sinkUrl.replace(/\/messages(\?.*)?$/, '/stats'));
+  if (campaignId) url.searchParams.set('campaignId', campaignId);
+  if (after !== undefined) url.searchParams.set('after', String(after));
+  if (perSecond) url.searchParams.set('perSecond', '1');
+  return (await (await fetch(url)).json()) as SinkReport;
+}
+
 /** Runs the sink on a free loopback port until the process ends. */
 function main(): void {
   const ledger = new SinkLedger();

@@ -4,6 +4,7 @@
  * `STORE=embedded|postgres N=10000 TRIALS=5 npx tsx bench/stop-probe.ts` (DATABASE_URL: a PostgreSQL admin URL).
  */
 import { startBenchEnvironment } from './environment';
+import { sinkStats } from './sink';
 import { reach } from './controls';
 import { startEmbedded, startPostgres } from './herald';
 import { campaignWorkflowId } from '../src/workflows/definitions';
@@ -18,11 +19,7 @@ const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 async function main() {
   const cleanup: (() => Promise<unknown>)[] = [];
   const { temporalAddress, client, workflowBundle, sinkUrl } = await startBenchEnvironment(cleanup);
-  const stats = async (id: string) => {
-    const url = new URL(sinkUrl.replace(/\/messages$/, '/stats'));
-    url.searchParams.set('campaignId', id);
-    return ((await (await fetch(url)).json()) as { campaign: { count: number; after: number } }).campaign;
-  };
+  const stats = async (id: string) => (await sinkStats(sinkUrl, id)).campaign!;
   const env = { temporalAddress, sinkUrl: `${sinkUrl}`, concurrency: 32, workflowBundle, providerLatencyMs: 5 };
   const herald = STORE === 'postgres' ? await startPostgres(env, process.env.DATABASE_URL ?? 'postgres://postgres@127.0.0.1:5432/postgres') : await startEmbedded(env);
   try {

@@ -5,8 +5,8 @@
  * while both workers send; and a slow provider's `concurrency` is never exceeded by the two together.
  */
 import type { ChildProcess } from 'node:child_process';
-import path from 'node:path';
-import { startTs, type Child } from '../../bench/processes';
+import { startSinkProcess, type Child } from '../../bench/processes';
+import { sinkStats } from '../../bench/sink';
 import { openStore, type Store } from '../../src/store';
 import { startSink, type Sink } from '../helpers/sink';
 import { exited, ready, spawnWorker } from '../helpers/worker-process';
@@ -18,8 +18,8 @@ const MESSAGES = 2_000;
 
 let db: Awaited<ReturnType<typeof createTestDatabase>>;
 let store: Store;
-/** The provider of the rate test: the benchmark's sink process (its POST URL, and its /stats). */
-let rateSink: { child: Child; url: string; stats: string };
+/** The provider of the rate test: the benchmark's sink process. */
+let rateSink: { child: Child; url: string };
 let slowSink: Sink;
 let herald: Awaited<ReturnType<typeof startApi>>;
 const workers: ChildProcess[] = [];
@@ -28,9 +28,7 @@ const log: string[] = [];
 beforeAll(async () => {
   db = await createTestDatabase();
   store = await openStore({ databaseUrl: db.url });
-  const started = await startTs(path.join(__dirname, '../../bench/sink.ts'), {}, (l) => l.startsWith('{"url"'));
-  const url = (JSON.parse(started.line) as { url: string }).url;
-  rateSink = { child: started.child, url: `${url}?latencyMs=5`, stats: url.replace(/\/messages$/, '/stats') };
+  rateSink = await startSinkProcess();
   slowSink = await startSink({ latencyMs: 50 });
   // Small leases on several lanes, so that both workers take a share of the campaign.
   herald = await startApi({ title: 'shared-rate', store, sendOptions: { batchSize: 40, concurrency: 4 }, allowedHosts: ['127.0.0.1'] });
@@ -87,18 +85,15 @@ async function sendCampaign(apiKey: string, n: number, group: string): Promise<{
 
 test('two worker processes on one account never send more than its provider rate in any second, and both send', async () => {
   const { apiKey } = await newAccount(store);
-  await api(herald.app, apiKey).put('/v1/providers/sms', { kind: 'webhook', config: { url: rateSink.url, ratePerSecond: RATE } }).expect(200);
+  await api(herald.app, apiKey).put('/v1/providers/sms', { kind: 'webhook', config: { url: `${rateSink.url}?latencyMs=5`, ratePerSecond: RATE } }).expect(200);
   const { id, counts } = await sendCampaign(apiKey, MESSAGES, 'rate');
   expect(counts).toMatchObject({ sent: MESSAGES, failed: 0, inDoubt: 0 });
 
-  const stats = (await (await fetch(`${rateSink.stats}?campaignId=${id}&perSecond`)).json()) as {
-    duplicates: number;
-    campaign: { count: number; first: number; last: number; maxInAnySecond: number };
-  };
-  expect(stats.campaign.count).toBe(MESSAGES);
-  expect(stats.duplicates).toBe(0);
-  const most = stats.campaign.maxInAnySecond;
-  const seconds = (stats.campaign.last - stats.campaign.first) / 1000;
+  const { duplicates, campaign } = await sinkStats(rateSink.url, id, undefined, true);
+  expect(campaign!.count).toBe(MESSAGES);
+  expect(duplicates).toBe(0);
+  const most = campaign!.maxInAnySecond!;
+  const seconds = (campaign!.last! - campaign!.first!) / 1000;
   console.log(`shared rate ${RATE}/s, 2 workers: at most ${most} arrivals in any second; ${MESSAGES} in ${seconds.toFixed(1)} s`);
   expect(most).toBeLessThanOrEqual(RATE);
   // Paced at the rate, not far below it: the limit is what is measured, not a slow campaign.
