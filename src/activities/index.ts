@@ -67,6 +67,9 @@ export interface AnswerRequest {
 /** A stop's answer given by its fence: the counts, the rows left to write, and the times its report shows. */
 export type FencedStopAnswer = StopAnswer & Pick<FencedAnswer, 'quietAt' | 'answeredAt'>;
 
+/** How often a send batch heartbeats (the worker passes one on to the server once a second at most: see ../worker). */
+const HEARTBEAT_EVERY_MS = 200;
+
 /** How often `awaitQuiet` looks at the leases. */
 const QUIET_POLL_MS = 5;
 
@@ -151,7 +154,7 @@ export function createActivities({ store, sendStore = store, providers, send, sh
      */
     async sendBatch(input: { campaignId: string; channel: Channel; batchSize: number; batchKey: string }): Promise<BatchResult> {
       const ctx = Context.current();
-      const beat = setInterval(() => ctx.heartbeat(), 20);
+      const beat = setInterval(() => ctx.heartbeat(), HEARTBEAT_EVERY_MS);
       const started = Date.now();
       batchesInFlight.inc();
       let slot: SlotHold | undefined;
