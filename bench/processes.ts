@@ -4,6 +4,7 @@ import { readFileSync } from 'node:fs';
 import path from 'node:path';
 import { createInterface } from 'node:readline';
 import { stopProcess } from '../src/cli/temporal';
+import type { SmtpServerInfo } from './smtp-server';
 
 /** A child process the benchmark started. */
 export interface Child {
@@ -71,6 +72,12 @@ export function sampleRss(pids: number[]): { stop(): number[] } {
       return peaks;
     },
   };
+}
+
+/** Starts the SMTP emulator in a process of its own at the lowest priority (bench/smtp-server.ts). */
+export async function startSmtpProcess(): Promise<{ child: Child; info: SmtpServerInfo }> {
+  const { child, line } = await startTs(path.join(__dirname, 'smtp-server.ts'), {}, (l) => l.startsWith('{"port"'));
+  return { child, info: JSON.parse(line) as SmtpServerInfo };
 }
 
 /** Starts the sink (bench/sink.ts) in a process of its own: a provider's arrival times, on a clock of their own. */

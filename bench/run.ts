@@ -212,7 +212,7 @@ async function main(): Promise<void> {
     try {
       const n = Number(opts['channel-recipients']);
       const audience = await herald.api.audience('channels', n);
-      channels = await channelsTrial(herald, sinkUrl, async (id) => (await sinkStats(id)).campaign!.count, audience, n, C);
+      channels = await channelsTrial(herald, sinkUrl, async (id) => (await sinkStats(id)).campaign!, audience, n, C, (smtpPid) => cpuOfRun(herald, { 'SMTP server': smtpPid }));
     } finally {
       await herald.stop();
     }
@@ -355,8 +355,8 @@ async function heraldRun(client: Client, herald: Herald, audience: string, n: nu
  * Samples the CPU of a Herald run's processes, the Temporal server and the sink (and on PostgreSQL the backends of
  * Herald's database); `stop(n)` gives microseconds per message for `n` messages.
  */
-async function cpuOfRun(herald: Herald): Promise<{ stop(n: number): Promise<Record<string, number>> }> {
-  const processes: Record<string, number | null> = { 'Temporal server': machine.temporalPid, sink: machine.sinkPid };
+async function cpuOfRun(herald: Herald, more: Record<string, number> = {}): Promise<{ stop(n: number): Promise<Record<string, number>> }> {
+  const processes: Record<string, number | null> = { 'Temporal server': machine.temporalPid, sink: machine.sinkPid, ...more };
   herald.workerPids.forEach((pid, i) => (processes[herald.workerPids.length > 1 ? `worker ${i + 1}` : herald.postgres ? 'worker' : 'Herald (API + worker)'] = pid));
   let admin: pg.Client | undefined;
   if (herald.postgres) {
