@@ -163,8 +163,27 @@ const CLOSED_OF = prepared(
   `SELECT c.id FROM campaigns c JOIN accounts a ON a.id = c.account_id WHERE c.id = ANY($1::text[]) AND ${CLOSED_SQL}`,
 );
 
+/** Campaign channels whose claims a store remembers (see claimLease); the oldest is forgotten beyond this. */
+const CLAIM_HINTS = 10_000;
+
+/** A claim's place in a channel's order of deliveries: due time, then id. */
+interface ClaimPlace {
+  plannedAt: Date;
+  id: number;
+}
+
 /** The deliveries of campaigns and their events, over any SqlClient. */
 export class DeliverySql implements DeliveryStore {
+  /**
+   * Where this store's last claim of each campaign channel ended. Until a vacuum, an outcome leaves its delivery's
+   * entry behind in the partial index of pending deliveries, so a claim that scanned from the channel's start would
+   * step over every delivery sent so far: at 60 % of a million, 4,300 index pages and 7 ms a claim, growing with the
+   * campaign. Claims start after this place instead; only once nothing is due past it do they look from the start,
+   * for what came back behind it (a lease given back, a delivery in doubt sent again). A hint, per process: any
+   * claim may still look from the start.
+   */
+  private readonly claimedUpTo = new Map<string, ClaimPlace>();
+
   constructor(private readonly db: SqlClient) {}
 
   async planPage(campaign: Campaign, cursor: number, limit: number, startAt: Date): Promise<PlanPageResult> {
@@ -226,23 +245,44 @@ export class DeliverySql implements DeliveryStore {
   }
 
   async claimLease(campaignId: string, channel: Channel, batchKey: string, limit: number, now: Date): Promise<ClaimedDelivery[]> {
+    const key = `${campaignId}/${channel}`;
+    const after = this.claimedUpTo.get(key);
+    let rows = await this.claim(campaignId, channel, batchKey, limit, now, after);
+    // Nothing due past the last claim: what is left, if anything, came back behind it.
+    if (rows.length === 0 && after) rows = await this.claim(campaignId, channel, batchKey, limit, now);
+    this.claimedUpTo.delete(key);
+    let last = after;
+    for (const r of rows) {
+      const place = { plannedAt: new Date(r.planned_at), id: Number(r.delivery_id) };
+      if (!last || place.plannedAt > last.plannedAt || (place.plannedAt.getTime() === last.plannedAt.getTime() && place.id > last.id)) last = place;
+    }
+    if (rows.length > 0 && last) {
+      this.claimedUpTo.set(key, last);
+      if (this.claimedUpTo.size > CLAIM_HINTS) this.claimedUpTo.delete(this.claimedUpTo.keys().next().value!);
+    }
+    return rows.map((r) => ({ id: r.delivery_id, channel, contact: toContact(r) }));
+  }
+
+  /** One claim (see claimLease): due pending deliveries after `after` in the channel's order, or from its start. */
+  private claim(campaignId: string, channel: Channel, batchKey: string, limit: number, now: Date, after?: ClaimPlace) {
     return this.db.transaction(async (tx) => {
       // Claims of one campaign's channel take turns; the deliveries themselves are not written.
       await tx.query('SELECT pg_advisory_xact_lock(hashtext($1))', [`${campaignId}/${channel}`]);
-      const { rows } = await tx.query<ContactRow & { delivery_id: number }>(
+      const { rows } = await tx.query<ContactRow & { delivery_id: number; planned_at: Date }>(
         `WITH busy AS (SELECT unnest(ids) AS id FROM leases WHERE campaign_id = $1 AND channel = $2),
          picked AS (
-           SELECT d.id, d.contact_pk FROM deliveries d
+           SELECT d.id, d.contact_pk, d.planned_at FROM deliveries d
            WHERE d.campaign_id = $1 AND d.channel = $2 AND d.state = 'pending' AND d.planned_at <= $5
+             ${after ? 'AND (d.planned_at, d.id) > ($6::timestamptz, $7::bigint)' : ''}
              AND d.id NOT IN (SELECT id FROM busy)
            ORDER BY d.planned_at, d.id LIMIT $4),
          lease AS (
            INSERT INTO leases (batch_key, campaign_id, channel, ids)
            SELECT $3, $1, $2, array_agg(id ORDER BY id) FROM picked HAVING count(*) > 0)
-         SELECT p.id AS delivery_id, ${CONTACT_COLUMNS} FROM picked p JOIN contacts c ON c.pk = p.contact_pk ORDER BY p.id`,
-        [campaignId, channel, batchKey, limit, now],
+         SELECT p.id AS delivery_id, p.planned_at, ${CONTACT_COLUMNS} FROM picked p JOIN contacts c ON c.pk = p.contact_pk ORDER BY p.id`,
+        [campaignId, channel, batchKey, limit, now, ...(after ? [after.plannedAt, after.id] : [])],
       );
-      return rows.map((r) => ({ id: r.delivery_id, channel, contact: toContact(r) }));
+      return rows;
     });
   }
 
