@@ -1,8 +1,9 @@
 /**
  * Channel independence, measured from outside: a campaign of `n` SMS alone, then a campaign of the same `n` SMS that
  * also emails the same contacts over SMTP (the local SMTP server of test/emulators/smtp.ts: STARTTLS, AUTH, every
- * message parsed, at its own pace; in a process of its own at the lowest priority, as a relay on another machine). The time from send until the SMS provider (the sink) has every SMS, alone and
- * beside email; then the second campaign is stopped and its books checked.
+ * message parsed, at its own pace; in a process of its own at the lowest priority, as a relay on another machine).
+ * The time from send until the SMS provider (the sink) has every SMS, alone and beside email, with each process's
+ * CPU per SMS; then the second campaign is stopped and its books checked.
  */
 import type { Herald } from './herald';
 import { startSmtpProcess } from './processes';
@@ -81,7 +82,8 @@ export async function channelsTrial(
     const smsBesideEmailSeconds = besideRun.seconds;
     const emailsByThen = await emails();
     console.log(
-      `    ${n.toLocaleString('en')} SMS beside SMTP email: ${smsBesideEmailSeconds.toFixed(1)} s (the first after ${besideRun.first.toFixed(2)} s; ` +
+      `    ${n.toLocaleString('en')} SMS beside SMTP email: ${smsBesideEmailSeconds.toFixed(1)} s ` +
+        `(the first after ${besideRun.first.toFixed(2)} s; ` +
         `${emailsByThen} emails by then); ` +
         `CPU per SMS (µs): ${JSON.stringify(await cpu.stop(n))}`,
     );
@@ -90,7 +92,11 @@ export async function channelsTrial(
     await sleep(1_000);
     const c = await herald.api.call<{ byChannel: Record<'email' | 'sms', Counts> }>('GET', `/v1/campaigns/${both}`);
     const books = (k: Counts) => k.pending === 0 && k.sent + k.notSent + k.failed + k.inDoubt === k.planned && k.planned === n;
-    const exact = books(c.byChannel.email) && books(c.byChannel.sms) && c.byChannel.sms.sent === (await sinkCount(both)).count && c.byChannel.email.sent === (await emails());
+    const exact =
+      books(c.byChannel.email) &&
+      books(c.byChannel.sms) &&
+      c.byChannel.sms.sent === (await sinkCount(both)).count &&
+      c.byChannel.email.sent === (await emails());
     return { recipients: n, smsAloneSeconds, smsBesideEmailSeconds, emailsByThen, exact };
   } finally {
     await child.stop();

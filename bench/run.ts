@@ -212,7 +212,8 @@ async function main(): Promise<void> {
     try {
       const n = Number(opts['channel-recipients']);
       const audience = await herald.api.audience('channels', n);
-      channels = await channelsTrial(herald, sinkUrl, async (id) => (await sinkStats(id)).campaign!, audience, n, C, (smtpPid) => cpuOfRun(herald, { 'SMTP server': smtpPid }));
+      const sinkCount = async (id: string) => (await sinkStats(id)).campaign!;
+      channels = await channelsTrial(herald, sinkUrl, sinkCount, audience, n, C, (smtpPid) => cpuOfRun(herald, { 'SMTP server': smtpPid }));
     } finally {
       await herald.stop();
     }

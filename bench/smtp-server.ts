@@ -22,7 +22,9 @@ export interface SmtpServerInfo {
 async function main(): Promise<void> {
   os.setPriority(19);
   const smtp = await startSmtpEmulator();
-  const server = createServer((_req, res) => res.writeHead(200, { 'content-type': 'application/json' }).end(JSON.stringify({ messages: smtp.messages.length })));
+  const server = createServer((_req, res) =>
+    res.writeHead(200, { 'content-type': 'application/json' }).end(JSON.stringify({ messages: smtp.messages.length })),
+  );
   server.listen(0, '127.0.0.1', () => {
     const info: SmtpServerInfo = {
       port: smtp.port,

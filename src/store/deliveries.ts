@@ -254,7 +254,9 @@ export class DeliverySql implements DeliveryStore {
     let last = after;
     for (const r of rows) {
       const place = { plannedAt: new Date(r.planned_at), id: Number(r.delivery_id) };
-      if (!last || place.plannedAt > last.plannedAt || (place.plannedAt.getTime() === last.plannedAt.getTime() && place.id > last.id)) last = place;
+      const due = place.plannedAt.getTime() - (last?.plannedAt.getTime() ?? Number.NEGATIVE_INFINITY);
+      const later = due > 0 || (due === 0 && place.id > last!.id);
+      if (later) last = place;
     }
     if (rows.length > 0 && last) {
       this.claimedUpTo.set(key, last);
