@@ -133,10 +133,12 @@ export function createActivities({ store, sendStore = store, providers, send, sh
     },
 
     /**
-     * Plans one page of the audience: a pending delivery per reachable contact and channel (idempotent). After the
-     * last page the planner's statistics are refreshed, so sending starts with fast plans.
+     * Plans one page of the audience: a pending delivery per reachable contact and channel (idempotent). The query
+     * planner's statistics of contacts are refreshed before the first page and those of deliveries after the last,
+     * so planning and then sending run with fast plans.
      */
     async planAudiencePage(input: { campaignId: string; cursor: number; pageSize: number; startAt: string }): Promise<PlanPageResult> {
+      if (input.cursor === 0) await sendStore.analyzeContacts();
       const page = await sendStore.planPage(await load(input.campaignId), input.cursor, input.pageSize, new Date(input.startAt));
       if (page.nextCursor === null) await sendStore.analyzeDeliveries();
       return page;

@@ -244,6 +244,10 @@ export class DeliverySql implements DeliveryStore {
     await this.db.query('ANALYZE deliveries');
   }
 
+  async analyzeContacts(): Promise<void> {
+    await this.db.query('ANALYZE contacts');
+  }
+
   async claimLease(campaignId: string, channel: Channel, batchKey: string, limit: number, now: Date): Promise<ClaimedDelivery[]> {
     const key = `${campaignId}/${channel}`;
     const after = this.claimedUpTo.get(key);
