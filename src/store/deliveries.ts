@@ -252,19 +252,16 @@ export class DeliverySql implements DeliveryStore {
     const key = `${campaignId}/${channel}`;
     const after = this.claimedUpTo.get(key);
     let rows = await this.claim(campaignId, channel, batchKey, limit, now, after);
-    // Nothing due past the last claim: what is left, if anything, came back behind it.
-    if (rows.length === 0 && after) rows = await this.claim(campaignId, channel, batchKey, limit, now);
-    this.claimedUpTo.delete(key);
-    let last = after;
-    for (const r of rows) {
-      const place = { plannedAt: new Date(r.planned_at), id: Number(r.delivery_id) };
-      const due = place.plannedAt.getTime() - (last?.plannedAt.getTime() ?? Number.NEGATIVE_INFINITY);
-      const later = due > 0 || (due === 0 && place.id > last!.id);
-      if (later) last = place;
-    }
-    if (rows.length > 0 && last) {
-      this.claimedUpTo.set(key, last);
+    if (rows.length > 0) {
+      // All past `after`: the furthest is where the next claim starts.
+      const furthest = rows.reduce((a, b) => (+a.planned_at - +b.planned_at || a.delivery_id - b.delivery_id) > 0 ? a : b);
+      this.claimedUpTo.delete(key);
+      this.claimedUpTo.set(key, { plannedAt: new Date(furthest.planned_at), id: Number(furthest.delivery_id) });
       if (this.claimedUpTo.size > CLAIM_HINTS) this.claimedUpTo.delete(this.claimedUpTo.keys().next().value!);
+    } else if (after) {
+      // Nothing due past the last claim: what is left, if anything, came back behind it (the place stays).
+      rows = await this.claim(campaignId, channel, batchKey, limit, now);
+      if (rows.length === 0) this.claimedUpTo.delete(key);
     }
     return rows.map((r) => ({ id: r.delivery_id, channel, contact: toContact(r) }));
   }
